@@ -1,0 +1,67 @@
+/**
+ * The contract of promkit's instruments: what every facade metric looks like to its callers.
+ * Recording methods never throw: a bad value or label is dropped, counted in
+ * `promkit.measurements.dropped{reason}` and warned once per metric and reason.
+ */
+
+/** A label value as accepted at record time; numbers and booleans are stringified by the exporter. */
+export type LabelValue = string | number | boolean;
+
+/** Labels for a metric that declares the keys `L`. Wrong keys fail to compile on object literals. */
+export type Labels<L extends string> = { readonly [K in L]?: LabelValue };
+
+/** Why a measurement was dropped: the `reason` attribute of `promkit.measurements.dropped`. */
+export const DROP_REASONS = [
+  'not_a_number',
+  'non_finite',
+  'negative_increment',
+  'unknown_label',
+  'invalid_label_value',
+] as const;
+export type DropReason = (typeof DROP_REASONS)[number];
+
+/** A monotonic sum. `add` ignores (and counts) negative, NaN and infinite increments. */
+export interface Counter<L extends string = string> {
+  readonly name: string;
+  add(value?: number, labels?: Labels<L>): void;
+  /** Resolve and check `labels` once; the returned recorder is for the hot path. */
+  bind(labels: Labels<L>): BoundCounter;
+}
+export interface BoundCounter {
+  add(value?: number): void;
+}
+
+/** A sum that goes up and down (in-flight requests, pool connections). */
+export interface UpDownCounter<L extends string = string> {
+  readonly name: string;
+  add(value: number, labels?: Labels<L>): void;
+  bind(labels: Labels<L>): BoundUpDownCounter;
+}
+export interface BoundUpDownCounter {
+  add(value: number): void;
+}
+
+/** A value that is set, not summed (queue depth, cache size). The last value set wins. */
+export interface Gauge<L extends string = string> {
+  readonly name: string;
+  set(value: number, labels?: Labels<L>): void;
+  bind(labels: Labels<L>): BoundGauge;
+}
+export interface BoundGauge {
+  set(value: number): void;
+}
+
+/** A distribution over explicit buckets (latency, sizes). */
+export interface Histogram<L extends string = string> {
+  readonly name: string;
+  record(value: number, labels?: Labels<L>): void;
+  bind(labels: Labels<L>): BoundHistogram;
+}
+export interface BoundHistogram {
+  record(value: number): void;
+}
+
+/** Monotonic clock in seconds; injectable so tests control time instead of sleeping. */
+export interface Clock {
+  now(): number;
+}
