@@ -65,3 +65,15 @@ export interface BoundHistogram {
 export interface Clock {
   now(): number;
 }
+
+/**
+ * What the domain facades (HTTP, LLM, cache, DB, circuit breaker) are built on: instruments for
+ * catalogue definitions, memoised by name, with the bad-input contract already applied.
+ */
+export interface FacadeCore {
+  counter<A extends string>(definition: import('../catalogue/types.js').MetricDefinition<A>): Counter<A>;
+  upDownCounter<A extends string>(definition: import('../catalogue/types.js').MetricDefinition<A>): UpDownCounter<A>;
+  gauge<A extends string>(definition: import('../catalogue/types.js').MetricDefinition<A>): Gauge<A>;
+  histogram<A extends string>(definition: import('../catalogue/types.js').MetricDefinition<A>): Histogram<A>;
+  readonly clock: Clock;
+}
