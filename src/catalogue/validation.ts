@@ -27,11 +27,20 @@ export function checkMetricName(name: string): string | undefined {
     return `name ${JSON.stringify(name)} must be lowercase and dot-namespaced, like "orders.processed"`;
   }
   const prometheusForm = name.replaceAll('.', '_');
-  const suffix = PROMETHEUS_SUFFIXES.find((s) => prometheusForm.endsWith(s));
+  const suffix = PROMETHEUS_SUFFIXES.find((s) => prometheusForm.endsWith(s) && !isSemconvCountSegment(name, s));
   if (suffix) {
     return `name ${JSON.stringify(name)} ends in "${suffix}", which the Prometheus exporter adds itself from the kind and unit; drop it`;
   }
   return undefined;
+}
+
+/**
+ * Semantic conventions name "how many" up-down counters with a final `.count` segment
+ * (`db.client.connection.count`, `process.thread.count`); the exporter never adds `_count` to
+ * such a non-histogram, so only a `_count` glued to the last word (`requests_count`) is refused.
+ */
+function isSemconvCountSegment(name: string, suffix: string): boolean {
+  return suffix === '_count' && name.endsWith('.count');
 }
 
 export function checkUnit(unit: string): string | undefined {
