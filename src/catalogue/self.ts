@@ -1,0 +1,17 @@
+/**
+ * promkit's metrics about itself. Recording never throws, so a refused measurement would be
+ * invisible without this counter; it is the signal that an instrumentation call site is wrong.
+ */
+import { defineMetric, type MetricDefinition } from './types.js';
+
+export const PROMKIT_MEASUREMENTS_DROPPED = defineMetric({
+  name: 'promkit.measurements.dropped',
+  kind: 'counter',
+  unit: '{measurement}',
+  description: 'Number of measurements the facade refused (bad value or label) instead of recording them.',
+  attributes: ['promkit.metric', 'promkit.reason'],
+  domain: 'promkit',
+  source: 'promkit',
+});
+
+export const PROMKIT_METRICS: readonly MetricDefinition[] = Object.freeze([PROMKIT_MEASUREMENTS_DROPPED]);
