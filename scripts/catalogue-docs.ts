@@ -1,0 +1,24 @@
+/**
+ * Writes `docs/catalogue.md` from the catalogue. The docs test calls {@link writeCatalogueDocs}
+ * when `UPDATE_CATALOGUE_DOCS=1`, which is the portable way to regenerate:
+ *
+ *   UPDATE_CATALOGUE_DOCS=1 npx vitest run test/catalogue-docs.test.ts
+ *
+ * Run directly, this file also writes the docs, given a TypeScript-aware runner that resolves
+ * the source tree's `.js` import specifiers to `.ts` files.
+ */
+import { writeFileSync } from 'node:fs';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { renderCatalogueMarkdown } from '../src/catalogue/markdown.js';
+
+export const CATALOGUE_DOCS_PATH = fileURLToPath(new URL('../docs/catalogue.md', import.meta.url));
+
+export function writeCatalogueDocs(path: string = CATALOGUE_DOCS_PATH): void {
+  writeFileSync(path, renderCatalogueMarkdown());
+}
+
+const entry = process.argv[1];
+if (entry !== undefined && import.meta.url === pathToFileURL(entry).href) {
+  writeCatalogueDocs();
+  console.log(`wrote ${CATALOGUE_DOCS_PATH}`);
+}
