@@ -1,0 +1,26 @@
+import type { IncomingMessage } from 'node:http';
+import type { MeterProvider } from '@opentelemetry/api';
+import { registerInstrumentations } from '@opentelemetry/instrumentation';
+import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
+
+export interface HttpInstrumentationOptions {
+  readonly meterProvider: MeterProvider;
+  /** The scrape server's port, read per request because it is only known once bound. */
+  readonly scrapePort: () => number | undefined;
+}
+
+/**
+ * Starts `@opentelemetry/instrumentation-http` (stable semantic conventions:
+ * `http.server.request.duration`, `http.client.request.duration`, in seconds). Requests to the
+ * scrape endpoint are ignored by local port, so Prometheus's own scrapes never count as app
+ * traffic. Returns a function that disables it again.
+ */
+export function instrumentHttp(options: HttpInstrumentationOptions): () => void {
+  const instrumentation = new HttpInstrumentation({
+    ignoreIncomingRequestHook: (request: IncomingMessage) => {
+      const port = options.scrapePort();
+      return port !== undefined && request.socket.localPort === port;
+    },
+  });
+  return registerInstrumentations({ instrumentations: [instrumentation], meterProvider: options.meterProvider });
+}

@@ -1,0 +1,2 @@
+// The preload has no exports: importing it starts promkit.
+export {};

@@ -1,0 +1,53 @@
+// `npm test`: build, type-check (including the compile-time label tests in test/), run vitest,
+// and end with the plain line `N passed, N failed` that CI reads.
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+
+const root = new URL('..', import.meta.url).pathname;
+const tmp = join(root, '.tmp');
+mkdirSync(tmp, { recursive: true });
+const report = join(tmp, 'vitest-report.json');
+rmSync(report, { force: true });
+
+let passed = 0;
+let failed = 0;
+let skipped = 0;
+
+function step(name, command, args) {
+  console.log(`\n> ${name}: ${command} ${args.join(' ')}`);
+  const result = spawnSync(command, args, { cwd: root, stdio: 'inherit' });
+  const ok = result.status === 0;
+  if (ok) passed += 1;
+  else failed += 1;
+  console.log(`${ok ? 'ok' : 'FAILED'}: ${name}`);
+  return ok;
+}
+
+const tsc = join(root, 'node_modules', 'typescript', 'bin', 'tsc');
+const built = step('build', process.execPath, [tsc, '-p', 'tsconfig.build.json']);
+step('typecheck', process.execPath, [tsc, '-p', 'tsconfig.json', '--noEmit']);
+
+if (built) {
+  const vitest = join(root, 'node_modules', 'vitest', 'vitest.mjs');
+  spawnSync(
+    process.execPath,
+    [vitest, 'run', '--reporter=default', '--reporter=json', `--outputFile.json=${report}`, ...process.argv.slice(2)],
+    { cwd: root, stdio: 'inherit' },
+  );
+  try {
+    const results = JSON.parse(readFileSync(report, 'utf8'));
+    passed += results.numPassedTests;
+    failed += results.numFailedTests;
+    skipped += results.numPendingTests + results.numTodoTests;
+    // A test file that failed to load has no tests counted; it is still a failure.
+    failed += results.testResults.filter((file) => file.status === 'failed' && file.assertionResults.length === 0).length;
+  } catch (error) {
+    console.error(`no vitest report (${error.message}): counting the test run as failed`);
+    failed += 1;
+  }
+}
+
+console.log(`\nNode ${process.version}`);
+console.log(skipped ? `${passed} passed, ${failed} failed, ${skipped} skipped` : `${passed} passed, ${failed} failed`);
+process.exitCode = failed === 0 ? 0 : 1;

@@ -1,0 +1,128 @@
+import { ConfigError } from './errors.js';
+import type { BucketOverrides } from './otel/views.js';
+
+/** Options for {@link start}; every field falls back to the standard OTel environment variable, then a default. */
+export interface StartOptions {
+  /** Interface the scrape server binds. Env `OTEL_EXPORTER_PROMETHEUS_HOST`, default `localhost` (never all interfaces by accident). */
+  readonly host?: string;
+  /** Port of the scrape server; `0` picks a free one (read it back from the handle). Env `OTEL_EXPORTER_PROMETHEUS_PORT`, default 9464. */
+  readonly port?: number;
+  /** Path of the scrape endpoint, default `/metrics`. */
+  readonly endpoint?: string;
+  /** `service.name` resource attribute. Env `OTEL_SERVICE_NAME`. */
+  readonly serviceName?: string;
+  /** Extra resource attributes; merged over env `OTEL_RESOURCE_ATTRIBUTES`. */
+  readonly resourceAttributes?: Readonly<Record<string, string>>;
+  /** Start nothing. Env `OTEL_SDK_DISABLED=true`. */
+  readonly disabled?: boolean;
+  /** Append unit suffixes (`_seconds`, `_bytes`) to Prometheus names, default true. */
+  readonly unitSuffixes?: boolean;
+  /** Add `otel_scope_name`/`otel_scope_version` labels to every series, default false. */
+  readonly scopeLabels?: boolean;
+  /** Export the `target_info` series with the resource attributes, default true. */
+  readonly targetInfo?: boolean;
+  /** Series per metric before new label sets go to the overflow series, default 2000. */
+  readonly cardinalityLimit?: number;
+  /** Per-metric bucket overrides for catalogue histograms. */
+  readonly buckets?: BucketOverrides;
+  /** Record `http.server.*`/`http.client.*` through `@opentelemetry/instrumentation-http`, default true. */
+  readonly instrumentHttp?: boolean;
+  /** Record `http.client.request.duration` for `fetch` (undici), default true. */
+  readonly instrumentFetch?: boolean;
+}
+
+export interface ResolvedConfig {
+  readonly host: string;
+  readonly port: number;
+  readonly endpoint: string;
+  readonly disabled: boolean;
+  readonly resourceAttributes: Readonly<Record<string, string>>;
+  readonly unitSuffixes: boolean;
+  readonly scopeLabels: boolean;
+  readonly targetInfo: boolean;
+  readonly cardinalityLimit: number | undefined;
+  readonly buckets: BucketOverrides;
+  readonly instrumentHttp: boolean;
+  readonly instrumentFetch: boolean;
+}
+
+export const DEFAULT_HOST = 'localhost';
+export const DEFAULT_PORT = 9464;
+export const DEFAULT_ENDPOINT = '/metrics';
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+/**
+ * The one place promkit reads environment variables. Options win over the environment; a bad
+ * value throws a {@link ConfigError} that names the setting and what to set instead.
+ */
+export function resolveConfig(options: StartOptions = {}, env: Env = process.env): ResolvedConfig {
+  const port = options.port ?? parsePort(env['OTEL_EXPORTER_PROMETHEUS_PORT']);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new ConfigError('port', `${String(port)} is not a port number; use an integer from 0 to 65535 (0 picks a free port)`);
+  }
+  const endpoint = options.endpoint ?? DEFAULT_ENDPOINT;
+  if (!endpoint.startsWith('/')) throw new ConfigError('endpoint', `"${endpoint}" must start with "/", e.g. "/metrics"`);
+  const resourceAttributes: Record<string, string> = {
+    ...parseResourceAttributes(env['OTEL_RESOURCE_ATTRIBUTES']),
+    ...options.resourceAttributes,
+  };
+  const serviceName = options.serviceName ?? nonEmpty(env['OTEL_SERVICE_NAME']);
+  if (serviceName !== undefined) resourceAttributes['service.name'] = serviceName;
+  return {
+    host: options.host ?? nonEmpty(env['OTEL_EXPORTER_PROMETHEUS_HOST']) ?? DEFAULT_HOST,
+    port,
+    endpoint,
+    disabled: options.disabled ?? parseBoolean('OTEL_SDK_DISABLED', env['OTEL_SDK_DISABLED']),
+    resourceAttributes,
+    unitSuffixes: options.unitSuffixes ?? true,
+    scopeLabels: options.scopeLabels ?? false,
+    targetInfo: options.targetInfo ?? true,
+    cardinalityLimit: options.cardinalityLimit,
+    buckets: options.buckets ?? {},
+    instrumentHttp: options.instrumentHttp ?? true,
+    instrumentFetch: options.instrumentFetch ?? true,
+  };
+}
+
+function nonEmpty(value: string | undefined): string | undefined {
+  const trimmed = value?.trim();
+  return trimmed ? trimmed : undefined;
+}
+
+function parsePort(raw: string | undefined): number {
+  const value = nonEmpty(raw);
+  if (value === undefined) return DEFAULT_PORT;
+  if (!/^\d+$/.test(value)) {
+    throw new ConfigError('OTEL_EXPORTER_PROMETHEUS_PORT', `"${value}" is not a port number; set an integer from 0 to 65535 (0 picks a free port)`);
+  }
+  return Number(value);
+}
+
+/** The OTel spec: only a case-insensitive "true" enables a boolean; anything else but empty is warned about. */
+function parseBoolean(name: string, raw: string | undefined): boolean {
+  const value = nonEmpty(raw)?.toLowerCase();
+  if (value === undefined || value === 'false') return false;
+  if (value === 'true') return true;
+  throw new ConfigError(name, `"${raw}" is not a boolean; set "true" or "false"`);
+}
+
+/** `key1=value1,key2=value2`, values percent-encoded (OTel resource SDK spec). */
+function parseResourceAttributes(raw: string | undefined): Record<string, string> {
+  const attributes: Record<string, string> = {};
+  const value = nonEmpty(raw);
+  if (value === undefined) return attributes;
+  for (const pair of value.split(',')) {
+    const index = pair.indexOf('=');
+    const key = index > 0 ? pair.slice(0, index).trim() : '';
+    if (!key) {
+      throw new ConfigError('OTEL_RESOURCE_ATTRIBUTES', `"${pair}" is not key=value; use e.g. "service.version=1.2.3,deployment.environment.name=prod"`);
+    }
+    try {
+      attributes[key] = decodeURIComponent(pair.slice(index + 1).trim());
+    } catch {
+      throw new ConfigError('OTEL_RESOURCE_ATTRIBUTES', `the value of "${key}" is not valid percent-encoding`);
+    }
+  }
+  return attributes;
+}

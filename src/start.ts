@@ -1,0 +1,107 @@
+import { diag, metrics as otelMetrics } from '@opentelemetry/api';
+import type { MeterProvider } from '@opentelemetry/sdk-metrics';
+import { instrumentFetch } from '../instrumentation/fetch.js';
+import { instrumentHttp } from '../instrumentation/http.js';
+import { resolveConfig, type ResolvedConfig, type StartOptions } from './config.js';
+import { serialize } from './exporter/serializer.js';
+import { ScrapeServer } from './exporter/server.js';
+import { bindDefaultMetrics, createMetrics } from './facade/metrics.js';
+import { createMeterProvider } from './otel/provider.js';
+import { createPrometheusReader, type PrometheusReader } from './otel/reader.js';
+import { createResource } from './otel/resource.js';
+
+/** A running promkit: where it serves, and how to stop it. */
+export interface PromkitHandle {
+  /** False when `OTEL_SDK_DISABLED=true` (or `disabled: true`): nothing was started. */
+  readonly enabled: boolean;
+  /** The scrape URL actually bound, e.g. `http://localhost:9464/metrics`. */
+  readonly url: string | undefined;
+  /** The bound port (the real one when port 0 was asked for). */
+  readonly port: number | undefined;
+  readonly meterProvider: MeterProvider | undefined;
+  /** The scrape body as the endpoint would serve it, without HTTP. */
+  scrape(): Promise<string>;
+  /** Stops the server and instrumentation, flushes and unregisters the meter provider. Idempotent. */
+  shutdown(): Promise<void>;
+}
+
+/**
+ * Starts the meter provider (with the catalogue's views) as the global one, the scrape server
+ * and HTTP instrumentation. Throws a `ConfigError` for a bad option or environment value and a
+ * `ScrapeServerError` when the port cannot be bound; on failure everything it started is undone.
+ */
+export async function start(options: StartOptions = {}): Promise<PromkitHandle> {
+  const config = resolveConfig(options);
+  if (config.disabled) return disabledHandle();
+
+  const reader = createPrometheusReader(
+    config.cardinalityLimit !== undefined ? { cardinalityLimit: config.cardinalityLimit } : {},
+  );
+  const meterProvider = createMeterProvider({
+    readers: [reader],
+    resource: createResource(config.resourceAttributes),
+    buckets: config.buckets,
+    ...(config.cardinalityLimit !== undefined && { cardinalityLimit: config.cardinalityLimit }),
+  });
+  const scrape = () => scrapeText(reader, config);
+  const server = new ScrapeServer({ host: config.host, port: config.port, endpoint: config.endpoint, scrape });
+  const stops: Array<() => void> = [];
+
+  otelMetrics.setGlobalMeterProvider(meterProvider);
+  bindDefaultMetrics(meterProvider);
+  if (config.instrumentHttp) stops.push(instrumentHttp({ meterProvider, scrapePort: () => server.port }));
+  if (config.instrumentFetch) {
+    const { http } = createMetrics({ meterProvider });
+    stops.push(instrumentFetch((request) => http.recordClientRequest(request)));
+  }
+
+  let stopped: Promise<void> | undefined;
+  const shutdown = () =>
+    (stopped ??= (async () => {
+      for (const stop of stops) stop();
+      await server.close();
+      await meterProvider.shutdown().catch(() => undefined);
+      otelMetrics.disable();
+    })());
+
+  try {
+    await server.listen();
+  } catch (error) {
+    await shutdown();
+    throw error;
+  }
+  return {
+    enabled: true,
+    get url() {
+      return server.url;
+    },
+    get port() {
+      return server.port;
+    },
+    meterProvider,
+    scrape,
+    shutdown,
+  };
+}
+
+async function scrapeText(reader: PrometheusReader, config: ResolvedConfig): Promise<string> {
+  const { resourceMetrics, errors } = await reader.collect();
+  // Collection errors come from user callbacks (observable gauges): reported, never thrown at the scraper.
+  for (const error of errors) diag.error('promkit: metric collection reported an error', error);
+  return serialize(resourceMetrics, {
+    unitSuffixes: config.unitSuffixes,
+    scopeLabels: config.scopeLabels,
+    targetInfo: config.targetInfo,
+  });
+}
+
+function disabledHandle(): PromkitHandle {
+  return {
+    enabled: false,
+    url: undefined,
+    port: undefined,
+    meterProvider: undefined,
+    scrape: async () => '',
+    shutdown: async () => undefined,
+  };
+}
