@@ -24,12 +24,12 @@ export const CIRCUIT_BREAKER_CALL_DURATION = defineMetric({
 
 /**
  * One series per state, 1 for the current one and 0 for the others, so that alerting on an
- * open breaker is the one-liner `circuit_breaker_state_ratio{circuit_breaker_state="open"} == 1`.
+ * open breaker is the one-liner `circuit_breaker_state{circuit_breaker_state="open"} == 1`.
  */
 export const CIRCUIT_BREAKER_STATE = defineMetric({
   name: 'circuit_breaker.state',
   kind: 'gauge',
-  unit: '1',
+  unit: '{state}',
   description: 'Whether the circuit breaker is in the given state, as 1 for the current state and 0 otherwise.',
   attributes: ['circuit_breaker.name', 'circuit_breaker.state'],
   domain: 'circuit_breaker',
