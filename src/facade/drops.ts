@@ -1,0 +1,69 @@
+/**
+ * Accounting for refused measurements. Recording never throws, so a dropped value would be
+ * invisible without this: each drop is counted in `promkit.measurements.dropped` and warned
+ * through the OTel diag logger once per (metric, reason), so a hot loop of bad calls costs one
+ * log line, not a flood.
+ */
+import { diag, type Attributes, type Counter as OtelCounter, type Meter } from '@opentelemetry/api';
+import { PROMKIT_MEASUREMENTS_DROPPED } from '../catalogue/self.js';
+import type { DropReason } from './types.js';
+
+/**
+ * Why a measurement was refused. `callback_error` (an observable callback threw or rejected)
+ * extends {@link DropReason} until the shared list carries it.
+ */
+export type DropCause = DropReason | 'callback_error';
+
+const ADVICE: Readonly<Record<DropCause, string>> = {
+  not_a_number: 'pass a number (convert strings with Number() and check for undefined/NaN first)',
+  non_finite: 'pass a finite number (check for division by zero or overflow first)',
+  negative_increment: 'counters and histograms only take values >= 0; use an upDownCounter for values that go down',
+  unknown_label: 'declare the label in the metric definition, or stop passing it',
+  invalid_label_value: 'label values must be strings, numbers or booleans',
+  callback_error: 'an observable callback must not throw; catch inside it and skip the observation',
+};
+
+/** Counts and warns; one per core, shared by all its instruments. */
+export class DropRecorder {
+  /** Attributes per (metric, reason); an entry also means "already warned". */
+  readonly #seen = new Map<string, Attributes>();
+  #counter: OtelCounter;
+
+  constructor(meter: Meter) {
+    this.#counter = DropRecorder.#create(meter);
+  }
+
+  static #create(meter: Meter): OtelCounter {
+    return meter.createCounter(PROMKIT_MEASUREMENTS_DROPPED.name, {
+      description: PROMKIT_MEASUREMENTS_DROPPED.description,
+      unit: PROMKIT_MEASUREMENTS_DROPPED.unit,
+    });
+  }
+
+  rebind(meter: Meter): void {
+    this.#counter = DropRecorder.#create(meter);
+  }
+
+  /** `detail` names the offending value or label; it is only used for the first warning. */
+  drop(metric: string, reason: DropCause, detail: string): void {
+    const key = `${metric}\u0000${reason}`;
+    let attributes = this.#seen.get(key);
+    if (attributes === undefined) {
+      attributes = Object.freeze({ 'promkit.metric': metric, 'promkit.reason': reason });
+      this.#seen.set(key, attributes);
+      diag.warn(
+        `promkit: dropped a measurement of "${metric}" (${reason}): ${detail}; ${ADVICE[reason]}. ` +
+          'Further drops of this kind are only counted in promkit.measurements.dropped.',
+      );
+    }
+    this.#counter.add(1, attributes);
+  }
+}
+
+/** A short, safe rendering of a refused value for a warning. */
+export function describeValue(value: unknown): string {
+  if (typeof value === 'string') return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value);
+  if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') return String(value);
+  if (value === null || value === undefined) return String(value);
+  return `a value of type ${typeof value === 'object' ? (value.constructor?.name ?? 'object') : typeof value}`;
+}

@@ -1,0 +1,241 @@
+/**
+ * promkit's synchronous instruments over the OpenTelemetry API.
+ *
+ * ## The bad-input contract
+ * Metrics code must never break the code it measures, and must never poison a series.
+ *
+ * **Definition time throws.** A bad name, unit, label key or bucket list throws an
+ * `InvalidDefinitionError` naming the metric and the offending value; defining a name again
+ * with a different kind, unit, label set or buckets throws a `ConflictingDefinitionError`
+ * showing both definitions. The same definition again returns the same instrument.
+ *
+ * **Record time never throws.** Each of these drops the measurement (nothing is exported, so
+ * no `NaN` series ever appears), counts it in
+ * `promkit.measurements.dropped{promkit.metric, promkit.reason}`, and warns through the
+ * OpenTelemetry diag logger once per metric and reason, saying what to do:
+ * - `NaN`, or a value that is not a number (`'5'`, `undefined`, `null`): reason `not_a_number`;
+ * - `Infinity` or `-Infinity`: reason `non_finite`;
+ * - a negative counter increment or histogram value: reason `negative_increment`;
+ * - a label key the metric did not declare: reason `unknown_label`;
+ * - a label value that is not a string, number or boolean (`undefined`, `null`, objects):
+ *   reason `invalid_label_value`;
+ * - an observable-gauge callback that throws or rejects: reason `callback_error`.
+ *
+ * A string label value longer than {@link MAX_LABEL_VALUE_LENGTH} (256) characters is cut to
+ * that length and recorded. Past the cardinality limit (2000 label sets per metric by default)
+ * the SDK folds new label sets into one `otel_metric_overflow="true"` series, which stays
+ * visible in the scrape.
+ */
+import type {
+  Attributes,
+  Counter as OtelCounter,
+  Gauge as OtelGauge,
+  Histogram as OtelHistogram,
+  Meter,
+  MetricOptions,
+  UpDownCounter as OtelUpDownCounter,
+} from '@opentelemetry/api';
+import type { DropCause, DropRecorder } from './drops.js';
+import { describeValue } from './drops.js';
+import { EMPTY_ATTRIBUTES, LabelProblem, resolveLabels } from './labels.js';
+import type {
+  BoundCounter,
+  BoundGauge,
+  BoundHistogram,
+  BoundUpDownCounter,
+  Clock,
+  Counter,
+  Gauge,
+  Histogram,
+  Labels,
+  UpDownCounter,
+} from './types.js';
+
+export { MAX_LABEL_VALUE_LENGTH } from './labels.js';
+
+/** The instrument kinds the facade creates (catalogue `MetricKind` values). */
+export type FacadeKind = 'counter' | 'updowncounter' | 'gauge' | 'histogram' | 'observable_gauge';
+
+/** A checked definition: what the core memoises and compares. */
+export interface InstrumentSpec {
+  readonly name: string;
+  readonly kind: FacadeKind;
+  readonly description: string;
+  /** UCUM unit, or `''` for none. */
+  readonly unit: string;
+  readonly labels: readonly string[];
+  readonly boundaries?: readonly number[];
+}
+
+/** What an instrument shares with its core. */
+export interface InstrumentContext {
+  readonly drops: DropRecorder;
+  readonly clock: Clock;
+}
+
+/** Returns why `value` cannot be recorded, without allocating. */
+export function valueProblem(value: unknown, nonNegative: boolean): DropCause | undefined {
+  if (typeof value !== 'number' || value !== value) return 'not_a_number';
+  if (value === Infinity || value === -Infinity) return 'non_finite';
+  if (nonNegative && value < 0) return 'negative_increment';
+  return undefined;
+}
+
+export function otelOptions(spec: InstrumentSpec): MetricOptions {
+  const options: MetricOptions = { description: spec.description };
+  if (spec.unit !== '') options.unit = spec.unit;
+  if (spec.boundaries !== undefined) options.advice = { explicitBucketBoundaries: [...spec.boundaries] };
+  return options;
+}
+
+/** Shared by every facade instrument: the spec, the allowed label keys and the drop path. */
+export abstract class FacadeInstrument<O> {
+  readonly name: string;
+  readonly labelKeys: ReadonlySet<string>;
+  /** The OTel instrument; replaced by {@link attach} when the core is rebound. */
+  otel!: O;
+
+  constructor(
+    readonly spec: InstrumentSpec,
+    readonly context: InstrumentContext,
+    meter: Meter,
+  ) {
+    this.name = spec.name;
+    this.labelKeys = new Set(spec.labels);
+    this.attach(meter);
+  }
+
+  /** (Re)creates the OTel instrument on `meter`. */
+  abstract attach(meter: Meter): void;
+
+  /** Labels to attributes, or undefined after counting the drop. */
+  protected attributes(labels: unknown): Attributes | undefined {
+    if (labels === undefined) return EMPTY_ATTRIBUTES;
+    const attributes = resolveLabels(labels, this.labelKeys);
+    if (attributes instanceof LabelProblem) {
+      this.context.drops.drop(this.name, attributes.reason, attributes.detail);
+      return undefined;
+    }
+    return attributes;
+  }
+
+  dropValue(reason: DropCause, value: unknown): void {
+    this.context.drops.drop(this.name, reason, `value ${describeValue(value)}`);
+  }
+
+  /** A frozen snapshot for a bound handle, or the problem to count on each use. */
+  protected bindAttributes(labels: unknown): Attributes | LabelProblem {
+    const attributes = resolveLabels(labels, this.labelKeys);
+    return attributes instanceof LabelProblem ? attributes : Object.freeze({ ...attributes });
+  }
+}
+
+/** The recorder `bind()` returns for refused labels: every call is a counted drop, never a throw. */
+class RefusedRecorder implements BoundCounter, BoundUpDownCounter, BoundGauge, BoundHistogram {
+  constructor(
+    private readonly instrument: FacadeInstrument<unknown>,
+    private readonly problem: LabelProblem,
+  ) {}
+  add(): void {
+    this.instrument.context.drops.drop(this.instrument.name, this.problem.reason, this.problem.detail);
+  }
+  set(): void {
+    this.add();
+  }
+  record(): void {
+    this.add();
+  }
+}
+
+export class FacadeCounter<L extends string> extends FacadeInstrument<OtelCounter> implements Counter<L> {
+  attach(meter: Meter): void {
+    this.otel = meter.createCounter(this.name, otelOptions(this.spec));
+  }
+  add(value: number = 1, labels?: Labels<L>): void {
+    const reason = valueProblem(value, true);
+    if (reason !== undefined) return this.dropValue(reason, value);
+    const attributes = this.attributes(labels);
+    if (attributes !== undefined) this.otel.add(value, attributes);
+  }
+  bind(labels: Labels<L>): BoundCounter {
+    const attributes = this.bindAttributes(labels);
+    if (attributes instanceof LabelProblem) return new RefusedRecorder(this, attributes);
+    return {
+      add: (value: number = 1): void => {
+        const reason = valueProblem(value, true);
+        if (reason !== undefined) return this.dropValue(reason, value);
+        this.otel.add(value, attributes);
+      },
+    };
+  }
+}
+
+export class FacadeUpDownCounter<L extends string> extends FacadeInstrument<OtelUpDownCounter> implements UpDownCounter<L> {
+  attach(meter: Meter): void {
+    this.otel = meter.createUpDownCounter(this.name, otelOptions(this.spec));
+  }
+  add(value: number, labels?: Labels<L>): void {
+    const reason = valueProblem(value, false);
+    if (reason !== undefined) return this.dropValue(reason, value);
+    const attributes = this.attributes(labels);
+    if (attributes !== undefined) this.otel.add(value, attributes);
+  }
+  bind(labels: Labels<L>): BoundUpDownCounter {
+    const attributes = this.bindAttributes(labels);
+    if (attributes instanceof LabelProblem) return new RefusedRecorder(this, attributes);
+    return {
+      add: (value: number): void => {
+        const reason = valueProblem(value, false);
+        if (reason !== undefined) return this.dropValue(reason, value);
+        this.otel.add(value, attributes);
+      },
+    };
+  }
+}
+
+export class FacadeGauge<L extends string> extends FacadeInstrument<OtelGauge> implements Gauge<L> {
+  attach(meter: Meter): void {
+    this.otel = meter.createGauge(this.name, otelOptions(this.spec));
+  }
+  set(value: number, labels?: Labels<L>): void {
+    const reason = valueProblem(value, false);
+    if (reason !== undefined) return this.dropValue(reason, value);
+    const attributes = this.attributes(labels);
+    if (attributes !== undefined) this.otel.record(value, attributes);
+  }
+  bind(labels: Labels<L>): BoundGauge {
+    const attributes = this.bindAttributes(labels);
+    if (attributes instanceof LabelProblem) return new RefusedRecorder(this, attributes);
+    return {
+      set: (value: number): void => {
+        const reason = valueProblem(value, false);
+        if (reason !== undefined) return this.dropValue(reason, value);
+        this.otel.record(value, attributes);
+      },
+    };
+  }
+}
+
+/** Negative values are refused here: OTel histograms only aggregate non-negative measurements. */
+export class FacadeHistogram<L extends string> extends FacadeInstrument<OtelHistogram> implements Histogram<L> {
+  attach(meter: Meter): void {
+    this.otel = meter.createHistogram(this.name, otelOptions(this.spec));
+  }
+  record(value: number, labels?: Labels<L>): void {
+    const reason = valueProblem(value, true);
+    if (reason !== undefined) return this.dropValue(reason, value);
+    const attributes = this.attributes(labels);
+    if (attributes !== undefined) this.otel.record(value, attributes);
+  }
+  bind(labels: Labels<L>): BoundHistogram {
+    const attributes = this.bindAttributes(labels);
+    if (attributes instanceof LabelProblem) return new RefusedRecorder(this, attributes);
+    return {
+      record: (value: number): void => {
+        const reason = valueProblem(value, true);
+        if (reason !== undefined) return this.dropValue(reason, value);
+        this.otel.record(value, attributes);
+      },
+    };
+  }
+}

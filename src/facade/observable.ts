@@ -1,0 +1,76 @@
+/**
+ * Callback-based gauges: the SDK calls back at collection time, so the value is read when it is
+ * scraped and never goes stale. Callbacks run inside the SDK's collection; a throwing or
+ * rejecting callback is caught here and counted as a drop, so it can never fail a scrape.
+ */
+import type { Meter, ObservableGauge as OtelObservableGauge, ObservableResult } from '@opentelemetry/api';
+import { describeValue } from './drops.js';
+import { FacadeInstrument, otelOptions, valueProblem } from './instruments.js';
+import type { Labels } from './types.js';
+
+/** What a callback reports through: one `observe` per label set. */
+export interface ObserveResult<L extends string> {
+  observe(value: number, labels?: Labels<L>): void;
+}
+
+export type ObserveCallback<L extends string> = (result: ObserveResult<L>) => void | Promise<void>;
+
+/** A gauge whose values come from callbacks, read at each collection. */
+export interface ObservableGauge<L extends string = string> {
+  readonly name: string;
+  /** Adds a callback; returns a function that removes it again. */
+  addCallback(callback: ObserveCallback<L>): () => void;
+}
+
+export class FacadeObservableGauge<L extends string>
+  extends FacadeInstrument<OtelObservableGauge>
+  implements ObservableGauge<L>
+{
+  /** Each user callback with the wrapper registered for it on the current OTel instrument. */
+  readonly #callbacks = new Map<ObserveCallback<L>, (result: ObservableResult) => Promise<void>>();
+
+  attach(meter: Meter): void {
+    const previous = this.otel as OtelObservableGauge | undefined;
+    this.otel = meter.createObservableGauge(this.name, otelOptions(this.spec));
+    // On a rebind the callbacks move with the instrument (the #callbacks field does not exist yet
+    // during the first attach, called from the base constructor).
+    if (previous === undefined) return;
+    for (const wrapper of this.#callbacks.values()) {
+      previous.removeCallback(wrapper);
+      this.otel.addCallback(wrapper);
+    }
+  }
+
+  addCallback(callback: ObserveCallback<L>): () => void {
+    if (this.#callbacks.has(callback)) return () => this.#remove(callback);
+    const wrapper = async (result: ObservableResult): Promise<void> => {
+      const guarded: ObserveResult<L> = {
+        observe: (value, labels) => {
+          const reason = valueProblem(value, false);
+          if (reason !== undefined) return this.dropValue(reason, value);
+          const attributes = this.attributes(labels);
+          if (attributes !== undefined) result.observe(value, attributes);
+        },
+      };
+      try {
+        await callback(guarded);
+      } catch (error) {
+        this.context.drops.drop(this.name, 'callback_error', `the callback threw ${describeError(error)}`);
+      }
+    };
+    this.#callbacks.set(callback, wrapper);
+    this.otel.addCallback(wrapper);
+    return () => this.#remove(callback);
+  }
+
+  #remove(callback: ObserveCallback<L>): void {
+    const wrapper = this.#callbacks.get(callback);
+    if (wrapper === undefined) return;
+    this.#callbacks.delete(callback);
+    this.otel.removeCallback(wrapper);
+  }
+}
+
+function describeError(error: unknown): string {
+  return error instanceof Error ? `${error.name}: ${error.message}` : describeValue(error);
+}
