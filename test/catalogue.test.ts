@@ -158,7 +158,7 @@ describe('catalogue rows', () => {
 
   it('defines the circuit breaker call, state, transitions and failure rate', () => {
     expect(get('circuit_breaker.call.duration').attributes).toEqual(['circuit_breaker.name', 'circuit_breaker.outcome']);
-    expect(get('circuit_breaker.state')).toMatchObject({ kind: 'gauge', unit: '1' });
+    expect(get('circuit_breaker.state')).toMatchObject({ kind: 'gauge', unit: '{state}' });
     expect(get('circuit_breaker.transitions').attributes).toEqual([
       'circuit_breaker.name',
       'circuit_breaker.from_state',
