@@ -1,0 +1,62 @@
+/**
+ * Reading single values out of a collection, for assertions. Series are found by OpenTelemetry
+ * name and an exact label match: the same keys, values compared as strings (as the scrape shows
+ * them), so `{ 'http.response.status_code': 200 }` and `'200'` both match.
+ */
+import type { Attributes } from '@opentelemetry/api';
+import { DataPointType, type DataPoint, type Histogram, type MetricData, type ResourceMetrics } from '@opentelemetry/sdk-metrics';
+
+export type LabelMatch = Readonly<Record<string, string | number | boolean>>;
+
+/** A histogram series as Prometheus shows it: cumulative bucket counts, the last with `le: Infinity`. */
+export interface HistogramSnapshot {
+  readonly count: number;
+  readonly sum: number;
+  readonly buckets: ReadonlyArray<{ readonly le: number; readonly count: number }>;
+}
+
+export function findMetric(resourceMetrics: ResourceMetrics, name: string): MetricData | undefined {
+  for (const scope of resourceMetrics.scopeMetrics) {
+    for (const metric of scope.metrics) {
+      if (metric.descriptor.name === name) return metric;
+    }
+  }
+  return undefined;
+}
+
+function matches(attributes: Attributes, labels: LabelMatch): boolean {
+  const keys = Object.keys(attributes);
+  if (keys.length !== Object.keys(labels).length) return false;
+  return keys.every((key) => Object.hasOwn(labels, key) && String(labels[key]) === String(attributes[key]));
+}
+
+function findPoint<T>(points: ReadonlyArray<DataPoint<T>>, labels: LabelMatch): DataPoint<T> | undefined {
+  return points.find((point) => matches(point.attributes, labels));
+}
+
+/** The value of a counter, up-down counter or gauge series; undefined if there is no such series. */
+export function readValue(resourceMetrics: ResourceMetrics, name: string, labels: LabelMatch = {}): number | undefined {
+  const metric = findMetric(resourceMetrics, name);
+  if (metric === undefined) return undefined;
+  if (metric.dataPointType !== DataPointType.SUM && metric.dataPointType !== DataPointType.GAUGE) {
+    throw new TypeError(`"${name}" is a histogram; read it with getHistogram()`);
+  }
+  return findPoint(metric.dataPoints, labels)?.value;
+}
+
+export function readHistogram(resourceMetrics: ResourceMetrics, name: string, labels: LabelMatch = {}): HistogramSnapshot | undefined {
+  const metric = findMetric(resourceMetrics, name);
+  if (metric === undefined) return undefined;
+  if (metric.dataPointType !== DataPointType.HISTOGRAM) {
+    throw new TypeError(`"${name}" is not an explicit-bucket histogram; read it with getValue()`);
+  }
+  const point = findPoint<Histogram>(metric.dataPoints, labels);
+  if (point === undefined) return undefined;
+  const { boundaries, counts } = point.value.buckets;
+  let cumulative = 0;
+  const buckets = counts.map((count, i) => {
+    cumulative += count;
+    return { le: boundaries[i] ?? Infinity, count: cumulative };
+  });
+  return { count: point.value.count, sum: point.value.sum ?? 0, buckets };
+}
