@@ -1,0 +1,48 @@
+import type { MeterProvider } from '@opentelemetry/api';
+import { createCacheFacade, type CacheFacade } from './cache.js';
+import { createCircuitBreakerFacade, type CircuitBreakerFacade } from './circuit-breaker.js';
+import { createFacadeCore, type FacadeCoreOptions, type PromkitCore } from './core.js';
+import { createDbFacade, type DbFacade } from './db.js';
+import { createHttpFacade, type HttpFacade } from './http.js';
+import { createLlmFacade, type LlmFacade } from './llm.js';
+
+/**
+ * promkit's typed facade: generic instruments (`counter`, `histogram`, ...) plus one API per
+ * catalogue domain, each already knowing its metrics' names, units, buckets and labels.
+ */
+export interface Metrics extends PromkitCore {
+  /** Manual HTTP server/client metrics for what the automatic instrumentation does not see. */
+  readonly http: HttpFacade;
+  /** GenAI client metrics: streams, non-streaming calls, token usage. */
+  readonly llm: LlmFacade;
+  /** Metrics of one named cache (memoised per name). */
+  readonly cache: CacheFacade;
+  /** Database operations and connection pools. */
+  readonly db: DbFacade;
+  /** Metrics of one named circuit breaker (memoised per name). */
+  readonly circuitBreaker: CircuitBreakerFacade;
+}
+
+/** A facade over `meterProvider` (default: the global provider; see {@link metrics}). */
+export function createMetrics(options: FacadeCoreOptions = {}): Metrics {
+  const core = createFacadeCore(options);
+  return Object.assign(core, {
+    http: createHttpFacade(core),
+    llm: createLlmFacade(core),
+    cache: createCacheFacade(core),
+    db: createDbFacade(core),
+    circuitBreaker: createCircuitBreakerFacade(core),
+  });
+}
+
+/**
+ * The default facade, bound to the global meter provider that `register.js` / `start()`
+ * installs. Instruments defined before that (at module load, say) are rebound when it starts,
+ * so they are never stuck as no-ops.
+ */
+export const metrics: Metrics = createMetrics();
+
+/** Called by `start()`: moves every instrument of the default facade onto `meterProvider`. */
+export function bindDefaultMetrics(meterProvider: MeterProvider): void {
+  metrics.rebind(meterProvider);
+}

@@ -1,0 +1,42 @@
+/**
+ * promkit: Prometheus metrics for Node.js on OpenTelemetry.
+ *
+ * `start()` (or the `promkit/register` preload) installs the meter provider, the scrape endpoint
+ * and HTTP instrumentation; `metrics` is the typed facade over the global provider.
+ */
+export { start, type PromkitHandle } from './start.js';
+export { resolveConfig, DEFAULT_HOST, DEFAULT_PORT, DEFAULT_ENDPOINT, type StartOptions, type ResolvedConfig } from './config.js';
+export { ConfigError, ConflictingDefinitionError, InvalidDefinitionError, PromkitError, isPromkitError } from './errors.js';
+export { ScrapeServerError, PROMETHEUS_CONTENT_TYPE } from './exporter/server.js';
+
+export { metrics, createMetrics, type Metrics } from './facade/metrics.js';
+export type { FacadeCoreOptions, PromkitCore } from './facade/core.js';
+export type { InstrumentDefinition, HistogramDefinition } from './facade/generic.js';
+export type {
+  BoundCounter,
+  BoundGauge,
+  BoundHistogram,
+  BoundUpDownCounter,
+  Clock,
+  Counter,
+  DropReason,
+  Gauge,
+  Histogram,
+  LabelValue,
+  Labels,
+  UpDownCounter,
+} from './facade/types.js';
+export { DROP_REASONS } from './facade/types.js';
+export { MAX_LABEL_VALUE_LENGTH } from './facade/labels.js';
+export { trackDuration, trackErrors, trackActive, startTimer, type Timer } from './facade/helpers.js';
+export { timed, countErrors, activeGauge } from './facade/decorators.js';
+export { createRouteNormalizer, normalizeRoute, UNMATCHED_ROUTE, type RouteNormalizer, type RouteNormalizerOptions } from './facade/route.js';
+export type { HttpFacade, ServerRequest, ClientRequest } from './facade/http.js';
+export { LLM_STREAM_ABORTED, type LlmFacade, type LlmAttributes, type LlmUsage, type TrackStreamOptions } from './facade/llm.js';
+export type { CacheFacade, CacheMetrics } from './facade/cache.js';
+export type { DbFacade, DbOperation, DbPoolMetrics } from './facade/db.js';
+export type { BreakerOutcome, BreakerState, CircuitBreakerFacade, CircuitBreakerMetrics, CircuitBreakerOptions } from './facade/circuit-breaker.js';
+
+export { CATALOGUE, findDefinition, BUCKET_PRESETS, type BucketPreset, type MetricDefinition, type MetricKind, type Domain } from './catalogue/index.js';
+export type { BucketOverride, BucketOverrides } from './otel/views.js';
+export { prometheusName } from './exporter/naming.js';
