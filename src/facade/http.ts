@@ -1,0 +1,146 @@
+/**
+ * Manual HTTP API for servers and clients the automatic instrumentation does not see. It writes
+ * the same semantic-convention series as `@opentelemetry/instrumentation-http`, so dashboards
+ * cannot tell the two sources apart.
+ */
+import {
+  HTTP_CLIENT_REQUEST_DURATION,
+  HTTP_SERVER_ACTIVE_REQUESTS,
+  HTTP_SERVER_REQUEST_BODY_SIZE,
+  HTTP_SERVER_REQUEST_DURATION,
+  HTTP_SERVER_RESPONSE_BODY_SIZE,
+} from '../catalogue/http.js';
+import { normalizeRoute as defaultNormalizer, type RouteNormalizer } from './route.js';
+import type { FacadeCore, Labels } from './types.js';
+
+/** Methods semconv knows (RFC 9110, RFC 5789 PATCH, and QUERY); anything else is `_OTHER`. */
+export const KNOWN_HTTP_METHODS = Object.freeze([
+  'CONNECT',
+  'DELETE',
+  'GET',
+  'HEAD',
+  'OPTIONS',
+  'PATCH',
+  'POST',
+  'PUT',
+  'QUERY',
+  'TRACE',
+] as const);
+const KNOWN = new Set<string>(KNOWN_HTTP_METHODS);
+
+/** Upper-cases a known method; any other value is `_OTHER` so a client cannot invent series. */
+export function normalizeMethod(method: string): string {
+  const upper = typeof method === 'string' ? method.toUpperCase() : '';
+  return KNOWN.has(upper) ? upper : '_OTHER';
+}
+
+interface ServerRequestCommon {
+  readonly method: string;
+  readonly statusCode: number;
+  readonly durationS: number;
+  /** `url.scheme`: `http` or `https`. */
+  readonly scheme?: string;
+  /** `network.protocol.version`: `1.1`, `2`, `3`. */
+  readonly protocolVersion?: string;
+  /** Defaults to the status code as a string for 5xx responses, per semconv (server side). */
+  readonly errorType?: string;
+  readonly requestBodySize?: number;
+  readonly responseBodySize?: number;
+}
+
+/**
+ * A finished server request. Give `route` when your framework matched a template (`/users/:id`);
+ * give `path` when all you have is the raw URL: it is normalised, and a 404 collapses into the
+ * unmatched route. Both pass through the normaliser, so a raw path never becomes a label.
+ */
+export type ServerRequest = ServerRequestCommon &
+  ({ readonly route: string; readonly path?: never } | { readonly path: string; readonly route?: never });
+
+export interface ClientRequest {
+  readonly method: string;
+  /** Host name or IP of the server (`api.openai.com`), never the full URL. */
+  readonly serverAddress: string;
+  readonly serverPort?: number;
+  /** Absent when no response arrived (connection refused, timeout): then give `errorType`. */
+  readonly statusCode?: number;
+  readonly durationS: number;
+  /** Defaults to the status code as a string for 4xx and 5xx responses, per semconv (client side). */
+  readonly errorType?: string;
+}
+
+export interface ActiveRequest {
+  readonly method: string;
+  readonly scheme?: string;
+}
+
+export interface HttpFacade {
+  recordServerRequest(request: ServerRequest): void;
+  recordClientRequest(request: ClientRequest): void;
+  /** Counts one in-flight request until the returned `end` is called; extra `end` calls are ignored. */
+  activeRequest(request: ActiveRequest): () => void;
+}
+
+export interface HttpFacadeOptions {
+  /** Normaliser applied to every route and path; default {@link defaultNormalizer}. */
+  readonly normalizeRoute?: RouteNormalizer;
+}
+
+type ServerKey = (typeof HTTP_SERVER_REQUEST_DURATION.attributes)[number];
+type ClientKey = (typeof HTTP_CLIENT_REQUEST_DURATION.attributes)[number];
+
+export function createHttpFacade(core: FacadeCore, options: HttpFacadeOptions = {}): HttpFacade {
+  const normalize = options.normalizeRoute ?? defaultNormalizer;
+  const serverDuration = core.histogram(HTTP_SERVER_REQUEST_DURATION);
+  const requestSize = core.histogram(HTTP_SERVER_REQUEST_BODY_SIZE);
+  const responseSize = core.histogram(HTTP_SERVER_RESPONSE_BODY_SIZE);
+  const clientDuration = core.histogram(HTTP_CLIENT_REQUEST_DURATION);
+  const active = core.upDownCounter(HTTP_SERVER_ACTIVE_REQUESTS);
+
+  return {
+    recordServerRequest(request) {
+      const route =
+        request.route !== undefined
+          ? normalize(request.route)
+          : normalize(request.path, { statusCode: request.statusCode });
+      const errorType = request.errorType ?? (request.statusCode >= 500 ? String(request.statusCode) : undefined);
+      const labels: { -readonly [K in ServerKey]?: string | number } = {
+        'http.request.method': normalizeMethod(request.method),
+        'http.response.status_code': request.statusCode,
+        'http.route': route,
+      };
+      if (request.scheme !== undefined) labels['url.scheme'] = request.scheme;
+      if (request.protocolVersion !== undefined) labels['network.protocol.version'] = request.protocolVersion;
+      if (errorType !== undefined) labels['error.type'] = errorType;
+      serverDuration.record(request.durationS, labels);
+      if (request.requestBodySize !== undefined) requestSize.record(request.requestBodySize, labels);
+      if (request.responseBodySize !== undefined) responseSize.record(request.responseBodySize, labels);
+    },
+
+    recordClientRequest(request) {
+      const status = request.statusCode;
+      const errorType = request.errorType ?? (status !== undefined && status >= 400 ? String(status) : undefined);
+      const labels: { -readonly [K in ClientKey]?: string | number } = {
+        'http.request.method': normalizeMethod(request.method),
+        'server.address': request.serverAddress,
+      };
+      if (request.serverPort !== undefined) labels['server.port'] = request.serverPort;
+      if (status !== undefined) labels['http.response.status_code'] = status;
+      if (errorType !== undefined) labels['error.type'] = errorType;
+      clientDuration.record(request.durationS, labels);
+    },
+
+    activeRequest(request) {
+      const labels: Labels<'http.request.method' | 'url.scheme'> =
+        request.scheme === undefined
+          ? { 'http.request.method': normalizeMethod(request.method) }
+          : { 'http.request.method': normalizeMethod(request.method), 'url.scheme': request.scheme };
+      active.add(1, labels);
+      let ended = false;
+      return () => {
+        if (ended) return;
+        ended = true;
+        active.add(-1, labels);
+      };
+    },
+  };
+}

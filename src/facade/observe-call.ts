@@ -1,0 +1,91 @@
+/**
+ * Internal helpers shared by the domain facades (cache, DB, LLM, circuit breaker): observe how a
+ * sync or async call ends without changing what it returns or throws, and name an error for
+ * `error.type`. Not part of the public surface.
+ */
+import { diag } from '@opentelemetry/api';
+
+/** How an observed call ended. */
+export type Settled<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: unknown };
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return (
+    value !== null &&
+    (typeof value === 'object' || typeof value === 'function') &&
+    typeof (value as { then?: unknown }).then === 'function'
+  );
+}
+
+/**
+ * Runs `fn` and calls `settled` exactly once when it returns, throws, resolves or rejects. The
+ * return value and the thrown error pass through untouched; a thenable result comes back as a
+ * native Promise settling the same way. A throwing `settled` is swallowed (and warned): metrics
+ * code must never fail the call it observes.
+ */
+export function observeCall<R>(fn: () => R, settled: (outcome: Settled<Awaited<R>>) => void): R {
+  const report = (outcome: Settled<Awaited<R>>): void => {
+    try {
+      settled(outcome);
+    } catch (error) {
+      diag.warn('promkit: a metrics callback threw and was ignored', error);
+    }
+  };
+  let result: R;
+  try {
+    result = fn();
+  } catch (error) {
+    report({ ok: false, error });
+    throw error;
+  }
+  if (!isThenable(result)) {
+    report({ ok: true, value: result as Awaited<R> });
+    return result;
+  }
+  return Promise.resolve(result).then(
+    (value) => {
+      report({ ok: true, value: value as Awaited<R> });
+      return value;
+    },
+    (error: unknown) => {
+      report({ ok: false, error });
+      throw error;
+    },
+  ) as R;
+}
+
+/** Calls a user-supplied extractor; a throw becomes `undefined` so metrics never break the caller. */
+export function safely<A, T>(extract: (arg: A) => T, arg: A): T | undefined {
+  try {
+    return extract(arg);
+  } catch (error) {
+    diag.warn('promkit: a metrics extractor threw and was ignored', error);
+    return undefined;
+  }
+}
+
+/** Semconv's fallback `error.type` when nothing better identifies the error. */
+export const OTHER_ERROR = '_OTHER';
+
+/**
+ * A low-cardinality name for an error: its `name`, or its class name when `name` is the generic
+ * `Error` (subclasses that forget to set `name`), else {@link OTHER_ERROR}. Never the message.
+ */
+export function errorName(error: unknown): string {
+  if (error === null || typeof error !== 'object') return OTHER_ERROR;
+  const name = (error as { name?: unknown }).name;
+  if (typeof name === 'string' && name !== '' && name !== 'Error') return name;
+  const ctor = (error as { constructor?: { name?: unknown } }).constructor?.name;
+  if (typeof ctor === 'string' && ctor !== '' && ctor !== 'Object') return ctor;
+  return typeof name === 'string' && name !== '' ? name : OTHER_ERROR;
+}
+
+/** `error.code` (database and system errors: `23505`, `ECONNRESET`) when present, else {@link errorName}. */
+export function errorCodeOrName(error: unknown): string {
+  if (error !== null && typeof error === 'object') {
+    const code = (error as { code?: unknown }).code;
+    if ((typeof code === 'string' && code !== '') || (typeof code === 'number' && Number.isFinite(code))) {
+      return String(code);
+    }
+  }
+  return errorName(error);
+}
