@@ -150,6 +150,14 @@ describe('serialize', () => {
     });
   });
 
+  it('renames a histogram attribute that would clash with le', async () => {
+    const { provider, collect } = setup([histogramView('clash')]);
+    provider.getMeter('app').createHistogram('clash').record(1, { le: 'mine', z: 'le="x"' });
+    const samples = parsePrometheusText(serialize(await collect())).samples.filter((s) => s.name === 'clash_count');
+    expect(samples).toEqual([{ name: 'clash_count', labels: { key_le: 'mine', z: 'le="x"' }, value: 1 }]);
+    expect(warnings).toHaveLength(1);
+  });
+
   it('spells NaN and infinities as Prometheus expects', async () => {
     const { provider, collect } = setup();
     const gauge = provider.getMeter('app').createObservableGauge('odd.gauge');

@@ -52,7 +52,8 @@ export interface FamilyOptions {
  */
 const warned = new Set<string>();
 
-function warnOnce(key: string, message: string): void {
+/** Logs `message` through `diag.warn` the first time `key` is seen in this process. */
+export function warnOnce(key: string, message: string): void {
   if (warned.has(key)) return;
   if (warned.size >= 1000) warned.clear();
   warned.add(key);

@@ -6,7 +6,7 @@
  * concatenation of pieces cached per series (labels), per family (header) and per boundary list.
  */
 import type { Histogram, ResourceMetrics } from '@opentelemetry/sdk-metrics';
-import { collectFamilies, type Family, type Part, type Point } from './families.js';
+import { collectFamilies, warnOnce, type Family, type Part, type Point } from './families.js';
 import { formatValue, joinLabels, renderLabels } from './format.js';
 
 /** What to write besides the metric samples. */
@@ -63,6 +63,17 @@ function labelsAt<T>(part: Part<T>, index: number, point: Point<T>): string {
   const precomputed = part.labels;
   if (precomputed !== undefined) return precomputed[index] ?? '';
   return part.scopeLabels === '' ? renderLabels(point.attributes) : joinLabels(renderLabels(point.attributes), part.scopeLabels);
+}
+
+/**
+ * An attribute that becomes `le` would repeat the bucket label and make Prometheus reject the
+ * whole scrape, so on histograms it is renamed `key_le` (with a one-time warning). Escaping keeps
+ * `,le="` from occurring inside a label value, so the test has no false positives.
+ */
+function histogramLabels(name: string, labels: string): string {
+  if (!labels.startsWith('le="') && !labels.includes(',le="')) return labels;
+  warnOnce(`le-label:${name}`, `promkit: histogram "${name}" has an attribute named "le"; exported as "key_le".`);
+  return labels.startsWith('le="') ? `key_${labels}` : labels.replace(',le="', ',key_le="');
 }
 
 /**
@@ -123,7 +134,7 @@ function render(families: readonly Family[], cursor: Cursor, deadline: number): 
           lastBoundaries = boundaries;
           pieces = piecesFor(boundaries);
         }
-        const labels = labelsAt(part, i, point);
+        const labels = histogramLabels(name, labelsAt(part, i, point));
         const open = labels === '' ? bucketName : `${bucketName}${labels},`;
         const counts = histogram.buckets.counts;
         let text = '';
