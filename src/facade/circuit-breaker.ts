@@ -1,0 +1,195 @@
+/**
+ * Circuit-breaker metrics in the shape of resilience4j: calls by outcome, a one-hot state gauge
+ * (alert with `circuit_breaker_state_ratio{circuit_breaker_state="open"} == 1`), transitions and
+ * a rolling failure rate. Works for any breaker; `instrumentation/opossum.ts` wires opossum.
+ */
+import {
+  BREAKER_STATES,
+  CIRCUIT_BREAKER_CALL_DURATION,
+  CIRCUIT_BREAKER_FAILURE_RATE,
+  CIRCUIT_BREAKER_STATE,
+  CIRCUIT_BREAKER_TRANSITIONS,
+  type BREAKER_OUTCOMES,
+} from '../catalogue/circuit-breaker.js';
+import { observeCall } from './observe-call.js';
+import type { BoundGauge, BoundHistogram, Counter, FacadeCore, Gauge, Histogram } from './types.js';
+
+export type BreakerOutcome = (typeof BREAKER_OUTCOMES)[number];
+export type BreakerState = (typeof BREAKER_STATES)[number];
+
+/**
+ * One call through the breaker. Rejected and fallback calls did not run the protected function
+ * to completion, so their duration is optional and defaults to 0 (they still count in `_count`).
+ */
+export type BreakerCall =
+  | { readonly outcome: 'success' | 'failure' | 'timeout'; readonly durationS: number }
+  | { readonly outcome: 'rejected' | 'fallback'; readonly durationS?: number };
+
+/**
+ * The failure-rate window: the most recent `maxCalls` calls that are no older than `maxAgeS`
+ * seconds, whichever is fewer. Defaults: 100 calls, 60 s.
+ */
+export interface FailureRateWindow {
+  readonly maxCalls?: number;
+  readonly maxAgeS?: number;
+}
+
+export const DEFAULT_FAILURE_RATE_WINDOW = Object.freeze({ maxCalls: 100, maxAgeS: 60 });
+
+export interface CircuitBreakerOptions {
+  readonly window?: FailureRateWindow;
+}
+
+export interface CircuitBreakerMetrics {
+  readonly name: string;
+  /**
+   * Records the call's duration by outcome and updates the failure rate: `failure` and `timeout`
+   * count as failures, `success` as a success; `rejected` and `fallback` are not in the rate (a
+   * fallback follows a failure already counted; a rejection never reached the service).
+   */
+  recordCall(call: BreakerCall): void;
+  /** Times `fn` (sync or async) as `success`, or `failure` when it throws; returns or rethrows as `fn` does. */
+  track<R>(fn: () => R): R;
+  /**
+   * Sets the one-hot state gauge: the given state's series to 1, the other two to 0 (the first
+   * call writes all three). A change of state also counts one transition from the previous state.
+   */
+  setState(state: BreakerState): void;
+  /** The last state set, if any. */
+  readonly state: BreakerState | undefined;
+  /** The failure rate as last computed (0..1), or undefined before the first success or failure. */
+  readonly failureRate: number | undefined;
+}
+
+/**
+ * `circuitBreaker(name)` returns the same handle for the same name; `options` apply only when the
+ * handle is first created.
+ */
+export type CircuitBreakerFacade = (name: string, options?: CircuitBreakerOptions) => CircuitBreakerMetrics;
+
+type NameKey = 'circuit_breaker.name';
+interface Instruments {
+  readonly duration: Histogram<NameKey | 'circuit_breaker.outcome'>;
+  readonly state: Gauge<NameKey | 'circuit_breaker.state'>;
+  readonly failureRate: Gauge<NameKey>;
+  readonly transitions: Counter<NameKey | 'circuit_breaker.from_state' | 'circuit_breaker.to_state'>;
+}
+
+/** Failures over the window, kept incrementally; old entries fall off by count and by age. */
+class FailureWindow {
+  private readonly calls: { at: number; failed: boolean }[] = [];
+  private failures = 0;
+
+  constructor(
+    private readonly maxCalls: number,
+    private readonly maxAgeS: number,
+  ) {}
+
+  add(at: number, failed: boolean): void {
+    this.calls.push({ at, failed });
+    if (failed) this.failures++;
+  }
+
+  /** Failure share of the calls still in the window at `now`, or undefined when it is empty. */
+  rate(now: number): number | undefined {
+    while (this.calls.length > 0) {
+      const oldest = this.calls[0];
+      if (oldest === undefined || (this.calls.length <= this.maxCalls && now - oldest.at <= this.maxAgeS)) break;
+      this.calls.shift();
+      if (oldest.failed) this.failures--;
+    }
+    return this.calls.length === 0 ? undefined : this.failures / this.calls.length;
+  }
+}
+
+function createBreaker(
+  name: string,
+  core: FacadeCore,
+  instruments: Instruments,
+  window: Required<FailureRateWindow>,
+): CircuitBreakerMetrics {
+  const { clock } = core;
+  const byOutcome = new Map<BreakerOutcome, BoundHistogram>();
+  const durationFor = (outcome: BreakerOutcome): BoundHistogram => {
+    let bound = byOutcome.get(outcome);
+    if (bound === undefined) {
+      bound = instruments.duration.bind({ 'circuit_breaker.name': name, 'circuit_breaker.outcome': outcome });
+      byOutcome.set(outcome, bound);
+    }
+    return bound;
+  };
+  const stateSeries = new Map<BreakerState, BoundGauge>(
+    BREAKER_STATES.map((state) => [
+      state,
+      instruments.state.bind({ 'circuit_breaker.name': name, 'circuit_breaker.state': state }),
+    ]),
+  );
+  const rateGauge = instruments.failureRate.bind({ 'circuit_breaker.name': name });
+  const failures = new FailureWindow(window.maxCalls, window.maxAgeS);
+  let current: BreakerState | undefined;
+  let rate: number | undefined;
+
+  const recordCall = (call: BreakerCall): void => {
+    durationFor(call.outcome).record(call.durationS ?? 0);
+    const now = clock.now();
+    if (call.outcome === 'success' || call.outcome === 'failure' || call.outcome === 'timeout') {
+      failures.add(now, call.outcome !== 'success');
+    }
+    const next = failures.rate(now);
+    if (next !== undefined) {
+      rate = next;
+      rateGauge.set(next);
+    }
+  };
+
+  return {
+    name,
+    recordCall,
+    track(fn) {
+      const start = clock.now();
+      return observeCall(fn, (outcome) =>
+        recordCall({ outcome: outcome.ok ? 'success' : 'failure', durationS: clock.now() - start }),
+      );
+    },
+    setState(state) {
+      if (!stateSeries.has(state)) return;
+      if (state === current) return;
+      for (const [candidate, series] of stateSeries) {
+        if (current === undefined || candidate === current || candidate === state) series.set(candidate === state ? 1 : 0);
+      }
+      if (current !== undefined) {
+        instruments.transitions.add(1, {
+          'circuit_breaker.name': name,
+          'circuit_breaker.from_state': current,
+          'circuit_breaker.to_state': state,
+        });
+      }
+      current = state;
+    },
+    get state() {
+      return current;
+    },
+    get failureRate() {
+      return rate;
+    },
+  };
+}
+
+export function createCircuitBreakerFacade(core: FacadeCore, defaults: CircuitBreakerOptions = {}): CircuitBreakerFacade {
+  const instruments: Instruments = {
+    duration: core.histogram(CIRCUIT_BREAKER_CALL_DURATION),
+    state: core.gauge(CIRCUIT_BREAKER_STATE),
+    failureRate: core.gauge(CIRCUIT_BREAKER_FAILURE_RATE),
+    transitions: core.counter(CIRCUIT_BREAKER_TRANSITIONS),
+  };
+  const breakers = new Map<string, CircuitBreakerMetrics>();
+  return (name, options = {}) => {
+    let breaker = breakers.get(name);
+    if (breaker === undefined) {
+      const window = { ...DEFAULT_FAILURE_RATE_WINDOW, ...defaults.window, ...options.window };
+      breaker = createBreaker(name, core, instruments, window);
+      breakers.set(name, breaker);
+    }
+    return breaker;
+  };
+}
