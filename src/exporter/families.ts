@@ -97,28 +97,43 @@ export function collectFamilies(resourceMetrics: ResourceMetrics, options: Famil
       const kind = kindOf(metric);
       if (kind === undefined) {
         // promkit never configures exponential histograms; the text format has no place for them.
-        warnOnce(`exp:${descriptor.name}`, `promkit: skipping exponential histogram "${descriptor.name}": the Prometheus text format cannot carry it.`);
+        warnOnce(
+          `exp:${descriptor.name}`,
+          `promkit: skipping exponential histogram "${descriptor.name}": the Prometheus text format cannot carry it.`,
+        );
         continue;
       }
       const name = prometheusName(descriptor.name, descriptor.unit, kind, naming);
       if (name === 'target_info') {
-        warnOnce(`reserved:${descriptor.name}`, `promkit: metric "${descriptor.name}" maps to the reserved name target_info; skipped.`);
+        warnOnce(
+          `reserved:${descriptor.name}`,
+          `promkit: metric "${descriptor.name}" maps to the reserved name target_info; skipped.`,
+        );
         continue;
       }
       const firstPoint = metric.dataPoints[0];
-      const boundaries = metric.dataPointType === DataPointType.HISTOGRAM ? metric.dataPoints[0]?.value.buckets.boundaries : undefined;
+      const boundaries =
+        metric.dataPointType === DataPointType.HISTOGRAM ? metric.dataPoints[0]?.value.buckets.boundaries : undefined;
       const part = { points: metric.dataPoints, scopeLabels };
       const draft = drafts.get(name);
       if (draft === undefined) {
-        drafts.set(name, { kind, name, help: descriptor.description, parts: [part] as Part<number>[] | Part<Histogram>[], boundaries });
+        const parts = [part] as Part<number>[] | Part<Histogram>[];
+        drafts.set(name, { kind, name, help: descriptor.description, parts, boundaries });
         continue;
       }
       if (draft.kind !== kind) {
-        warnOnce(`kind:${name}`, `promkit: metric family "${name}" is both ${draft.kind} and ${kind} (instrument "${descriptor.name}" in scope "${scope.name}"); keeping the ${draft.kind}.`);
+        warnOnce(
+          `kind:${name}`,
+          `promkit: metric family "${name}" is both ${draft.kind} and ${kind} ` +
+            `(instrument "${descriptor.name}" in scope "${scope.name}"); keeping the ${draft.kind}.`,
+        );
         continue;
       }
       if (boundaries !== undefined && draft.boundaries !== undefined && !sameBoundaries(boundaries, draft.boundaries)) {
-        warnOnce(`le:${name}`, `promkit: histogram "${name}" has different bucket boundaries in scope "${scope.name}"; keeping the first.`);
+        warnOnce(
+          `le:${name}`,
+          `promkit: histogram "${name}" has different bucket boundaries in scope "${scope.name}"; keeping the first.`,
+        );
         continue;
       }
       if (firstPoint === undefined) continue;
@@ -130,10 +145,13 @@ export function collectFamilies(resourceMetrics: ResourceMetrics, options: Famil
 
   const families: Family[] = [];
   for (const draft of drafts.values()) {
-    const header = `# HELP ${draft.name} ${escapeHelp(draft.help === '' ? draft.name : draft.help)}\n# TYPE ${draft.name} ${draft.kind}\n`;
+    // An empty description still needs a HELP line (promtool lints its absence); the name says most.
+    const help = escapeHelp(draft.help === '' ? draft.name : draft.help);
+    const header = `# HELP ${draft.name} ${help}\n# TYPE ${draft.name} ${draft.kind}\n`;
     if (draft.kind === 'histogram') {
       const parts = draft.parts as Part<Histogram>[];
-      families.push({ kind: 'histogram', name: draft.name, header, parts: parts.length > 1 ? [mergeHistograms(parts)] : parts });
+      const merged = parts.length > 1 ? [mergeHistograms(parts)] : parts;
+      families.push({ kind: 'histogram', name: draft.name, header, parts: merged });
     } else {
       const parts = draft.parts as Part<number>[];
       const kind = draft.kind;

@@ -56,13 +56,15 @@ function piecesFor(boundaries: readonly number[]): string[] {
 function targetInfo(resourceMetrics: ResourceMetrics, options: SerializeOptions): string {
   if (options.targetInfo === false) return '';
   const labels = renderLabels(resourceMetrics.resource.attributes);
-  return `# HELP target_info Target metadata\n# TYPE target_info gauge\ntarget_info${labels === '' ? '' : `{${labels}}`} 1\n`;
+  const series = labels === '' ? 'target_info' : `target_info{${labels}}`;
+  return `# HELP target_info Target metadata\n# TYPE target_info gauge\n${series} 1\n`;
 }
 
 function labelsAt<T>(part: Part<T>, index: number, point: Point<T>): string {
   const precomputed = part.labels;
   if (precomputed !== undefined) return precomputed[index] ?? '';
-  return part.scopeLabels === '' ? renderLabels(point.attributes) : joinLabels(renderLabels(point.attributes), part.scopeLabels);
+  const labels = renderLabels(point.attributes);
+  return part.scopeLabels === '' ? labels : joinLabels(labels, part.scopeLabels);
 }
 
 /**
