@@ -80,3 +80,13 @@ describe('start()', () => {
     }
   });
 });
+
+describe('the resource', () => {
+  test('names an unnamed service after the executable, not its full path', async () => {
+    handle = await start(LOCAL);
+    const { samples } = parsePrometheusText(await handle.scrape());
+    const targetInfo = samples.find((s) => s.name === 'target_info');
+    expect(targetInfo?.labels['service_name']).toBe(`unknown_service:${process.argv0.split('/').at(-1)}`);
+    expect(targetInfo?.labels['telemetry_sdk_language']).toBe('nodejs');
+  });
+});
