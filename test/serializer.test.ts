@@ -48,7 +48,10 @@ afterEach(() => diag.disable());
 async function recordKnownValues() {
   const { provider, collect } = setup([histogramView('http.server.request.duration')]);
   const meter = provider.getMeter('app', '1.2.3');
-  const duration = meter.createHistogram('http.server.request.duration', { unit: 's', description: 'Duration of HTTP server requests.' });
+  const duration = meter.createHistogram('http.server.request.duration', {
+    unit: 's',
+    description: 'Duration of HTTP server requests.',
+  });
   const hits = meter.createCounter('cache.hits', { unit: '{request}', description: 'Cache hits.' });
   const cpu = meter.createCounter('process.cpu.time', { unit: 's', description: 'CPU time.' });
   const active = meter.createUpDownCounter('http.server.active_requests', { unit: '{request}', description: 'In flight.' });
@@ -186,7 +189,8 @@ describe('serialize', () => {
   });
 
   it('writes target_info from the resource, and leaves it out when asked', async () => {
-    const { collect } = setup([], { 'service.name': 'api', 'service.version': '2.0.0', 'deployment.environment.name': 'prod' });
+    const resource = { 'service.name': 'api', 'service.version': '2.0.0', 'deployment.environment.name': 'prod' };
+    const { collect } = setup([], resource);
     const resourceMetrics = await collect();
     expect(serialize(resourceMetrics)).toBe(
       '# HELP target_info Target metadata\n# TYPE target_info gauge\n' +
@@ -207,7 +211,14 @@ describe('serialize', () => {
 
   it('turns unit suffixes off but keeps _total', async () => {
     const names = [...parsePrometheusText(serialize(await recordKnownValues(), { unitSuffixes: false })).families.keys()];
-    expect(names).toEqual(['target_info', 'http_server_request_duration', 'cache_hits_total', 'process_cpu_time_total', 'http_server_active_requests', 'nodejs_eventloop_utilization']);
+    expect(names).toEqual([
+      'target_info',
+      'http_server_request_duration',
+      'cache_hits_total',
+      'process_cpu_time_total',
+      'http_server_active_requests',
+      'nodejs_eventloop_utilization',
+    ]);
   });
 });
 
@@ -261,7 +272,8 @@ describe('families across scopes', () => {
   });
 
   it('skips exponential histograms with one warning', async () => {
-    const { provider, collect } = setup([{ instrumentName: 'expo', aggregation: { type: AggregationType.EXPONENTIAL_HISTOGRAM } }]);
+    const expo: ViewOptions = { instrumentName: 'expo', aggregation: { type: AggregationType.EXPONENTIAL_HISTOGRAM } };
+    const { provider, collect } = setup([expo]);
     provider.getMeter('app').createHistogram('expo').record(1);
     const resourceMetrics = await collect();
     expect(serialize(resourceMetrics, { targetInfo: false })).toBe('');
@@ -273,7 +285,8 @@ describe('families across scopes', () => {
 
 describe('serializeInSlices', () => {
   it('produces the same text as serialize for 5k series, yielding to the event loop', async () => {
-    const { provider, collect } = setup([histogramView('work.duration'), { instrumentName: 'work.items', aggregationCardinalityLimit: 10_000 }]);
+    const items: ViewOptions = { instrumentName: 'work.items', aggregationCardinalityLimit: 10_000 };
+    const { provider, collect } = setup([histogramView('work.duration'), items]);
     const meter = provider.getMeter('app');
     const counter = meter.createCounter('work.items');
     const histogram = meter.createHistogram('work.duration', { unit: 's' });
@@ -302,7 +315,9 @@ describe('promtool check metrics', () => {
     try {
       promtool = execFileSync('which', ['promtool'], { encoding: 'utf8' }).trim();
     } catch {
-      throw new Error('promtool is not on PATH: install it (Debian/Ubuntu: apt-get install -y prometheus) to run this check.');
+      throw new Error(
+        'promtool is not on PATH: install it (Debian/Ubuntu: apt-get install -y prometheus) to run this check.',
+      );
     }
     const text = serialize(await recordKnownValues(), { scopeLabels: true });
     const result = execFileSync(promtool, ['check', 'metrics'], { input: text, encoding: 'utf8' });
