@@ -1,0 +1,154 @@
+/**
+ * Standard (TC39) method decorators. Vitest's transformer does not lower standard decorators and
+ * Node does not parse them yet, so the `@` syntax is compiled here with the TypeScript compiler
+ * (as a user's build would) and the result imported; the other tests apply the decorators by
+ * hand, exactly as the compiled code calls them.
+ */
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import ts from 'typescript';
+import { afterEach, beforeEach, expect, test } from 'vitest';
+import { activeGauge, countErrors, timed } from '../src/facade/decorators.js';
+import type { Counter, Histogram, UpDownCounter } from '../src/facade/types.js';
+import { createTestMetrics, type TestMetrics } from '../src/testing/index.js';
+
+let t: TestMetrics;
+let duration: Histogram<'op'>;
+let errors: Counter<'op' | 'error.type'>;
+let active: UpDownCounter<'op'>;
+
+beforeEach(() => {
+  t = createTestMetrics();
+  duration = t.metrics.histogram({ name: 'svc.duration', description: 'Calls.', unit: 's', labels: ['op'], buckets: [1, 10] });
+  errors = t.metrics.counter({ name: 'svc.errors', description: 'Failed calls.', labels: ['op', 'error.type'] });
+  active = t.metrics.upDownCounter({ name: 'svc.active', description: 'Calls in flight.', labels: ['op'] });
+});
+afterEach(async () => {
+  await t.shutdown();
+});
+
+const DECORATED_SOURCE = `
+export function defineService(timed, countErrors, activeGauge, h, c, u, clock) {
+  class Service {
+    factor = 10;
+    @timed(h, { op: 'sync' })
+    @countErrors(c, { op: 'sync' })
+    multiply(x) {
+      clock.advance(0.5);
+      if (x < 0) throw new RangeError('negative');
+      return x * this.factor;
+    }
+    @timed(h, { op: 'async' })
+    @activeGauge(u, { op: 'async' })
+    async load(gate) {
+      await gate;
+      clock.advance(2);
+      return this.factor;
+    }
+  }
+  return Service;
+}
+`;
+
+test('@timed, @countErrors and @activeGauge compiled by TypeScript from real decorator syntax', async () => {
+  const { outputText } = ts.transpileModule(DECORATED_SOURCE, {
+    compilerOptions: { target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.ESNext, experimentalDecorators: false },
+  });
+  expect(outputText).toContain('__esDecorate'); // lowered standard decorators, not the legacy kind
+  const dir = await mkdtemp(join(tmpdir(), 'promkit-decorators-'));
+  try {
+    const file = join(dir, 'service.mjs');
+    await writeFile(file, outputText);
+    const { defineService } = (await import(pathToFileURL(file).href)) as {
+      defineService: (...args: unknown[]) => new () => { multiply(x: number): number; load(gate: Promise<void>): Promise<number> };
+    };
+    const Service = defineService(timed, countErrors, activeGauge, duration, errors, active, t.clock);
+    const service = new Service();
+    expect(service.multiply(4)).toBe(40);
+    let thrown: unknown;
+    try {
+      service.multiply(-1);
+    } catch (e) {
+      thrown = e;
+    }
+    expect(thrown).toBeInstanceOf(RangeError);
+    let release!: () => void;
+    const pending = service.load(new Promise<void>((resolve) => (release = resolve)));
+    expect(await t.getValue('svc.active', { op: 'async' })).toBe(1);
+    release();
+    expect(await pending).toBe(10);
+    expect(await t.getValue('svc.active', { op: 'async' })).toBe(0);
+    expect((await t.getHistogram('svc.duration', { op: 'sync' }))?.sum).toBe(1);
+    expect((await t.getHistogram('svc.duration', { op: 'async' }))?.sum).toBe(2);
+    expect(await t.getValue('svc.errors', { op: 'sync', 'error.type': 'RangeError' })).toBe(1);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
+/** What TypeScript passes a method decorator; only `kind` and `name` matter to ours. */
+function methodContext<This>(name: string): ClassMethodDecoratorContext<This, never> {
+  return { kind: 'method', name, static: false, private: false, access: { has: () => true, get: () => undefined as never }, addInitializer: () => {}, metadata: {} } as unknown as ClassMethodDecoratorContext<This, never>;
+}
+
+function decorate<T extends object, K extends keyof T & string>(
+  target: T,
+  key: K,
+  decorator: (method: never, context: never) => unknown,
+): void {
+  const method = target[key];
+  Object.defineProperty(target, key, { value: decorator(method as never, methodContext(key) as never), writable: true, configurable: true });
+}
+
+test('@timed on a sync method keeps `this` and the return value', async () => {
+  class Prices {
+    constructor(readonly rate: number) {}
+    convert(amount: number): number {
+      t.clock.advance(0.125);
+      return amount * this.rate;
+    }
+  }
+  decorate(Prices.prototype, 'convert', timed(duration, { op: 'convert' }));
+  expect(new Prices(2).convert(21)).toBe(42);
+  expect((await t.getHistogram('svc.duration', { op: 'convert' }))?.sum).toBe(0.125);
+});
+
+test('@countErrors on an async method rejects with the same error and counts it by type', async () => {
+  const failure = Object.assign(new Error('timeout'), { code: 'ETIMEDOUT' });
+  class Client {
+    async fetch(): Promise<string> {
+      throw failure;
+    }
+    async ok(): Promise<string> {
+      return 'fine';
+    }
+  }
+  decorate(Client.prototype, 'fetch', countErrors(errors, { op: 'fetch' }));
+  decorate(Client.prototype, 'ok', countErrors(errors, { op: 'fetch' }));
+  const client = new Client();
+  await expect(client.fetch()).rejects.toBe(failure);
+  expect(await client.ok()).toBe('fine');
+  expect(await t.getValue('svc.errors', { op: 'fetch', 'error.type': 'ETIMEDOUT' })).toBe(1);
+});
+
+test('@activeGauge on an async method counts calls in flight and releases on failure', async () => {
+  let release!: () => void;
+  const gate = new Promise<void>((resolve) => (release = resolve));
+  class Worker {
+    async run(fail: boolean): Promise<void> {
+      await gate;
+      if (fail) throw new Error('failed');
+    }
+  }
+  decorate(Worker.prototype, 'run', activeGauge(active, { op: 'run' }));
+  const worker = new Worker();
+  const a = worker.run(false);
+  const b = worker.run(true);
+  expect(await t.getValue('svc.active', { op: 'run' })).toBe(2);
+  release();
+  await a;
+  await expect(b).rejects.toThrow('failed');
+  expect(await t.getValue('svc.active', { op: 'run' })).toBe(0);
+});
