@@ -1,10 +1,10 @@
 /**
  * Standard (TC39) method decorators. Vitest's transformer does not lower standard decorators and
- * Node does not parse them yet, so the `@` syntax is compiled here with the TypeScript compiler
- * (as a user's build would) and the result imported; the other tests apply the decorators by
- * hand, exactly as the compiled code calls them.
+ * Node does not parse them yet, so the `@` syntax lives in facade-decorators.fixture.ts (checked
+ * by tsc), is compiled here with the TypeScript compiler (as a user's build would) and imported;
+ * the other tests apply the decorators by hand, exactly as the compiled code calls them.
  */
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -29,31 +29,9 @@ afterEach(async () => {
   await t.shutdown();
 });
 
-const DECORATED_SOURCE = `
-export function defineService(timed, countErrors, activeGauge, h, c, u, clock) {
-  class Service {
-    factor = 10;
-    @timed(h, { op: 'sync' })
-    @countErrors(c, { op: 'sync' })
-    multiply(x) {
-      clock.advance(0.5);
-      if (x < 0) throw new RangeError('negative');
-      return x * this.factor;
-    }
-    @timed(h, { op: 'async' })
-    @activeGauge(u, { op: 'async' })
-    async load(gate) {
-      await gate;
-      clock.advance(2);
-      return this.factor;
-    }
-  }
-  return Service;
-}
-`;
-
 test('@timed, @countErrors and @activeGauge compiled by TypeScript from real decorator syntax', async () => {
-  const { outputText } = ts.transpileModule(DECORATED_SOURCE, {
+  const source = await readFile(new URL('./facade-decorators.fixture.ts', import.meta.url), 'utf8');
+  const { outputText } = ts.transpileModule(source, {
     compilerOptions: { target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.ESNext, experimentalDecorators: false },
   });
   expect(outputText).toContain('__esDecorate'); // lowered standard decorators, not the legacy kind
@@ -61,10 +39,9 @@ test('@timed, @countErrors and @activeGauge compiled by TypeScript from real dec
   try {
     const file = join(dir, 'service.mjs');
     await writeFile(file, outputText);
-    const { defineService } = (await import(pathToFileURL(file).href)) as {
-      defineService: (...args: unknown[]) => new () => { multiply(x: number): number; load(gate: Promise<void>): Promise<number> };
-    };
-    const Service = defineService(timed, countErrors, activeGauge, duration, errors, active, t.clock);
+    const { defineService } = (await import(pathToFileURL(file).href)) as typeof import('./facade-decorators.fixture.js');
+    const Service = defineService({ timed, countErrors, activeGauge }, { duration, errors, active, clock: t.clock });
+    expect(Service.version()).toBe('1');
     const service = new Service();
     expect(service.multiply(4)).toBe(40);
     let thrown: unknown;
@@ -82,6 +59,7 @@ test('@timed, @countErrors and @activeGauge compiled by TypeScript from real dec
     expect(await t.getValue('svc.active', { op: 'async' })).toBe(0);
     expect((await t.getHistogram('svc.duration', { op: 'sync' }))?.sum).toBe(1);
     expect((await t.getHistogram('svc.duration', { op: 'async' }))?.sum).toBe(2);
+    expect((await t.getHistogram('svc.duration', { op: 'static' }))?.count).toBe(1);
     expect(await t.getValue('svc.errors', { op: 'sync', 'error.type': 'RangeError' })).toBe(1);
   } finally {
     await rm(dir, { recursive: true, force: true });
