@@ -29,6 +29,41 @@ export interface StartOptions {
   readonly instrumentHttp?: boolean;
   /** Record `http.client.request.duration` for `fetch` (undici), default true. */
   readonly instrumentFetch?: boolean;
+  /** Record Node.js runtime metrics (CPU, memory, heap spaces, event-loop delay, GC, active resources), default true. */
+  readonly runtimeMetrics?: boolean;
+  /**
+   * A bearer token every endpoint (`/metrics`, `/metrics/json`, `/metrics/health`) requires. Env
+   * `PROMKIT_METRICS_TOKEN`. Prefer the variable: a token in code ends up in the repository.
+   */
+  readonly authToken?: string;
+  /** `user:password` for HTTP basic auth on every endpoint. Env `PROMKIT_METRICS_BASIC_AUTH`. Exclusive with a token. */
+  readonly basicAuth?: string;
+  /** The `/metrics/health` view: sliding window and error-ratio thresholds. */
+  readonly health?: HealthOptions;
+}
+
+/** Options of the health view; thresholds are failure ratios from 0 to 1. */
+export interface HealthOptions {
+  /** Length of the sliding window in seconds, default 300 (5 minutes). */
+  readonly windowSeconds?: number;
+  /** A component is yellow from this failure ratio on, default 0.05 (5%). */
+  readonly yellow?: number;
+  /** A component is red above this failure ratio, default 0.1 (10%). */
+  readonly red?: number;
+  /** Seconds, monotonic; defaults to `performance.now() / 1000`. Tests pass a manual clock. */
+  readonly clock?: { now(): number };
+}
+
+/** How the endpoints authenticate clients: not at all, a bearer token, or HTTP basic auth. */
+export type EndpointAuth =
+  | { readonly kind: 'none' }
+  | { readonly kind: 'bearer'; readonly token: string }
+  | { readonly kind: 'basic'; readonly username: string; readonly password: string };
+
+export interface ResolvedHealthConfig {
+  readonly windowSeconds: number;
+  readonly yellow: number;
+  readonly red: number;
 }
 
 export interface ResolvedConfig {
@@ -44,11 +79,16 @@ export interface ResolvedConfig {
   readonly buckets: BucketOverrides;
   readonly instrumentHttp: boolean;
   readonly instrumentFetch: boolean;
+  readonly runtimeMetrics: boolean;
+  readonly auth: EndpointAuth;
+  readonly health: ResolvedHealthConfig;
 }
 
 export const DEFAULT_HOST = 'localhost';
 export const DEFAULT_PORT = 9464;
 export const DEFAULT_ENDPOINT = '/metrics';
+export const DEFAULT_HEALTH: ResolvedHealthConfig = Object.freeze({ windowSeconds: 300, yellow: 0.05, red: 0.1 });
+
 
 type Env = Readonly<Record<string, string | undefined>>;
 
@@ -82,7 +122,49 @@ export function resolveConfig(options: StartOptions = {}, env: Env = process.env
     buckets: options.buckets ?? {},
     instrumentHttp: options.instrumentHttp ?? true,
     instrumentFetch: options.instrumentFetch ?? true,
+    runtimeMetrics: options.runtimeMetrics ?? true,
+    auth: resolveAuth(options, env),
+    health: resolveHealth(options.health ?? {}),
   };
+}
+
+/**
+ * A token or `user:password` from options or the environment. Both at once is refused rather
+ * than silently preferring one: a client configured for the other would be locked out.
+ */
+function resolveAuth(options: StartOptions, env: Env): EndpointAuth {
+  const token = options.authToken ?? nonEmpty(env['PROMKIT_METRICS_TOKEN']);
+  const basic = options.basicAuth ?? nonEmpty(env['PROMKIT_METRICS_BASIC_AUTH']);
+  if (token !== undefined && basic !== undefined) {
+    throw new ConfigError('PROMKIT_METRICS_TOKEN', 'a bearer token and basic auth are both set; set only one of PROMKIT_METRICS_TOKEN and PROMKIT_METRICS_BASIC_AUTH');
+  }
+  if (token !== undefined) {
+    if (token === '' || /\s/.test(token)) throw new ConfigError('PROMKIT_METRICS_TOKEN', 'the token must be non-empty and contain no whitespace');
+    return { kind: 'bearer', token };
+  }
+  if (basic !== undefined) {
+    const colon = basic.indexOf(':');
+    if (colon < 1 || colon === basic.length - 1) {
+      throw new ConfigError('PROMKIT_METRICS_BASIC_AUTH', 'expected "user:password" with a non-empty user and password');
+    }
+    return { kind: 'basic', username: basic.slice(0, colon), password: basic.slice(colon + 1) };
+  }
+  return { kind: 'none' };
+}
+
+function resolveHealth(options: HealthOptions): ResolvedHealthConfig {
+  const health = {
+    windowSeconds: options.windowSeconds ?? DEFAULT_HEALTH.windowSeconds,
+    yellow: options.yellow ?? DEFAULT_HEALTH.yellow,
+    red: options.red ?? DEFAULT_HEALTH.red,
+  };
+  if (!Number.isFinite(health.windowSeconds) || health.windowSeconds <= 0) {
+    throw new ConfigError('health.windowSeconds', `${String(health.windowSeconds)} must be a positive number of seconds, e.g. 300`);
+  }
+  if (!(health.yellow >= 0 && health.yellow <= health.red && health.red <= 1)) {
+    throw new ConfigError('health', `thresholds yellow ${String(health.yellow)} and red ${String(health.red)} must satisfy 0 <= yellow <= red <= 1`);
+  }
+  return health;
 }
 
 function nonEmpty(value: string | undefined): string | undefined {

@@ -17,6 +17,9 @@ describe('resolveConfig', () => {
       buckets: {},
       instrumentHttp: true,
       instrumentFetch: true,
+      runtimeMetrics: true,
+      auth: { kind: 'none' },
+      health: { windowSeconds: 300, yellow: 0.05, red: 0.1 },
     });
   });
 
