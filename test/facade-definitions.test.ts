@@ -70,6 +70,12 @@ describe('invalid definitions throw InvalidDefinitionError naming the metric and
     );
   });
 
+  test('a definition that is not an object', () => {
+    expect(definitionError(() => core().counter(null as never)).message).toBe(
+      'Invalid metric definition for "null": a definition must be an object with a name and a description',
+    );
+  });
+
   test('a catalogue entry given to the wrong method', () => {
     expect(definitionError(() => core().histogram(CACHE_HITS as never)).message).toBe(
       'Invalid metric definition for "cache.hits": is a counter, not a histogram; histogram() cannot create it',

@@ -136,8 +136,8 @@ export function createFacadeCore(options: FacadeCoreOptions = {}): PromkitCore {
 }
 
 /** Catalogue entries carry `kind` and `attributes`; user definitions carry neither. */
-function isCatalogue(definition: object): definition is MetricDefinition<string> {
-  return 'kind' in definition && 'attributes' in definition;
+function isCatalogue(definition: unknown): definition is MetricDefinition<string> {
+  return typeof definition === 'object' && definition !== null && 'kind' in definition && 'attributes' in definition;
 }
 
 function catalogueSpec(definition: MetricDefinition<string>, kind: FacadeKind): InstrumentSpec {
