@@ -47,6 +47,21 @@ export const PROCESS_UPTIME = defineMetric({
   source: 'semconv',
 });
 
+/**
+ * No convention names a start-time metric; `process.start_time` in seconds scrapes as
+ * `process_start_time_seconds`, the name every Prometheus client library exports, so existing
+ * restart alerts (`changes(process_start_time_seconds[1h])`) keep working.
+ */
+export const PROCESS_START_TIME = defineMetric({
+  name: 'process.start_time',
+  kind: 'gauge',
+  unit: 's',
+  description: 'Start time of the process since the Unix epoch.',
+  attributes: [],
+  domain: 'runtime',
+  source: 'promkit',
+});
+
 export const PROCESS_UNIX_FILE_DESCRIPTOR_COUNT = defineMetric({
   name: 'process.unix.file_descriptor.count',
   kind: 'updowncounter',
@@ -96,6 +111,21 @@ export const V8JS_MEMORY_HEAP_SPACE_PHYSICAL_SIZE = defineMetric({
   attributes: ['v8js.heap.space.name'],
   domain: 'runtime',
   source: 'semconv',
+});
+
+/**
+ * Memory of C++ objects bound to JavaScript objects (buffers among them), which V8 accounts for
+ * but keeps outside the heap spaces; prom-client's `nodejs_external_memory_bytes`. No convention
+ * covers it, so the name follows the `v8js.memory.*` family.
+ */
+export const V8JS_MEMORY_EXTERNAL = defineMetric({
+  name: 'v8js.memory.external',
+  kind: 'updowncounter',
+  unit: 'By',
+  description: 'Memory of C++ objects bound to JavaScript objects, outside the V8 heap.',
+  attributes: [],
+  domain: 'runtime',
+  source: 'promkit',
 });
 
 /** Boundaries are the convention's own advisory `[0.01, 0.1, 1, 10]`, too coarse to share a preset. */
@@ -170,11 +200,13 @@ export const RUNTIME_METRICS: readonly MetricDefinition[] = Object.freeze([
   PROCESS_CPU_UTILIZATION,
   PROCESS_MEMORY_USAGE,
   PROCESS_UPTIME,
+  PROCESS_START_TIME,
   PROCESS_UNIX_FILE_DESCRIPTOR_COUNT,
   V8JS_MEMORY_HEAP_USED,
   V8JS_MEMORY_HEAP_LIMIT,
   V8JS_MEMORY_HEAP_SPACE_AVAILABLE_SIZE,
   V8JS_MEMORY_HEAP_SPACE_PHYSICAL_SIZE,
+  V8JS_MEMORY_EXTERNAL,
   V8JS_GC_DURATION,
   V8JS_RESOURCE_ACTIVE,
   NODEJS_EVENTLOOP_DELAY_MIN,
