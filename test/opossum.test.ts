@@ -1,3 +1,4 @@
+import { diag, DiagLogLevel } from '@opentelemetry/api';
 import CircuitBreaker from 'opossum';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { instrumentOpossum } from '../instrumentation/opossum.js';
@@ -129,6 +130,21 @@ describe('instrumentOpossum', () => {
     const read = (s: string) => t.getValue('circuit_breaker.state', { 'circuit_breaker.name': 'ledger', 'circuit_breaker.state': s });
     expect([await read('closed'), await read('open'), await read('half_open')]).toEqual([0, 1, 0]);
     expect(await t.getValue('circuit_breaker.state', { ...NAME, 'circuit_breaker.state': 'open' })).toBeUndefined();
+  });
+
+  it('warns when it falls back to a generated (UUID) breaker name', () => {
+    const warn = vi.fn();
+    diag.setLogger({ warn, error: vi.fn(), info: vi.fn(), debug: vi.fn(), verbose: vi.fn() }, DiagLogLevel.WARN);
+    try {
+      const anonymous = new CircuitBreaker(async () => 'ok');
+      breakers.push(anonymous);
+      instrumentOpossum(anonymous, { metrics: { circuitBreaker: facade } });
+      instrumentOpossum(breakerFor(service({ failing: false })), { metrics: { circuitBreaker: facade } });
+    } finally {
+      diag.disable();
+    }
+    const generated = warn.mock.calls.filter(([message]) => String(message).includes('generated name'));
+    expect(generated).toHaveLength(1);
   });
 
   it('dispose() removes every listener it added and stops recording', async () => {
