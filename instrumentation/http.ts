@@ -7,6 +7,8 @@ export interface HttpInstrumentationOptions {
   readonly meterProvider: MeterProvider;
   /** The scrape server's port, read per request because it is only known once bound. */
   readonly scrapePort: () => number | undefined;
+  /** Also record incoming (server) requests; false when another source records them. */
+  readonly incoming: boolean;
 }
 
 /**
@@ -17,6 +19,7 @@ export interface HttpInstrumentationOptions {
  */
 export function instrumentHttp(options: HttpInstrumentationOptions): () => void {
   const instrumentation = new HttpInstrumentation({
+    disableIncomingRequestInstrumentation: !options.incoming,
     ignoreIncomingRequestHook: (request: IncomingMessage) => {
       const port = options.scrapePort();
       return port !== undefined && request.socket.localPort === port;

@@ -1,5 +1,9 @@
 import { ConfigError } from './errors.js';
+import type { RouteNormalizer } from './facade/route.js';
 import type { BucketOverrides } from './otel/views.js';
+
+export const HTTP_SERVER_SOURCES = ['diagnostics_channel', 'instrumentation-http'] as const;
+export type HttpServerSource = (typeof HTTP_SERVER_SOURCES)[number];
 
 /** Options for {@link start}; every field falls back to the standard OTel environment variable, then a default. */
 export interface StartOptions {
@@ -25,8 +29,18 @@ export interface StartOptions {
   readonly cardinalityLimit?: number;
   /** Per-metric bucket overrides for catalogue histograms. */
   readonly buckets?: BucketOverrides;
-  /** Record `http.server.*`/`http.client.*` through `@opentelemetry/instrumentation-http`, default true. */
+  /**
+   * Record HTTP metrics automatically, default true: `node:http` client requests through
+   * `@opentelemetry/instrumentation-http`, server requests from the source chosen by `httpServerSource`.
+   */
   readonly instrumentHttp?: boolean;
+  /**
+   * Where automatic `http.server.*` metrics come from: Node's `diagnostics_channel` HTTP events
+   * (default: cheaper, and records `http.route`) or `@opentelemetry/instrumentation-http`.
+   */
+  readonly httpServerSource?: HttpServerSource;
+  /** Turns raw request paths into route templates for `http.route`; default `normalizeRoute`. */
+  readonly normalizeRoute?: RouteNormalizer;
   /** Record `http.client.request.duration` for `fetch` (undici), default true. */
   readonly instrumentFetch?: boolean;
   /** Record Node.js runtime metrics (CPU, memory, heap spaces, event-loop delay, GC, active resources), default true. */
@@ -78,6 +92,8 @@ export interface ResolvedConfig {
   readonly cardinalityLimit: number | undefined;
   readonly buckets: BucketOverrides;
   readonly instrumentHttp: boolean;
+  readonly httpServerSource: HttpServerSource;
+  readonly normalizeRoute: RouteNormalizer | undefined;
   readonly instrumentFetch: boolean;
   readonly runtimeMetrics: boolean;
   readonly auth: EndpointAuth;
@@ -88,7 +104,6 @@ export const DEFAULT_HOST = 'localhost';
 export const DEFAULT_PORT = 9464;
 export const DEFAULT_ENDPOINT = '/metrics';
 export const DEFAULT_HEALTH: ResolvedHealthConfig = Object.freeze({ windowSeconds: 300, yellow: 0.05, red: 0.1 });
-
 
 type Env = Readonly<Record<string, string | undefined>>;
 
@@ -121,6 +136,8 @@ export function resolveConfig(options: StartOptions = {}, env: Env = process.env
     cardinalityLimit: options.cardinalityLimit,
     buckets: options.buckets ?? {},
     instrumentHttp: options.instrumentHttp ?? true,
+    httpServerSource: checkHttpServerSource(options.httpServerSource ?? 'diagnostics_channel'),
+    normalizeRoute: options.normalizeRoute,
     instrumentFetch: options.instrumentFetch ?? true,
     runtimeMetrics: options.runtimeMetrics ?? true,
     auth: resolveAuth(options, env),
@@ -165,6 +182,13 @@ function resolveHealth(options: HealthOptions): ResolvedHealthConfig {
     throw new ConfigError('health', `thresholds yellow ${String(health.yellow)} and red ${String(health.red)} must satisfy 0 <= yellow <= red <= 1`);
   }
   return health;
+}
+
+function checkHttpServerSource(source: string): HttpServerSource {
+  if (!(HTTP_SERVER_SOURCES as readonly string[]).includes(source)) {
+    throw new ConfigError('httpServerSource', `"${source}" is not one of ${HTTP_SERVER_SOURCES.map((s) => `"${s}"`).join(', ')}`);
+  }
+  return source as HttpServerSource;
 }
 
 function nonEmpty(value: string | undefined): string | undefined {

@@ -2,10 +2,13 @@ import { diag, metrics as otelMetrics } from '@opentelemetry/api';
 import type { MeterProvider } from '@opentelemetry/sdk-metrics';
 import { instrumentFetch } from '../instrumentation/fetch.js';
 import { instrumentHttp } from '../instrumentation/http.js';
+import { instrumentHttpServer } from '../instrumentation/http-server.js';
+import { createFacadeCore } from './facade/core.js';
+import { createHttpFacade } from './facade/http.js';
 import { resolveConfig, type ResolvedConfig, type StartOptions } from './config.js';
 import { serialize } from './exporter/serializer.js';
 import { ScrapeServer } from './exporter/server.js';
-import { bindDefaultMetrics, createMetrics } from './facade/metrics.js';
+import { bindDefaultMetrics } from './facade/metrics.js';
 import { createMeterProvider } from './otel/provider.js';
 import { createPrometheusReader, type PrometheusReader } from './otel/reader.js';
 import { createResource } from './otel/resource.js';
@@ -49,11 +52,20 @@ export async function start(options: StartOptions = {}): Promise<PromkitHandle> 
 
   otelMetrics.setGlobalMeterProvider(meterProvider);
   bindDefaultMetrics(meterProvider);
-  if (config.instrumentHttp) stops.push(instrumentHttp({ meterProvider, scrapePort: () => server.port }));
-  if (config.instrumentFetch) {
-    const { http } = createMetrics({ meterProvider });
-    stops.push(instrumentFetch((request) => http.recordClientRequest(request)));
+  const scrapePort = () => server.port;
+  // Automatic HTTP metrics go through the same facade users call, so both write identical series.
+  const http = createHttpFacade(
+    createFacadeCore({ meterProvider, meterName: 'promkit.http' }),
+    config.normalizeRoute !== undefined ? { normalizeRoute: config.normalizeRoute } : {},
+  );
+  if (config.instrumentHttp) {
+    const serverFromChannel = config.httpServerSource === 'diagnostics_channel';
+    stops.push(instrumentHttp({ meterProvider, scrapePort, incoming: !serverFromChannel }));
+    if (serverFromChannel) {
+      stops.push(instrumentHttpServer({ http, ignore: (request) => request.socket.localPort === scrapePort() }));
+    }
   }
+  if (config.instrumentFetch) stops.push(instrumentFetch((request) => http.recordClientRequest(request)));
 
   let stopped: Promise<void> | undefined;
   const shutdown = () =>

