@@ -161,7 +161,7 @@ describe('setState', () => {
     circuitBreaker('payments').setState('open');
     const text = await t.scrapeText();
     // The `_ratio` unit suffix is the naming layer's business; the one-hot series is ours.
-    expect(text).toMatch(/circuit_breaker_state(_ratio)?\{circuit_breaker_name="payments",circuit_breaker_state="open"\} 1\n/);
-    expect(text).toMatch(/circuit_breaker_state(_ratio)?\{circuit_breaker_name="payments",circuit_breaker_state="closed"\} 0\n/);
+    expect(text).toMatch(/circuit_breaker_state\{circuit_breaker_name="payments",circuit_breaker_state="open"\} 1\n/);
+    expect(text).toMatch(/circuit_breaker_state\{circuit_breaker_name="payments",circuit_breaker_state="closed"\} 0\n/);
   });
 });

@@ -54,3 +54,14 @@ test('catalogue definitions keep their attribute keys', () => {
   // @ts-expect-error cache.hits does not declare http.route
   hits.add(1, { 'http.route': '/' });
 });
+
+test('a metric that declares no labels accepts no label keys at compile time', async () => {
+  t = createTestMetrics();
+  const ticks = t.metrics.counter({ name: 'scheduler.ticks', description: 'Scheduler ticks.' });
+  ticks.add(1);
+  ticks.add(1, {});
+  // @ts-expect-error no labels were declared
+  ticks.add(1, { shard: 'a' });
+  expect(await t.getValue('scheduler.ticks')).toBe(2);
+  expect(await t.getValue('promkit.measurements.dropped', { 'promkit.metric': 'scheduler.ticks', 'promkit.reason': 'unknown_label' })).toBe(1);
+});

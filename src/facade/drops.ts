@@ -8,11 +8,8 @@ import { diag, type Attributes, type Counter as OtelCounter, type Meter } from '
 import { PROMKIT_MEASUREMENTS_DROPPED } from '../catalogue/self.js';
 import type { DropReason } from './types.js';
 
-/**
- * Why a measurement was refused. `callback_error` (an observable callback threw or rejected)
- * extends {@link DropReason} until the shared list carries it.
- */
-export type DropCause = DropReason | 'callback_error';
+/** Why a measurement was refused (kept as an alias: the drop modules speak of causes). */
+export type DropCause = DropReason;
 
 const ADVICE: Readonly<Record<DropCause, string>> = {
   not_a_number: 'pass a number (convert strings with Number() and check for undefined/NaN first)',

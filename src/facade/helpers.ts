@@ -86,7 +86,7 @@ export function trackErrors<L extends string>(counter: Counter<L>, target: unkno
   const withType = counter instanceof FacadeInstrument && counter.labelKeys.has('error.type');
   return track(target, () => (error) => {
     if (error === undefined) return;
-    counter.add(1, withType ? ({ ...labels, 'error.type': errorType(error.value) } as Labels<L>) : labels);
+    counter.add(1, withType ? ({ ...labels, 'error.type': errorType(error.value) } as unknown as Labels<L>) : labels);
   });
 }
 

@@ -7,8 +7,11 @@
 /** A label value as accepted at record time; numbers and booleans are stringified by the exporter. */
 export type LabelValue = string | number | boolean;
 
-/** Labels for a metric that declares the keys `L`. Wrong keys fail to compile on object literals. */
-export type Labels<L extends string> = { readonly [K in L]?: LabelValue };
+/**
+ * Labels for a metric that declares the keys `L`. Wrong keys fail to compile on object literals;
+ * a metric that declares no labels accepts only `{}`.
+ */
+export type Labels<L extends string> = [L] extends [never] ? { readonly [key: string]: never } : { readonly [K in L]?: LabelValue };
 
 /** Why a measurement was dropped: the `reason` attribute of `promkit.measurements.dropped`. */
 export const DROP_REASONS = [
@@ -17,6 +20,8 @@ export const DROP_REASONS = [
   'negative_increment',
   'unknown_label',
   'invalid_label_value',
+  /** An observable callback threw or rejected; its observations for that collection are lost. */
+  'callback_error',
 ] as const;
 export type DropReason = (typeof DROP_REASONS)[number];
 

@@ -15,7 +15,8 @@
 import type { MeterProvider } from '@opentelemetry/sdk-metrics';
 import type { ResourceMetrics } from '@opentelemetry/sdk-metrics';
 import { serialize, type SerializeOptions } from '../exporter/serializer.js';
-import { createFacadeCore, type PromkitCore } from '../facade/core.js';
+import type { PromkitCore } from '../facade/core.js';
+import { createMetrics, type Metrics } from '../facade/metrics.js';
 import type { Clock } from '../facade/types.js';
 import { createMeterProvider } from '../otel/provider.js';
 import { createPrometheusReader, type PrometheusReader } from '../otel/reader.js';
@@ -36,8 +37,8 @@ export interface TestMetricsOptions<C extends Clock = ManualClock> {
 }
 
 export interface TestMetrics<C extends Clock = ManualClock> {
-  /** What to instrument the code under test with: the generic instruments (and, later, every domain facade). */
-  readonly metrics: PromkitCore;
+  /** What to instrument the code under test with: the full facade (generic instruments and every domain). */
+  readonly metrics: Metrics;
   /** The core the facade is built on, for domain code that takes a `FacadeCore`. */
   readonly core: PromkitCore;
   readonly clock: C;
@@ -63,7 +64,8 @@ export function createTestMetrics<C extends Clock = ManualClock>(options: TestMe
     ...(options.buckets !== undefined && { buckets: options.buckets }),
   });
   const clock = options.clock ?? (createManualClock() as Clock as C);
-  const core = createFacadeCore({ meterProvider, clock });
+  const metrics = createMetrics({ meterProvider, clock });
+  const core: PromkitCore = metrics;
 
   async function collect(): Promise<ResourceMetrics> {
     const { resourceMetrics, errors } = await reader.collect();
@@ -72,7 +74,7 @@ export function createTestMetrics<C extends Clock = ManualClock>(options: TestMe
   }
 
   return {
-    metrics: core,
+    metrics,
     core,
     clock,
     meterProvider,
