@@ -54,9 +54,10 @@ describe.each([
     const ok = serverDuration(samples, '_bucket', '200');
     expect(ok.map((s) => s.labels['le'])).toEqual(EXPECTED_LE);
     expect(ok.at(-1)!.value).toBe(3);
-    expect(ok[0]!.labels).toMatchObject({ url_scheme: 'http', network_protocol_version: '1.1' });
+    expect(ok[0]!.labels).toMatchObject({ url_scheme: 'http', network_protocol_version: '1.1', http_route: '/' });
     expect(serverDuration(samples, '_count', '200').map((s) => s.value)).toEqual([3]);
-    expect(serverDuration(samples, '_count', '404').map((s) => s.value)).toEqual([2]);
+    const notFound = serverDuration(samples, '_count', '404');
+    expect(notFound.map((s) => [s.labels['http_route'], s.value])).toEqual([['/*unmatched', 2]]);
     const failed = serverDuration(samples, '_count', '500');
     expect(failed.map((s) => s.value)).toEqual([1]);
     expect(failed[0]!.labels['error_type']).toBe('500');
