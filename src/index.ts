@@ -40,3 +40,4 @@ export type { BreakerOutcome, BreakerState, CircuitBreakerFacade, CircuitBreaker
 export { CATALOGUE, findDefinition, BUCKET_PRESETS, type BucketPreset, type MetricDefinition, type MetricKind, type Domain } from './catalogue/index.js';
 export type { BucketOverride, BucketOverrides } from './otel/views.js';
 export { prometheusName } from './exporter/naming.js';
+export { setRoute } from '../instrumentation/http-server.js';
