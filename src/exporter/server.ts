@@ -1,18 +1,39 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { promisify } from 'node:util';
+import { gzip as gzipCallback } from 'node:zlib';
+import type { EndpointAuth } from '../config.js';
 import { PromkitError } from '../errors.js';
+import { acceptsGzip, createAuthenticator, type Authenticator } from './auth.js';
+
+const gzip = promisify(gzipCallback);
 
 /** The Prometheus text exposition format 0.0.4 content type. */
 export const PROMETHEUS_CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
 
-/** Produces one scrape body; the server calls it at most once at a time. */
-export type ScrapeSource = () => Promise<string>;
+/** A rendered response body. */
+export interface Rendered {
+  readonly status: number;
+  readonly contentType: string;
+  readonly body: string;
+}
 
-export interface ScrapeServerOptions {
+/** One endpoint: a path and a pure rendering of the shared collection `C`. */
+export interface Route<C> {
+  readonly path: string;
+  render(collection: C): Rendered;
+}
+
+export interface ScrapeServerOptions<C> {
   readonly host: string;
   readonly port: number;
+  /** The main (Prometheus) path, reported by {@link ScrapeServer.url}. */
   readonly endpoint: string;
-  readonly scrape: ScrapeSource;
+  /** Produces one collection; the server runs at most one at a time. */
+  readonly collect: () => Promise<C>;
+  readonly routes: readonly Route<C>[];
+  /** Credentials every route requires; default none. */
+  readonly auth?: EndpointAuth;
 }
 
 /** The scrape port could not be bound; the message says which variable to set. */
@@ -21,18 +42,35 @@ export class ScrapeServerError extends PromkitError {
 }
 
 /**
- * promkit's scrape endpoint. It owns its `node:http` server (the upstream exporter's server is
- * never started) so that port 0, the bound address and request handling are promkit's to
- * define. Concurrent scrapes share one collection: a slow or repeated client cannot pile up
- * serialisation work on the app's event loop.
+ * One collection shared by every request that arrived while it ran, with each route's body
+ * (and its gzip) rendered once for all of them.
  */
-export class ScrapeServer {
-  readonly #options: ScrapeServerOptions;
-  readonly #server: Server;
-  #inFlight: Promise<string> | undefined;
+interface Shared<C> {
+  readonly collection: Promise<C>;
+  readonly rendered: Map<string, Rendered>;
+  readonly gzipped: Map<string, Promise<Buffer>>;
+}
 
-  constructor(options: ScrapeServerOptions) {
+/**
+ * promkit's scrape endpoints (`/metrics`, `/metrics/json`, `/metrics/health`). It owns its
+ * `node:http` server (the upstream exporter's server is never started) so that port 0, the bound
+ * address and request handling are promkit's to define. A slow or repeated client cannot pile up
+ * work on the app's event loop: requests that arrive while a collection runs share it and its
+ * rendered (and compressed) bodies. Authentication, when configured, is checked before anything
+ * else, so an unauthenticated client learns nothing, not even which paths exist.
+ */
+export class ScrapeServer<C> {
+  readonly #options: ScrapeServerOptions<C>;
+  readonly #routes: ReadonlyMap<string, Route<C>>;
+  readonly #auth: Authenticator | undefined;
+  readonly #server: Server;
+  #shared: Shared<C> | undefined;
+  #waiting = 0;
+
+  constructor(options: ScrapeServerOptions<C>) {
     this.#options = options;
+    this.#routes = new Map(options.routes.map((route) => [route.path, route]));
+    this.#auth = createAuthenticator(options.auth ?? { kind: 'none' });
     this.#server = createServer((request, response) => this.#handle(request, response));
     // The scrape server must never keep the app alive on its own.
     this.#server.unref();
@@ -68,12 +106,22 @@ export class ScrapeServer {
     return address?.port;
   }
 
+  /** The address actually bound, e.g. `127.0.0.1` or `::1`. */
+  get address(): string | undefined {
+    return (this.#server.address() as AddressInfo | null)?.address;
+  }
+
   /** The scrape URL, e.g. `http://localhost:9464/metrics`. */
   get url(): string | undefined {
     const port = this.port;
     if (port === undefined) return undefined;
     const host = this.#options.host.includes(':') ? `[${this.#options.host}]` : this.#options.host;
     return `http://${host}:${port}${this.#options.endpoint}`;
+  }
+
+  /** Requests waiting for a collection right now (for diagnostics and tests). */
+  get waiting(): number {
+    return this.#waiting;
   }
 
   close(): Promise<void> {
@@ -84,40 +132,78 @@ export class ScrapeServer {
     });
   }
 
-  #collect(): Promise<string> {
-    this.#inFlight ??= this.#options.scrape().finally(() => {
-      this.#inFlight = undefined;
-    });
-    return this.#inFlight;
+  #join(): Shared<C> {
+    if (this.#shared !== undefined) return this.#shared;
+    const shared: Shared<C> = {
+      collection: this.#options.collect().finally(() => {
+        if (this.#shared === shared) this.#shared = undefined;
+      }),
+      rendered: new Map(),
+      gzipped: new Map(),
+    };
+    this.#shared = shared;
+    return shared;
   }
 
   #handle(request: IncomingMessage, response: ServerResponse): void {
-    const path = (request.url ?? '/').split('?', 1)[0];
-    if (path !== this.#options.endpoint) {
-      respond(response, 404, `Not found. Metrics are at ${this.#options.endpoint}\n`);
+    if (this.#auth !== undefined && !this.#auth.accepts(request.headers.authorization)) {
+      response.setHeader('WWW-Authenticate', this.#auth.challenge);
+      respond(request, response, 401, 'Unauthorized.\n');
+      return;
+    }
+    const path = (request.url ?? '/').split('?', 1)[0] ?? '/';
+    const route = this.#routes.get(path);
+    if (route === undefined) {
+      respond(request, response, 404, `Not found. Metrics are at ${this.#options.endpoint}\n`);
       return;
     }
     if (request.method !== 'GET' && request.method !== 'HEAD') {
       response.setHeader('Allow', 'GET, HEAD');
-      respond(response, 405, 'Method not allowed; use GET or HEAD.\n');
+      respond(request, response, 405, 'Method not allowed; use GET or HEAD.\n');
       return;
     }
-    this.#collect().then(
-      (body) => {
-        response.writeHead(200, {
-          'Content-Type': PROMETHEUS_CONTENT_TYPE,
-          'Content-Length': Buffer.byteLength(body),
-        });
-        response.end(request.method === 'HEAD' ? undefined : body);
-      },
-      (error: unknown) => {
-        respond(response, 500, `Collecting metrics failed: ${error instanceof Error ? error.message : String(error)}\n`);
-      },
-    );
+    const shared = this.#join();
+    this.#waiting++;
+    shared.collection
+      .finally(() => this.#waiting--)
+      .then((collection) => {
+        let rendered = shared.rendered.get(route.path);
+        if (rendered === undefined) {
+          rendered = route.render(collection);
+          shared.rendered.set(route.path, rendered);
+        }
+        return this.#send(request, response, shared, route.path, rendered);
+      })
+      .catch((error: unknown) => {
+        if (response.headersSent) return void response.destroy();
+        respond(request, response, 500, `Collecting metrics failed: ${error instanceof Error ? error.message : String(error)}\n`);
+      });
+  }
+
+  async #send(request: IncomingMessage, response: ServerResponse, shared: Shared<C>, path: string, rendered: Rendered): Promise<void> {
+    const headers: Record<string, string | number> = {
+      'Content-Type': rendered.contentType,
+      'Cache-Control': 'no-store',
+      Vary: 'Accept-Encoding',
+    };
+    let body: string | Buffer = rendered.body;
+    if (acceptsGzip(request.headers['accept-encoding'])) {
+      let compressed = shared.gzipped.get(path);
+      if (compressed === undefined) {
+        // zlib's async gzip runs on the thread pool: a 20 MB body never blocks the loop.
+        compressed = gzip(rendered.body);
+        shared.gzipped.set(path, compressed);
+      }
+      body = await compressed;
+      headers['Content-Encoding'] = 'gzip';
+    }
+    headers['Content-Length'] = Buffer.byteLength(body);
+    response.writeHead(rendered.status, headers);
+    response.end(request.method === 'HEAD' ? undefined : body);
   }
 }
 
-function respond(response: ServerResponse, status: number, text: string): void {
+function respond(request: IncomingMessage, response: ServerResponse, status: number, text: string): void {
   response.writeHead(status, { 'Content-Type': 'text/plain; charset=utf-8', 'Content-Length': Buffer.byteLength(text) });
-  response.end(text);
+  response.end(request.method === 'HEAD' ? undefined : text);
 }
