@@ -1,17 +1,19 @@
-import { diag, metrics as otelMetrics } from '@opentelemetry/api';
+import { metrics as otelMetrics } from '@opentelemetry/api';
 import type { MeterProvider } from '@opentelemetry/sdk-metrics';
 import { instrumentFetch } from '../instrumentation/fetch.js';
 import { instrumentHttp } from '../instrumentation/http.js';
 import { instrumentHttpServer } from '../instrumentation/http-server.js';
 import { createFacadeCore } from './facade/core.js';
 import { createHttpFacade } from './facade/http.js';
-import { resolveConfig, type ResolvedConfig, type StartOptions } from './config.js';
-import { serialize } from './exporter/serializer.js';
+import { resolveConfig, type StartOptions } from './config.js';
+import { createEndpoints } from './exporter/endpoints.js';
 import { ScrapeServer } from './exporter/server.js';
 import { bindDefaultMetrics } from './facade/metrics.js';
 import { createMeterProvider } from './otel/provider.js';
-import { createPrometheusReader, type PrometheusReader } from './otel/reader.js';
+import { createPrometheusReader } from './otel/reader.js';
 import { createResource } from './otel/resource.js';
+import { startRuntimeMetrics } from './runtime/metrics.js';
+import { runtimeResourceAttributes } from './runtime/resource.js';
 
 /** A running promkit: where it serves, and how to stop it. */
 export interface PromkitHandle {
@@ -42,13 +44,23 @@ export async function start(options: StartOptions = {}): Promise<PromkitHandle> 
   );
   const meterProvider = createMeterProvider({
     readers: [reader],
-    resource: createResource(config.resourceAttributes),
+    resource: createResource(config.runtimeMetrics ? { ...runtimeResourceAttributes(), ...config.resourceAttributes } : config.resourceAttributes),
     buckets: config.buckets,
     ...(config.cardinalityLimit !== undefined && { cardinalityLimit: config.cardinalityLimit }),
   });
-  const scrape = () => scrapeText(reader, config);
-  const server = new ScrapeServer({ host: config.host, port: config.port, endpoint: config.endpoint, scrape });
   const stops: Array<() => void> = [];
+  const runtime = config.runtimeMetrics ? startRuntimeMetrics(meterProvider) : undefined;
+  if (runtime !== undefined) stops.push(() => runtime.stop());
+  const endpoints = createEndpoints({ reader, config, runtime, clock: options.health?.clock });
+  const scrape = () => endpoints.scrapeText();
+  const server = new ScrapeServer({
+    host: config.host,
+    port: config.port,
+    endpoint: config.endpoint,
+    auth: config.auth,
+    collect: endpoints.collect,
+    routes: endpoints.routes,
+  });
 
   otelMetrics.setGlobalMeterProvider(meterProvider);
   bindDefaultMetrics(meterProvider);
@@ -94,17 +106,6 @@ export async function start(options: StartOptions = {}): Promise<PromkitHandle> 
     scrape,
     shutdown,
   };
-}
-
-async function scrapeText(reader: PrometheusReader, config: ResolvedConfig): Promise<string> {
-  const { resourceMetrics, errors } = await reader.collect();
-  // Collection errors come from user callbacks (observable gauges): reported, never thrown at the scraper.
-  for (const error of errors) diag.error('promkit: metric collection reported an error', error);
-  return serialize(resourceMetrics, {
-    unitSuffixes: config.unitSuffixes,
-    scopeLabels: config.scopeLabels,
-    targetInfo: config.targetInfo,
-  });
 }
 
 function disabledHandle(): PromkitHandle {
