@@ -1,0 +1,121 @@
+// The demo's traffic generator: a fixed, repeating mix of requests every `roundMs`, so the
+// numbers Prometheus shows can be checked against what was sent. It counts what it sees in the
+// responses (status, `x-cache`, `x-breaker-state`) and keeps a per-second history so callers can
+// compute rates and ratios over the same window a PromQL `rate(...[1m])` covers.
+
+/** One round of requests (round `n`): ~13 requests, about 2.7 % of them answered with a 5xx. */
+export function roundRequests(n) {
+  const requests = [];
+  for (let k = 0; k < 6; k++) {
+    const i = n * 6 + k;
+    // 70 % of lookups go to 20 hot users (they stay cached), 30 % to 180 cold ones (misses, evictions).
+    const id = i % 10 < 7 ? 1 + ((i * 7) % 20) : 21 + ((i * 37) % 180);
+    requests.push({ method: 'GET', path: `/users/${id}` });
+  }
+  // Every 8th order is archived in a table that does not exist: the service answers 500.
+  requests.push({ method: 'GET', path: `/orders/${2 * n + 1}` }, { method: 'GET', path: `/orders/${2 * n + 2}` });
+  requests.push({ method: 'GET', path: `/reports/${1 + (n % 200)}` });
+  requests.push({ method: 'POST', path: '/chat', body: { model: n % 2 === 0 ? 'demo-mini' : 'demo-large', prompt: `question ${n}` } });
+  requests.push({ method: 'GET', path: `/quotes/${1 + (n % 50)}` }, { method: 'GET', path: `/quotes/${51 + (n % 50)}` });
+  if (n % 2 === 0) requests.push({ method: 'POST', path: '/orders', body: { userId: n } });
+  // Scanners: raw paths that must all collapse into the one unmatched route.
+  if (n % 2 === 1) requests.push({ method: 'GET', path: n % 4 === 1 ? `/wp-admin/${n}.php` : `/api/v0/items/${n}` });
+  return requests;
+}
+
+/**
+ * Running totals. `counts` holds flat counters (`requests`, `status5xx`, `cacheHits`,
+ * `tokens:demo-mini:output`, ...); `history` one snapshot of them per second.
+ */
+export function createStats() {
+  return { started: performance.now(), counts: {}, breaker: 'closed', history: [] };
+}
+
+function count(stats, key, by = 1) {
+  stats.counts[key] = (stats.counts[key] ?? 0) + by;
+}
+
+/** A copy of the counters at this moment, with `t` in seconds since the stats started. */
+export function snapshot(stats) {
+  return { t: (performance.now() - stats.started) / 1000, breaker: stats.breaker, ...stats.counts };
+}
+
+/** How much each counter grew over the last `seconds` of history (or all of it, when shorter). */
+export function windowDelta(stats, seconds) {
+  const now = snapshot(stats);
+  const from = stats.history.find((entry) => entry.t >= now.t - seconds) ?? { t: 0 };
+  const delta = { seconds: now.t - from.t };
+  for (const [key, value] of Object.entries(stats.counts)) delta[key] = value - (from[key] ?? 0);
+  return delta;
+}
+
+async function send(baseUrl, request, stats, signal) {
+  try {
+    const response = await fetch(`${baseUrl}${request.path}`, {
+      method: request.method,
+      ...(request.body !== undefined && {
+        body: JSON.stringify(request.body),
+        headers: { 'content-type': 'application/json' },
+      }),
+      signal,
+    });
+    const text = await response.text();
+    count(stats, 'requests');
+    if (response.status >= 500) count(stats, 'status5xx');
+    else if (response.status >= 400) count(stats, 'status4xx');
+    const cache = response.headers.get('x-cache');
+    if (cache === 'hit') count(stats, 'cacheHits');
+    if (cache === 'miss') count(stats, 'cacheMisses');
+    if (request.path === '/chat') {
+      const model = request.body.model;
+      count(stats, `chats:${model}`);
+      if (response.status !== 200) count(stats, `chatErrors:${model}`);
+      else {
+        const { usage } = JSON.parse(text);
+        count(stats, `tokens:${model}:input`, usage?.prompt_tokens ?? 0);
+        count(stats, `tokens:${model}:output`, usage?.completion_tokens ?? 0);
+      }
+    }
+    if (request.path.startsWith('/quotes/')) {
+      count(stats, 'quotes');
+      stats.breaker = response.headers.get('x-breaker-state') ?? stats.breaker;
+      if (response.status === 200 && JSON.parse(text).stale === true) count(stats, 'staleQuotes');
+    }
+  } catch {
+    if (!signal.aborted) count(stats, 'failed');
+  }
+}
+
+/** Requests in flight beyond which the generator waits instead of piling up on a slow service. */
+const MAX_IN_FLIGHT = 200;
+
+/**
+ * Starts one round every `roundMs` against `baseUrl` until `signal` aborts, without waiting for
+ * slow requests (a 0.5 s chat overlaps the next round), so the request rate stays fixed.
+ * Resolves with the stats once every request sent has finished.
+ */
+export async function runTraffic({ baseUrl, signal, stats = createStats(), roundMs = 500 }) {
+  const inFlight = new Set();
+  const historyTimer = setInterval(() => {
+    stats.history.push(snapshot(stats));
+    if (stats.history.length > 900) stats.history.shift();
+  }, 1000);
+  try {
+    let next = performance.now();
+    for (let n = 0; !signal.aborted; n++) {
+      for (const request of roundRequests(n)) {
+        const sent = send(baseUrl, request, stats, signal).finally(() => inFlight.delete(sent));
+        inFlight.add(sent);
+      }
+      while (inFlight.size > MAX_IN_FLIGHT) await Promise.race(inFlight);
+      next += roundMs;
+      const wait = next - performance.now();
+      if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+      else next = performance.now();
+    }
+    await Promise.all(inFlight);
+  } finally {
+    clearInterval(historyTimer);
+  }
+  return stats;
+}
