@@ -5,7 +5,18 @@
  * and HTTP instrumentation; `metrics` is the typed facade over the global provider.
  */
 export { start, type PromkitHandle } from './start.js';
-export { resolveConfig, DEFAULT_HOST, DEFAULT_PORT, DEFAULT_ENDPOINT, type StartOptions, type ResolvedConfig } from './config.js';
+export {
+  resolveConfig,
+  DEFAULT_HOST,
+  DEFAULT_PORT,
+  DEFAULT_ENDPOINT,
+  type HealthOptions,
+  type HttpServerSource,
+  type StartOptions,
+  type ResolvedConfig,
+} from './config.js';
+export type { HistogramSeries, MetricSnapshot, MetricsSnapshot, NumberSeries, SeriesSnapshot } from './exporter/json.js';
+export type { ComponentHealth, ComponentKind, HealthReport, HealthStatus } from './exporter/health.js';
 export { ConfigError, ConflictingDefinitionError, InvalidDefinitionError, PromkitError, isPromkitError } from './errors.js';
 export { ScrapeServerError, PROMETHEUS_CONTENT_TYPE } from './exporter/server.js';
 
