@@ -63,11 +63,15 @@ export async function start(options: StartOptions = {}): Promise<PromkitHandle> 
   });
 
   otelMetrics.setGlobalMeterProvider(meterProvider);
-  bindDefaultMetrics(meterProvider);
+  bindDefaultMetrics(meterProvider, config.cardinalityLimit !== undefined ? { cardinalityLimit: config.cardinalityLimit } : {});
   const scrapePort = () => server.port;
   // Automatic HTTP metrics go through the same facade users call, so both write identical series.
   const http = createHttpFacade(
-    createFacadeCore({ meterProvider, meterName: 'promkit.http' }),
+    createFacadeCore({
+      meterProvider,
+      meterName: 'promkit.http',
+      ...(config.cardinalityLimit !== undefined && { cardinalityLimit: config.cardinalityLimit }),
+    }),
     config.normalizeRoute !== undefined ? { normalizeRoute: config.normalizeRoute } : {},
   );
   if (config.instrumentHttp) {

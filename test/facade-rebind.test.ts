@@ -33,7 +33,7 @@ test('instruments defined on the global no-op provider record after rebind() to 
     r.observe(6);
   });
   counter.add(100); // lost: nothing is installed yet
-  bound.add(100);
+  bound.add(100); // kept: a bound handle's cell owns its value and reports it once a provider exists
 
   const installed = sdk();
   metrics.setGlobalMeterProvider(installed.provider);
@@ -45,7 +45,7 @@ test('instruments defined on the global no-op provider record after rebind() to 
   counter.add(Number.NaN);
   const collected = await installed.collect();
   expect(readValue(collected, 'orders.placed')).toBe(2);
-  expect(readValue(collected, 'orders.placed', { k: 'bound' })).toBe(3);
+  expect(readValue(collected, 'orders.placed', { k: 'bound' })).toBe(103);
   expect(readHistogram(collected, 'job.duration')?.sum).toBe(0.5);
   expect(readValue(collected, 'queue.depth')).toBe(6);
   expect(observed).toBe(1);

@@ -12,6 +12,7 @@ import { findDefinition } from '../catalogue/index.js';
 import type { MetricDefinition } from '../catalogue/types.js';
 import { checkAttributeKeys, checkBoundaries, checkMetricName, checkUnit } from '../catalogue/validation.js';
 import { ConflictingDefinitionError, InvalidDefinitionError } from '../errors.js';
+import { DEFAULT_CARDINALITY_LIMIT } from '../limits.js';
 import { DropRecorder } from './drops.js';
 import { genericSpec, type GenericInstruments, type HistogramDefinition, type InstrumentDefinition } from './generic.js';
 import {
@@ -33,6 +34,13 @@ export interface FacadeCoreOptions {
   readonly meterName?: string;
   /** Seconds; defaults to `performance.now() / 1000`. Tests pass a manual clock. */
   readonly clock?: Clock;
+  /** Label sets per metric for bound handles; match the reader's limit. Default 2000. */
+  readonly cardinalityLimit?: number;
+}
+
+export interface RebindOptions {
+  /** The new reader's cardinality limit, applied to bound handles. */
+  readonly cardinalityLimit?: number;
 }
 
 /**
@@ -53,7 +61,7 @@ export interface PromkitCore extends FacadeCore, Omit<GenericInstruments, 'count
    * Recreates every instrument defined so far on `meterProvider` (default: the current global
    * provider). Instrument objects keep their identity, so references held by callers stay valid.
    */
-  rebind(meterProvider?: MeterProvider): void;
+  rebind(meterProvider?: MeterProvider, options?: RebindOptions): void;
 }
 
 export const DEFAULT_CLOCK: Clock = Object.freeze({ now: () => performance.now() / 1000 });
@@ -81,7 +89,13 @@ export function createFacadeCore(options: FacadeCoreOptions = {}): PromkitCore {
   const clock = options.clock ?? DEFAULT_CLOCK;
   let meter = (options.meterProvider ?? metrics.getMeterProvider()).getMeter(meterName);
   const drops = new DropRecorder(meter);
-  const context: InstrumentContext = { drops, clock };
+  const boundMeterName = `${meterName}.bound`;
+  const context: InstrumentContext = {
+    drops,
+    clock,
+    meters: { bound: (options.meterProvider ?? metrics.getMeterProvider()).getMeter(boundMeterName) },
+    limits: { cardinality: options.cardinalityLimit ?? DEFAULT_CARDINALITY_LIMIT },
+  };
   const entries = new Map<string, Entry>();
 
   function define(spec: InstrumentSpec, source?: object): AnyInstrument {
@@ -127,8 +141,10 @@ export function createFacadeCore(options: FacadeCoreOptions = {}): PromkitCore {
       if (callback !== undefined) gauge.addCallback(callback);
       return gauge;
     }) as never,
-    rebind(meterProvider = metrics.getMeterProvider()) {
+    rebind(meterProvider = metrics.getMeterProvider(), rebindOptions = {}) {
+      if (rebindOptions.cardinalityLimit !== undefined) context.limits.cardinality = rebindOptions.cardinalityLimit;
       meter = meterProvider.getMeter(meterName);
+      context.meters.bound = meterProvider.getMeter(boundMeterName);
       drops.rebind(meter);
       for (const entry of entries.values()) entry.instrument.attach(meter);
     },

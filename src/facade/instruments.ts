@@ -35,6 +35,7 @@ import type {
   MetricOptions,
   UpDownCounter as OtelUpDownCounter,
 } from '@opentelemetry/api';
+import { CellSet, CounterCell, GaugeCell, UpDownCounterCell } from './cells.js';
 import type { DropCause, DropRecorder } from './drops.js';
 import { describeValue } from './drops.js';
 import { EMPTY_ATTRIBUTES, LabelProblem, resolveLabels } from './labels.js';
@@ -71,6 +72,10 @@ export interface InstrumentSpec {
 export interface InstrumentContext {
   readonly drops: DropRecorder;
   readonly clock: Clock;
+  /** The meter bound handles report from; the core replaces it on a rebind. */
+  readonly meters: { bound: Meter };
+  /** Label sets per metric for bound handles (the reader's cardinality limit); set on a rebind. */
+  readonly limits: { cardinality: number };
 }
 
 /** Returns why `value` cannot be recorded, without allocating. */
@@ -123,6 +128,11 @@ export abstract class FacadeInstrument<O> {
     this.context.drops.drop(this.name, reason, `value ${describeValue(value)}`);
   }
 
+  /** The slow path of a bound cell: classify the refused value, then count it. */
+  readonly refuse = (value: unknown, nonNegative: boolean): void => {
+    this.dropValue(valueProblem(value, nonNegative) ?? 'not_a_number', value);
+  };
+
   /** A frozen snapshot for a bound handle, or the problem to count on each use. */
   protected bindAttributes(labels: unknown): Attributes | LabelProblem {
     const attributes = resolveLabels(labels, this.labelKeys);
@@ -148,8 +158,12 @@ class RefusedRecorder implements BoundCounter, BoundUpDownCounter, BoundGauge, B
 }
 
 export class FacadeCounter<L extends string> extends FacadeInstrument<OtelCounter> implements Counter<L> {
+  #cells: CellSet<CounterCell> | undefined;
   attach(meter: Meter): void {
+    // The first attach runs inside the base constructor, before #cells exists.
+    const rebinding = this.otel !== undefined;
     this.otel = meter.createCounter(this.name, otelOptions(this.spec));
+    if (rebinding) this.#cells?.attach(this.context.meters.bound);
   }
   add(value: number = 1, labels?: Labels<L>): void {
     const reason = valueProblem(value, true);
@@ -160,19 +174,18 @@ export class FacadeCounter<L extends string> extends FacadeInstrument<OtelCounte
   bind(labels: Labels<L>): BoundCounter {
     const attributes = this.bindAttributes(labels);
     if (attributes instanceof LabelProblem) return new RefusedRecorder(this, attributes);
-    return {
-      add: (value: number = 1): void => {
-        const reason = valueProblem(value, true);
-        if (reason !== undefined) return this.dropValue(reason, value);
-        this.otel.add(value, attributes);
-      },
-    };
+    this.#cells ??= new CellSet('counter', this.name, otelOptions(this.spec));
+    return this.#cells.cell(attributes, this.context.meters.bound, this.context.limits.cardinality, (a) => new CounterCell(a, this.refuse));
   }
 }
 
 export class FacadeUpDownCounter<L extends string> extends FacadeInstrument<OtelUpDownCounter> implements UpDownCounter<L> {
+  #cells: CellSet<UpDownCounterCell> | undefined;
   attach(meter: Meter): void {
+    // The first attach runs inside the base constructor, before #cells exists.
+    const rebinding = this.otel !== undefined;
     this.otel = meter.createUpDownCounter(this.name, otelOptions(this.spec));
+    if (rebinding) this.#cells?.attach(this.context.meters.bound);
   }
   add(value: number, labels?: Labels<L>): void {
     const reason = valueProblem(value, false);
@@ -183,19 +196,18 @@ export class FacadeUpDownCounter<L extends string> extends FacadeInstrument<Otel
   bind(labels: Labels<L>): BoundUpDownCounter {
     const attributes = this.bindAttributes(labels);
     if (attributes instanceof LabelProblem) return new RefusedRecorder(this, attributes);
-    return {
-      add: (value: number): void => {
-        const reason = valueProblem(value, false);
-        if (reason !== undefined) return this.dropValue(reason, value);
-        this.otel.add(value, attributes);
-      },
-    };
+    this.#cells ??= new CellSet('updowncounter', this.name, otelOptions(this.spec));
+    return this.#cells.cell(attributes, this.context.meters.bound, this.context.limits.cardinality, (a) => new UpDownCounterCell(a, this.refuse));
   }
 }
 
 export class FacadeGauge<L extends string> extends FacadeInstrument<OtelGauge> implements Gauge<L> {
+  #cells: CellSet<GaugeCell> | undefined;
   attach(meter: Meter): void {
+    // The first attach runs inside the base constructor, before #cells exists.
+    const rebinding = this.otel !== undefined;
     this.otel = meter.createGauge(this.name, otelOptions(this.spec));
+    if (rebinding) this.#cells?.attach(this.context.meters.bound);
   }
   set(value: number, labels?: Labels<L>): void {
     const reason = valueProblem(value, false);
@@ -206,13 +218,8 @@ export class FacadeGauge<L extends string> extends FacadeInstrument<OtelGauge> i
   bind(labels: Labels<L>): BoundGauge {
     const attributes = this.bindAttributes(labels);
     if (attributes instanceof LabelProblem) return new RefusedRecorder(this, attributes);
-    return {
-      set: (value: number): void => {
-        const reason = valueProblem(value, false);
-        if (reason !== undefined) return this.dropValue(reason, value);
-        this.otel.record(value, attributes);
-      },
-    };
+    this.#cells ??= new CellSet('gauge', this.name, otelOptions(this.spec));
+    return this.#cells.cell(attributes, this.context.meters.bound, this.context.limits.cardinality, (a) => new GaugeCell(a, this.refuse));
   }
 }
 

@@ -1,7 +1,7 @@
 import type { MeterProvider } from '@opentelemetry/api';
 import { createCacheFacade, type CacheFacade } from './cache.js';
 import { createCircuitBreakerFacade, type CircuitBreakerFacade } from './circuit-breaker.js';
-import { createFacadeCore, type FacadeCoreOptions, type PromkitCore } from './core.js';
+import { createFacadeCore, type FacadeCoreOptions, type PromkitCore, type RebindOptions } from './core.js';
 import { createDbFacade, type DbFacade } from './db.js';
 import { createHttpFacade, type HttpFacade } from './http.js';
 import { createLlmFacade, type LlmFacade } from './llm.js';
@@ -43,6 +43,6 @@ export function createMetrics(options: FacadeCoreOptions = {}): Metrics {
 export const metrics: Metrics = createMetrics();
 
 /** Called by `start()`: moves every instrument of the default facade onto `meterProvider`. */
-export function bindDefaultMetrics(meterProvider: MeterProvider): void {
-  metrics.rebind(meterProvider);
+export function bindDefaultMetrics(meterProvider: MeterProvider, options: RebindOptions = {}): void {
+  metrics.rebind(meterProvider, options);
 }

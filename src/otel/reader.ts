@@ -1,8 +1,9 @@
 import { PrometheusExporter } from '@opentelemetry/exporter-prometheus';
 import type { InstrumentType } from '@opentelemetry/sdk-metrics';
 
-/** The SDK's own default; promkit states it rather than inheriting it silently. */
-export const DEFAULT_CARDINALITY_LIMIT = 2000;
+import { DEFAULT_CARDINALITY_LIMIT } from '../limits.js';
+
+export { DEFAULT_CARDINALITY_LIMIT };
 
 export interface PrometheusReaderOptions {
   /** Series per metric before new label sets go to the `otel_metric_overflow="true"` series. */

@@ -64,7 +64,7 @@ export function createTestMetrics<C extends Clock = ManualClock>(options: TestMe
     ...(options.buckets !== undefined && { buckets: options.buckets }),
   });
   const clock = options.clock ?? (createManualClock() as Clock as C);
-  const metrics = createMetrics({ meterProvider, clock });
+  const metrics = createMetrics({ meterProvider, clock, ...(limit !== undefined && { cardinalityLimit: limit }) });
   const core: PromkitCore = metrics;
 
   async function collect(): Promise<ResourceMetrics> {

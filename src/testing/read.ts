@@ -16,12 +16,21 @@ export interface HistogramSnapshot {
 }
 
 export function findMetric(resourceMetrics: ResourceMetrics, name: string): MetricData | undefined {
+  return findMetrics(resourceMetrics, name)[0];
+}
+
+/**
+ * Every stream of that name: one metric can come from two scopes (bound handles report from
+ * `<meter>.bound`, and instrumentation libraries from their own meters), as the scrape merges them.
+ */
+export function findMetrics(resourceMetrics: ResourceMetrics, name: string): MetricData[] {
+  const found: MetricData[] = [];
   for (const scope of resourceMetrics.scopeMetrics) {
     for (const metric of scope.metrics) {
-      if (metric.descriptor.name === name) return metric;
+      if (metric.descriptor.name === name) found.push(metric);
     }
   }
-  return undefined;
+  return found;
 }
 
 function matches(attributes: Attributes, labels: LabelMatch): boolean {
@@ -36,12 +45,17 @@ function findPoint<T>(points: ReadonlyArray<DataPoint<T>>, labels: LabelMatch): 
 
 /** The value of a counter, up-down counter or gauge series; undefined if there is no such series. */
 export function readValue(resourceMetrics: ResourceMetrics, name: string, labels: LabelMatch = {}): number | undefined {
-  const metric = findMetric(resourceMetrics, name);
-  if (metric === undefined) return undefined;
-  if (metric.dataPointType !== DataPointType.SUM && metric.dataPointType !== DataPointType.GAUGE) {
-    throw new TypeError(`"${name}" is a histogram; read it with getHistogram()`);
+  let value: number | undefined;
+  for (const metric of findMetrics(resourceMetrics, name)) {
+    if (metric.dataPointType !== DataPointType.SUM && metric.dataPointType !== DataPointType.GAUGE) {
+      throw new TypeError(`"${name}" is a histogram; read it with getHistogram()`);
+    }
+    const point = findPoint(metric.dataPoints, labels);
+    if (point === undefined) continue;
+    // Sums from several streams add up, as in the scrape; a gauge shows the last stream's value.
+    value = metric.dataPointType === DataPointType.SUM && value !== undefined ? value + point.value : point.value;
   }
-  return findPoint(metric.dataPoints, labels)?.value;
+  return value;
 }
 
 export function readHistogram(resourceMetrics: ResourceMetrics, name: string, labels: LabelMatch = {}): HistogramSnapshot | undefined {

@@ -1,0 +1,123 @@
+/**
+ * Bound handles as cells: `bind(labels)` on a counter, up-down counter or gauge returns a cell
+ * that owns its value, and the cells are reported through one observable instrument per metric
+ * at collection time. A bound `add` is then one type check and one addition (no attribute
+ * hashing, no map lookup), while everything downstream stays OpenTelemetry: views, the
+ * cardinality limit and every exporter see an ordinary metric stream.
+ *
+ * Semantics, stated because they differ from the synchronous path in small ways:
+ * - an `ObservableCounter` reports the cumulative sum exactly as a `Counter` would;
+ * - a bound gauge that was never `set` reports nothing (not 0);
+ * - cells are reported from a second meter (`<meterName>.bound`), so the SDK does not see two
+ *   instruments of different kinds under one name; promkit's exposition merges both into one
+ *   family (values of identical label sets add up), and `scopeLabels: true` shows them apart;
+ * - a cell lives as long as the instrument (bind a fixed label set once, keep the handle), and
+ *   binding the same labels again returns the same cell;
+ * - the cardinality limit is applied here, not left to the SDK: past `limit - 1` label sets a
+ *   bind returns the shared `otel.metric.overflow=true` cell, so overflowing counts add up (the
+ *   SDK's overflow for observable streams diffs unrelated series and loses counts).
+ */
+import type { Attributes, Meter, MetricOptions, Observable, ObservableResult } from '@opentelemetry/api';
+import type { BoundCounter, BoundGauge, BoundUpDownCounter } from './types.js';
+
+/** Called with the refused value; the instrument counts and warns. */
+type Refuse = (value: unknown, nonNegative: boolean) => void;
+
+export class CounterCell implements BoundCounter {
+  value = 0;
+  constructor(
+    readonly attributes: Attributes,
+    private readonly refuse: Refuse,
+  ) {}
+  add(value: number = 1): void {
+    // One comparison chain refuses NaN (all comparisons false), negatives, Infinity and non-numbers.
+    if (typeof value === 'number' && value >= 0 && value !== Infinity) this.value += value;
+    else this.refuse(value, true);
+  }
+}
+
+export class UpDownCounterCell implements BoundUpDownCounter {
+  value = 0;
+  constructor(
+    readonly attributes: Attributes,
+    private readonly refuse: Refuse,
+  ) {}
+  add(value: number): void {
+    // x - x is 0 only for finite numbers.
+    if (typeof value === 'number' && value - value === 0) this.value += value;
+    else this.refuse(value, false);
+  }
+}
+
+export class GaugeCell implements BoundGauge {
+  /** NaN until the first `set`: an unset gauge is not reported. */
+  value = Number.NaN;
+  constructor(
+    readonly attributes: Attributes,
+    private readonly refuse: Refuse,
+  ) {}
+  set(value: number): void {
+    if (typeof value === 'number' && value - value === 0) this.value = value;
+    else this.refuse(value, false);
+  }
+}
+
+type Cell = CounterCell | UpDownCounterCell | GaugeCell;
+export type CellKind = 'counter' | 'updowncounter' | 'gauge';
+
+/** The cells of one metric and the observable instrument that reports them. */
+export class CellSet<C extends Cell> {
+  readonly #cells = new Map<string, C>();
+  #observable: Observable | undefined;
+  #meter: Meter | undefined;
+  readonly #report = (result: ObservableResult): void => {
+    for (const cell of this.#cells.values()) {
+      if (cell.value === cell.value) result.observe(cell.value, cell.attributes);
+    }
+  };
+
+  constructor(
+    private readonly kind: CellKind,
+    private readonly name: string,
+    private readonly options: MetricOptions,
+  ) {}
+
+  /** The cell for `attributes` (one per distinct label set), creating it on first use. */
+  cell(attributes: Attributes, meter: Meter, limit: number, create: (attributes: Attributes) => C): C {
+    let key = canonicalKey(attributes);
+    let cell = this.#cells.get(key);
+    if (cell !== undefined) return cell;
+    if (this.#cells.size >= limit - 1) {
+      key = OVERFLOW_KEY;
+      attributes = OVERFLOW_ATTRIBUTES;
+      cell = this.#cells.get(key);
+      if (cell !== undefined) return cell;
+    }
+    cell = create(attributes);
+    this.#cells.set(key, cell);
+    if (this.#observable === undefined) this.attach(meter);
+    return cell;
+  }
+
+  /** (Re)creates the observable instrument on `meter`; values carry over a rebind. */
+  attach(meter: Meter): void {
+    if (this.#cells.size === 0 || meter === this.#meter) return;
+    this.#observable?.removeCallback(this.#report);
+    this.#meter = meter;
+    this.#observable =
+      this.kind === 'counter'
+        ? meter.createObservableCounter(this.name, this.options)
+        : this.kind === 'updowncounter'
+          ? meter.createObservableUpDownCounter(this.name, this.options)
+          : meter.createObservableGauge(this.name, this.options);
+    this.#observable.addCallback(this.#report);
+  }
+}
+
+const OVERFLOW_ATTRIBUTES: Attributes = Object.freeze({ 'otel.metric.overflow': true });
+/** Not a possible canonical key (those are JSON arrays), so no label set can collide with it. */
+const OVERFLOW_KEY = 'overflow';
+
+function canonicalKey(attributes: Attributes): string {
+  return JSON.stringify(Object.keys(attributes).sort().map((key) => [key, attributes[key]]));
+}
