@@ -9,7 +9,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { L, M, quantile, ratio } from './promql-names.js';
+import { L, M, quantile, ratio, shareOfTwo } from './promql-names.js';
 
 export interface DashboardTarget {
   readonly refId: string;
@@ -120,10 +120,7 @@ export const DASHBOARD_ROWS: readonly DashboardRow[] = [
     title: 'Cache',
     panels: [
       panel('Hit ratio by cache', 'percentunit', 'hits / (hits + misses).', [
-        target(
-          ratio(sumRate(L.cacheName, M.cacheHits), sumRate(L.cacheName, `{__name__=~"${M.cacheHits}|${M.cacheMisses}"}`)),
-          '{{cache_name}}',
-        ),
+        target(shareOfTwo(sumRate(L.cacheName, M.cacheHits), sumRate(L.cacheName, M.cacheMisses)), '{{cache_name}}'),
       ]),
       panel('Hits, misses and evictions', 'ops', 'Per second, by cache.', [
         target(sumRate(L.cacheName, M.cacheHits), '{{cache_name}} hits', 'A'),
@@ -170,9 +167,11 @@ export const DASHBOARD_ROWS: readonly DashboardRow[] = [
       panel('Failure rate (breaker window)', 'percentunit', 'The breaker\'s own rolling failure rate.', [
         target(`max by (${L.breakerName}) (${M.breakerFailureRate})`, '{{circuit_breaker_name}}'),
       ]),
-      panel('Transitions in the last hour', 'short', 'State changes by from and to state.', [
+      // Totals rather than increase(...[1h]): a transition series is born at 1 on its first
+      // transition, and increase() cannot see that first step.
+      panel('Transitions since start', 'short', 'State changes by from and to state, counted since the process started.', [
         target(
-          `sum by (${L.breakerName}, ${L.breakerFrom}, ${L.breakerTo}) (increase(${M.breakerTransitions}[1h]))`,
+          `sum by (${L.breakerName}, ${L.breakerFrom}, ${L.breakerTo}) (${M.breakerTransitions})`,
           '{{circuit_breaker_name}} {{circuit_breaker_from_state}} → {{circuit_breaker_to_state}}',
         ),
       ]),

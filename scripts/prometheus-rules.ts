@@ -10,7 +10,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { L, M, quantile, ratio } from './promql-names.js';
+import { L, M, quantile, ratio, shareOfTwo } from './promql-names.js';
 
 export interface RecordingRule {
   readonly record: string;
@@ -54,10 +54,7 @@ export const RECORDING_RULES: readonly RecordingRule[] = [
   // Cache hit ratio (a rule, not a gauge that goes stale).
   {
     record: 'job_cache:cache_hits:ratio_rate1m',
-    expr: ratio(
-      sumRate(`job, ${L.cacheName}`, M.cacheHits),
-      sumRate(`job, ${L.cacheName}`, `{__name__=~"${M.cacheHits}|${M.cacheMisses}"}`),
-    ),
+    expr: shareOfTwo(sumRate(`job, ${L.cacheName}`, M.cacheHits), sumRate(`job, ${L.cacheName}`, M.cacheMisses)),
   },
   // Tokens per second by model and type (input / output).
   {

@@ -102,3 +102,13 @@ export function quantile(q: number, bucket: string, by: readonly string[], range
 export function ratio(numerator: string, denominator: string): string {
   return `(${numerator} or ${denominator} * 0) / ${denominator}`;
 }
+
+/**
+ * `a / (a + b)` for two disjoint counts (hits and misses), where either may have no series yet:
+ * each side falls back to 0 per label set of the other, so a cache that never hit reads 0.
+ */
+export function shareOfTwo(a: string, b: string): string {
+  const a0 = `(${a} or ${b} * 0)`;
+  const b0 = `(${b} or ${a} * 0)`;
+  return `${a0} / (${a0} + ${b0})`;
+}

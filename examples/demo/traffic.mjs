@@ -3,23 +3,28 @@
 // responses (status, `x-cache`, `x-breaker-state`) and keeps a per-second history so callers can
 // compute rates and ratios over the same window a PromQL `rate(...[1m])` covers.
 
-/** One round of requests (round `n`): ~13 requests, about 2.7 % of them answered with a 5xx. */
+/**
+ * One round of requests (round `n`): about 13, of which ~2.7 % are answered with a 5xx. `route`
+ * is the template the service's metrics must report for the request.
+ */
 export function roundRequests(n) {
   const requests = [];
+  const add = (method, path, route, body) => requests.push({ method, path, route, body });
   for (let k = 0; k < 6; k++) {
     const i = n * 6 + k;
     // 70 % of lookups go to 20 hot users (they stay cached), 30 % to 180 cold ones (misses, evictions).
-    const id = i % 10 < 7 ? 1 + ((i * 7) % 20) : 21 + ((i * 37) % 180);
-    requests.push({ method: 'GET', path: `/users/${id}` });
+    add('GET', `/users/${i % 10 < 7 ? 1 + ((i * 7) % 20) : 21 + ((i * 37) % 180)}`, '/users/:id');
   }
   // Every 8th order is archived in a table that does not exist: the service answers 500.
-  requests.push({ method: 'GET', path: `/orders/${2 * n + 1}` }, { method: 'GET', path: `/orders/${2 * n + 2}` });
-  requests.push({ method: 'GET', path: `/reports/${1 + (n % 200)}` });
-  requests.push({ method: 'POST', path: '/chat', body: { model: n % 2 === 0 ? 'demo-mini' : 'demo-large', prompt: `question ${n}` } });
-  requests.push({ method: 'GET', path: `/quotes/${1 + (n % 50)}` }, { method: 'GET', path: `/quotes/${51 + (n % 50)}` });
-  if (n % 2 === 0) requests.push({ method: 'POST', path: '/orders', body: { userId: n } });
+  add('GET', `/orders/${2 * n + 1}`, '/orders/:id');
+  add('GET', `/orders/${2 * n + 2}`, '/orders/:id');
+  add('GET', `/reports/${1 + (n % 200)}`, '/reports/:id');
+  add('POST', '/chat', '/chat', { model: n % 2 === 0 ? 'demo-mini' : 'demo-large', prompt: `question ${n}` });
+  add('GET', `/quotes/${1 + (n % 50)}`, '/quotes/:id');
+  add('GET', `/quotes/${51 + (n % 50)}`, '/quotes/:id');
+  if (n % 2 === 0) add('POST', '/orders', '/orders', { userId: n });
   // Scanners: raw paths that must all collapse into the one unmatched route.
-  if (n % 2 === 1) requests.push({ method: 'GET', path: n % 4 === 1 ? `/wp-admin/${n}.php` : `/api/v0/items/${n}` });
+  else add('GET', n % 4 === 1 ? `/wp-admin/${n}.php` : `/api/v0/items/${n}`, '/*unmatched');
   return requests;
 }
 
@@ -61,6 +66,8 @@ async function send(baseUrl, request, stats, signal) {
     });
     const text = await response.text();
     count(stats, 'requests');
+    count(stats, `route:${request.method} ${request.route}`);
+    count(stats, `route:${request.method} ${request.route}:${response.status}`);
     if (response.status >= 500) count(stats, 'status5xx');
     else if (response.status >= 400) count(stats, 'status4xx');
     const cache = response.headers.get('x-cache');
