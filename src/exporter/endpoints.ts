@@ -11,7 +11,7 @@ import type { PrometheusReader } from '../otel/reader.js';
 import type { RuntimeMetrics } from '../runtime/metrics.js';
 import { HealthTracker, healthHttpStatus } from './health.js';
 import { JSON_CONTENT_TYPE, toJsonSnapshot } from './json.js';
-import { serialize, type SerializeOptions } from './serializer.js';
+import { serialize, serializeInSlices, type SerializeOptions } from './serializer.js';
 import { PROMETHEUS_CONTENT_TYPE, type Route } from './server.js';
 
 export interface EndpointsOptions {
@@ -54,7 +54,12 @@ export function createEndpoints(options: EndpointsOptions): Endpoints {
   const routes: Route<ResourceMetrics>[] = [
     {
       path: config.endpoint,
-      render: (metrics) => ({ status: 200, contentType: PROMETHEUS_CONTENT_TYPE, body: serialize(metrics, textOptions) }),
+      // In slices that yield between them: a 50k-series scrape must not freeze the app's event loop.
+      render: async (metrics) => ({
+        status: 200,
+        contentType: PROMETHEUS_CONTENT_TYPE,
+        body: await serializeInSlices(metrics, textOptions),
+      }),
     },
     {
       path: subPath(config.endpoint, 'json'),

@@ -21,7 +21,8 @@ export interface Rendered {
 /** One endpoint: a path and a pure rendering of the shared collection `C`. */
 export interface Route<C> {
   readonly path: string;
-  render(collection: C): Rendered;
+  /** May be asynchronous, so a large body can be produced in slices that yield to the app. */
+  render(collection: C): Rendered | Promise<Rendered>;
 }
 
 export interface ScrapeServerOptions<C> {
@@ -47,7 +48,7 @@ export class ScrapeServerError extends PromkitError {
  */
 interface Shared<C> {
   readonly collection: Promise<C>;
-  readonly rendered: Map<string, Rendered>;
+  readonly rendered: Map<string, Promise<Rendered>>;
   readonly gzipped: Map<string, Promise<Buffer>>;
 }
 
@@ -169,10 +170,10 @@ export class ScrapeServer<C> {
       .then((collection) => {
         let rendered = shared.rendered.get(route.path);
         if (rendered === undefined) {
-          rendered = route.render(collection);
+          rendered = Promise.resolve(route.render(collection));
           shared.rendered.set(route.path, rendered);
         }
-        return this.#send(request, response, shared, route.path, rendered);
+        return rendered.then((body) => this.#send(request, response, shared, route.path, body));
       })
       .catch((error: unknown) => {
         if (response.headersSent) return void response.destroy();
