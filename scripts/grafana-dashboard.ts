@@ -177,6 +177,24 @@ export const DASHBOARD_ROWS: readonly DashboardRow[] = [
       ]),
     ],
   },
+  {
+    title: 'Node.js runtime',
+    panels: [
+      panel('CPU seconds per second by mode', 'short', 'process.cpu.time rate: 1 is one core busy.', [
+        target(sumRate(`job, instance, ${L.cpuMode}`, M.cpuTime), '{{instance}} {{cpu_mode}}'),
+      ]),
+      panel('Resident memory', 'bytes', 'process.memory.usage (RSS).', [target(`sum by (job, instance) (${M.memoryUsage})`, '{{instance}}')]),
+      panel('V8 heap used', 'bytes', 'v8js.memory.heap.used over all heap spaces.', [target(`sum by (job, instance) (${M.heapUsed})`, '{{instance}}')]),
+      panel('Event loop delay p99', 's', 'nodejs.eventloop.delay.p99.', [target(`max by (job, instance) (${M.eventLoopDelayP99})`, '{{instance}}')]),
+      panel('Event loop utilization', 'percentunit', 'nodejs.eventloop.utilization.', [
+        target(`max by (job, instance) (${M.eventLoopUtilization})`, '{{instance}}'),
+      ]),
+      panel('GC time per second by type', 'percentunit', 'Share of wall time spent in garbage collection (v8js.gc.duration).', [
+        target(sumRate(`job, instance, ${L.gcType}`, M.gcDuration.sum), '{{instance}} {{v8js_gc_type}}'),
+      ]),
+      panel('Uptime', 's', 'process.uptime.', [target(`max by (job, instance) (${M.uptime})`, '{{instance}}')], 'stat'),
+    ],
+  },
 ];
 
 const DATASOURCE = { type: 'prometheus', uid: '${datasource}' } as const;

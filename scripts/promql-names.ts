@@ -23,6 +23,13 @@ import {
   HTTP_CLIENT_REQUEST_DURATION,
   HTTP_SERVER_ACTIVE_REQUESTS,
   HTTP_SERVER_REQUEST_DURATION,
+  NODEJS_EVENTLOOP_DELAY_P99,
+  NODEJS_EVENTLOOP_UTILIZATION,
+  PROCESS_CPU_TIME,
+  PROCESS_MEMORY_USAGE,
+  PROCESS_UPTIME,
+  V8JS_GC_DURATION,
+  V8JS_MEMORY_HEAP_USED,
   type MetricDefinition,
 } from '../src/catalogue/index.js';
 import { scrapedNames } from '../src/catalogue/markdown.js';
@@ -68,6 +75,13 @@ export const M = {
   breakerState: single(CIRCUIT_BREAKER_STATE),
   breakerTransitions: single(CIRCUIT_BREAKER_TRANSITIONS),
   breakerFailureRate: single(CIRCUIT_BREAKER_FAILURE_RATE),
+  cpuTime: single(PROCESS_CPU_TIME),
+  memoryUsage: single(PROCESS_MEMORY_USAGE),
+  uptime: single(PROCESS_UPTIME),
+  heapUsed: single(V8JS_MEMORY_HEAP_USED),
+  gcDuration: histogram(V8JS_GC_DURATION),
+  eventLoopDelayP99: single(NODEJS_EVENTLOOP_DELAY_P99),
+  eventLoopUtilization: single(NODEJS_EVENTLOOP_UTILIZATION),
 } as const;
 
 export const L = {
@@ -88,6 +102,8 @@ export const L = {
   breakerOutcome: label(CIRCUIT_BREAKER_CALL_DURATION, 'circuit_breaker.outcome'),
   breakerFrom: label(CIRCUIT_BREAKER_TRANSITIONS, 'circuit_breaker.from_state'),
   breakerTo: label(CIRCUIT_BREAKER_TRANSITIONS, 'circuit_breaker.to_state'),
+  cpuMode: label(PROCESS_CPU_TIME, 'cpu.mode'),
+  gcType: label(V8JS_GC_DURATION, 'v8js.gc.type'),
 } as const;
 
 /** `histogram_quantile(q, sum by (<by>, le) (rate(<bucket>[<range>])))`. */

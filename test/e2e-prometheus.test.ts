@@ -165,10 +165,10 @@ const hitRatio = (w: Window) => w.count('cacheHits') / (w.count('cacheHits') + w
 /** Successful chats per second for a model. */
 const chatsOk = (w: Window, model: string) => w.rate(`chats:${model}`) - w.rate(`chatErrors:${model}`);
 
-/** Per-model time to first chunk: 100 ms and 200 ms in the fake LLM, plus the request itself. */
+/** Per-model time to first chunk: 90 ms and 200 ms in the fake LLM, plus the request itself. */
 function ttftBuckets(samples: InstantSample[], what: string): void {
-  inBucket(one(samples, { gen_ai_request_model: 'demo-mini' }), 0.08, 0.16, `${what} demo-mini`);
-  inBucket(one(samples, { gen_ai_request_model: 'demo-large' }), 0.16, 0.32, `${what} demo-large`);
+  inBucket(one(samples, { gen_ai_request_model: 'demo-mini' }), 0.08, 0.16, `${what} demo-mini (90 ms)`);
+  inBucket(one(samples, { gen_ai_request_model: 'demo-large' }), 0.16, 0.32, `${what} demo-large (200 ms)`);
 }
 
 function tokenRates(samples: InstantSample[], w: Window): void {
@@ -230,7 +230,7 @@ const DASHBOARD_CHECKS: Record<string, Check> = {
     for (const model of MODELS) inBucket(one(s, { gen_ai_request_model: model }), 0.02, 0.04, `chunk gap p50 of ${model} (25 ms)`);
   },
   'Call duration p95 by model/A': (s) => {
-    inBucket(one(s, { gen_ai_request_model: 'demo-mini' }), 0.16, 0.32, 'demo-mini call p95 (100 + 7×25 ms)');
+    inBucket(one(s, { gen_ai_request_model: 'demo-mini' }), 0.16, 0.32, 'demo-mini call p95 (90 + 5×25 ms)');
     inBucket(one(s, { gen_ai_request_model: 'demo-large' }), 0.32, 0.64, 'demo-large call p95 (200 + 9×25 ms)');
   },
   'Tokens per second by model and type/A': tokenRates,
@@ -278,6 +278,19 @@ const DASHBOARD_CHECKS: Record<string, Check> = {
     expect(edge('open', 'half_open'), 'probed after resetTimeout').toBeGreaterThanOrEqual(1);
     expect(edge('half_open', 'closed'), 'recovered after the first outage').toBeGreaterThanOrEqual(1);
   },
+  'CPU seconds per second by mode/A': (s) => {
+    expect(labelSet(s, 'cpu_mode')).toEqual(['system', 'user']);
+    inBucket(one(s, { cpu_mode: 'user' }), 0, 2, 'user CPU cores busy (2-core machine)');
+  },
+  'Resident memory/A': (s) => inBucket(one(s, { job: JOB }), 20 * 2 ** 20, 4 * 2 ** 30, 'RSS bytes'),
+  'V8 heap used/A': (s) => inBucket(one(s, { job: JOB }), 2 ** 20, 2 ** 31, 'heap used bytes'),
+  'Event loop delay p99/A': (s) => inBucket(one(s, { job: JOB }), 0, 1, 'event loop delay p99 (s)'),
+  'Event loop utilization/A': (s) => inBucket(one(s, { job: JOB }), 0, 1, 'event loop utilization'),
+  'GC time per second by type/A': (s) => {
+    for (const x of s) inBucket(x.value, -1e-9, 0.5, `GC share of ${x.metric['v8js_gc_type']}`);
+    expect(s.some((x) => x.value > 0), 'some GC ran in the last minute').toBe(true);
+  },
+  'Uptime/A': (s) => inBucket(one(s, { job: JOB }), 58, 600, 'service uptime (s), a minute of traffic and more'),
 };
 
 const RECORDING_CHECKS: Record<string, Check> = {

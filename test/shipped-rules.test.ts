@@ -54,7 +54,7 @@ describe('shipped rules and dashboard', () => {
   });
 
   it('has a panel for every domain, and every dashboard query is valid PromQL', () => {
-    expect(DASHBOARD_ROWS.map((row) => row.title)).toEqual(['Service', 'HTTP server', 'LLM', 'Cache', 'Database', 'Circuit breaker']);
+    expect(DASHBOARD_ROWS.map((row) => row.title)).toEqual(['Service', 'HTTP server', 'LLM', 'Cache', 'Database', 'Circuit breaker', 'Node.js runtime']);
     const dashboard = JSON.parse(readFileSync(DASHBOARD_PATH, 'utf8')) as { panels: { type: string; targets?: { expr: string }[] }[] };
     const shipped = dashboard.panels.flatMap((p) => p.targets ?? []).map((t) => t.expr);
     expect(shipped).toEqual(dashboardQueries().map((q) => q.expr));

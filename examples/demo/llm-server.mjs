@@ -7,7 +7,7 @@ import { createServer } from 'node:http';
 
 /** Per-model behaviour: delay before the first chunk, gap between chunks, chunks per answer. */
 export const MODELS = Object.freeze({
-  'demo-mini': { firstChunkMs: 100, chunkGapMs: 25, chunks: 8 },
+  'demo-mini': { firstChunkMs: 90, chunkGapMs: 25, chunks: 6 },
   'demo-large': { firstChunkMs: 200, chunkGapMs: 25, chunks: 10 },
 });
 
