@@ -2,6 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { DASHBOARD_PATH, dashboardQueries, DASHBOARD_ROWS, RATE_INTERVAL, renderDashboard, writeDashboard } from '../scripts/grafana-dashboard.js';
 import {
@@ -53,17 +54,56 @@ describe('shipped rules and dashboard', () => {
     expect(output).toContain(`SUCCESS: ${ALERT_RULES.length} rules found`);
   });
 
+  it('every PromQL in docs/seed-mapping.md and docs/domains.md is valid', () => {
+    const docs = fileURLToPath(new URL('../docs/', import.meta.url));
+    const queries = [...seedMappingQueries(readFileSync(join(docs, 'seed-mapping.md'), 'utf8')), ...promqlBlocks(readFileSync(join(docs, 'domains.md'), 'utf8'))];
+    expect(queries.length).toBeGreaterThan(40);
+    checkPromql('docs', queries);
+  });
+
   it('has a panel for every domain, and every dashboard query is valid PromQL', () => {
     expect(DASHBOARD_ROWS.map((row) => row.title)).toEqual(['Service', 'HTTP server', 'LLM', 'Cache', 'Database', 'Circuit breaker', 'Node.js runtime']);
     const dashboard = JSON.parse(readFileSync(DASHBOARD_PATH, 'utf8')) as { panels: { type: string; targets?: { expr: string }[] }[] };
     const shipped = dashboard.panels.flatMap((p) => p.targets ?? []).map((t) => t.expr);
     expect(shipped).toEqual(dashboardQueries().map((q) => q.expr));
-    // promtool has no "check this query"; a recording rule per query gets the same parser.
-    const file = join(scratch, 'dashboard-queries.yml');
-    const rules = shipped.map((expr, i) => `      - record: dashboard:query_${i}\n        expr: ${JSON.stringify(expr.replaceAll(RATE_INTERVAL, '1m'))}`);
-    writeFileSync(file, `groups:\n  - name: dashboard\n    rules:\n${rules.join('\n')}\n`);
-    const { status, output } = promtool('check', 'rules', file);
-    expect(status, output).toBe(0);
-    expect(output).toContain(`SUCCESS: ${shipped.length} rules found`);
+    checkPromql('dashboard', shipped.map((expr) => expr.replaceAll(RATE_INTERVAL, '1m')));
   });
 });
+
+/** promtool has no "check this query"; a recording rule per query goes through the same parser. */
+function checkPromql(name: string, queries: readonly string[]): void {
+  const file = join(scratch, `${name}-queries.yml`);
+  const rules = queries.map((expr, i) => `      - record: ${name}:query_${i}\n        expr: ${JSON.stringify(expr)}`);
+  writeFileSync(file, `groups:\n  - name: ${name}\n    rules:\n${rules.join('\n')}\n`);
+  const { status, output } = promtool('check', 'rules', file);
+  expect(status, `${output}\n${queries.map((q, i) => `${i}: ${q}`).join('\n')}`).toBe(0);
+  expect(output).toContain(`SUCCESS: ${queries.length} rules found`);
+}
+
+/** The last cell of each row of the first table: one backticked query (`\|` is a literal `|`). */
+function seedMappingQueries(markdown: string): string[] {
+  const table = markdown.split('\n## ')[0]!;
+  return table
+    .split('\n')
+    .filter((line) => line.startsWith('| `'))
+    .map((line) => {
+      const cells = line.split(/(?<!\\)\|/);
+      const query = /^\s*`(.*)`\s*$/.exec(cells.at(-2) ?? '');
+      if (!query) throw new Error(`no query in the last column of: ${line}`);
+      return query[1]!.replaceAll('\\|', '|');
+    });
+}
+
+/** Every expression in ```promql blocks: a line at column 0 starts one, indented lines continue it. */
+function promqlBlocks(markdown: string): string[] {
+  const queries: string[] = [];
+  for (const [, block] of markdown.matchAll(/```promql\n([\s\S]*?)```/g)) {
+    for (const line of block!.split('\n')) {
+      const code = line.replace(/\s+#.*$/, '');
+      if (code.trim() === '') continue;
+      if (/^\s/.test(code) && queries.length > 0) queries[queries.length - 1] += ` ${code.trim()}`;
+      else queries.push(code.trim());
+    }
+  }
+  return queries;
+}
