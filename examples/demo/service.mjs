@@ -16,7 +16,8 @@
 //
 // HTTP server metrics need nothing here: promkit records every request and turns the path into
 // a route template (`/users/1234` → `/users/:id`, a 404 → `/*unmatched`), so raw ids never
-// become label values.
+// become label values. A router whose ids are not numeric, UUIDs or hex would call
+// `setRoute(request, '/quotes/:sku')` (from 'promkit') with the template it matched.
 import { createServer } from 'node:http';
 import { PGlite } from '@electric-sql/pglite';
 import { LRUCache } from 'lru-cache';
@@ -105,7 +106,7 @@ const pricing = new CircuitBreaker(fetchPrice, {
   resetTimeout: 4000,
 });
 pricing.fallback((id) => ({ id: Number(id), price: null, stale: true }));
-instrumentOpossum(pricing, { metrics });
+instrumentOpossum(pricing); // circuit_breaker.name "pricing", from the breaker's name
 const breakerState = () => (pricing.opened ? 'open' : pricing.halfOpen ? 'half_open' : 'closed');
 
 // --- Routes --------------------------------------------------------------------------------------
