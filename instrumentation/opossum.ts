@@ -13,6 +13,8 @@ export interface OpossumBreaker {
   readonly name: string;
   readonly opened: boolean;
   readonly halfOpen: boolean;
+  /** opossum keeps its options here; the adapter reads the rolling window from them. */
+  readonly options?: { readonly rollingCountTimeout?: number };
   on(event: string, listener: (...args: unknown[]) => void): unknown;
   removeListener(event: string, listener: (...args: unknown[]) => void): unknown;
 }
@@ -27,6 +29,7 @@ export interface InstrumentOpossumOptions {
   readonly metrics?: { readonly circuitBreaker: CircuitBreakerFacade };
 }
 
+const OPOSSUM_DEFAULT_ROLLING_MS = 10_000;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 function seconds(latencyMs: unknown): number {
@@ -51,7 +54,12 @@ export function instrumentOpossum(breaker: OpossumBreaker, options: InstrumentOp
   if (options.name === undefined && UUID.test(name)) {
     diag.warn(`promkit: opossum breaker "${name}" has a generated name; pass { name } for a stable circuit_breaker.name`);
   }
-  const metrics: CircuitBreakerMetrics = (options.metrics ?? defaultMetrics).circuitBreaker(name);
+  // The failure-rate gauge covers the same window opossum decides on (rollingCountTimeout,
+  // 10 s by default), so the gauge reads what tripped the breaker; capped at 1000 calls for memory.
+  const windowS = (breaker.options?.rollingCountTimeout ?? OPOSSUM_DEFAULT_ROLLING_MS) / 1000;
+  const metrics: CircuitBreakerMetrics = (options.metrics ?? defaultMetrics).circuitBreaker(name, {
+    window: { maxAgeS: windowS, maxCalls: 1000 },
+  });
   const timedOut = new WeakSet<object>();
   const record = (call: BreakerCall): void => metrics.recordCall(call);
   const state = (next: BreakerState) => (): void => metrics.setState(next);

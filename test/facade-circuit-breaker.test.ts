@@ -26,6 +26,23 @@ const transitions = (from: string, to: string) =>
   t.getValue(TRANSITIONS, { ...NAME, 'circuit_breaker.from_state': from, 'circuit_breaker.to_state': to });
 
 describe('circuitBreaker(name)', () => {
+  it('exposes every transition series at 0 from the start, so the first transition is visible to increase()', async () => {
+    circuitBreaker('payments');
+    const pairs = [
+      ['closed', 'open'],
+      ['closed', 'half_open'],
+      ['open', 'closed'],
+      ['open', 'half_open'],
+      ['half_open', 'closed'],
+      ['half_open', 'open'],
+    ];
+    for (const [from, to] of pairs) expect(await transitions(from!, to!), `${from}->${to}`).toBe(0);
+    circuitBreaker('payments').setState('closed');
+    circuitBreaker('payments').setState('open');
+    expect(await transitions('closed', 'open')).toBe(1);
+    expect(await transitions('open', 'closed')).toBe(0);
+  });
+
   it('returns the same handle for the same name', () => {
     expect(circuitBreaker('payments')).toBe(circuitBreaker('payments'));
     expect(circuitBreaker('payments').name).toBe('payments');

@@ -61,6 +61,7 @@ async function states() {
   const read = (state: string) => t.getValue('circuit_breaker.state', { ...NAME, 'circuit_breaker.state': state });
   return { closed: await read('closed'), open: await read('open'), half_open: await read('half_open') };
 }
+const RATE = 'circuit_breaker.failure_rate';
 const transitions = (from: string, to: string) =>
   t.getValue('circuit_breaker.transitions', { ...NAME, 'circuit_breaker.from_state': from, 'circuit_breaker.to_state': to });
 const calls = (outcome: string) => t.getHistogram(CALLS, { ...NAME, 'circuit_breaker.outcome': outcome });
@@ -121,6 +122,18 @@ describe('instrumentOpossum', () => {
     expect(await fire(breaker, 30)).toMatchObject({ status: 'fulfilled', value: 'cached' });
     expect(await calls('failure')).toMatchObject({ count: 1, sum: 0.03 });
     expect(await calls('fallback')).toMatchObject({ count: 1, sum: 0 });
+  });
+
+  it("computes the failure-rate gauge over the breaker's own rolling window", async () => {
+    const state = { failing: true };
+    const breaker = breakerFor(service(state), { rollingCountTimeout: 2000, volumeThreshold: 10 });
+    instrumentOpossum(breaker, { metrics: { circuitBreaker: facade } });
+    await fire(breaker, 10);
+    expect(await t.getValue(RATE, NAME)).toBe(1);
+    t.clock.advance(3); // past opossum's 2 s window: that failure no longer counts
+    state.failing = false;
+    await fire(breaker, 10);
+    expect(await t.getValue(RATE, NAME)).toBe(0);
   });
 
   it('takes the initial state from the breaker and an explicit name, recording into a full facade', async () => {

@@ -1,6 +1,6 @@
 /**
  * Circuit-breaker metrics in the shape of resilience4j: calls by outcome, a one-hot state gauge
- * (alert with `circuit_breaker_state_ratio{circuit_breaker_state="open"} == 1`), transitions and
+ * (alert with `circuit_breaker_state{circuit_breaker_state="open"} == 1`), transitions and
  * a rolling failure rate. Works for any breaker; `instrumentation/opossum.ts` wires opossum.
  */
 import {
@@ -12,7 +12,7 @@ import {
   type BREAKER_OUTCOMES,
 } from '../catalogue/circuit-breaker.js';
 import { observeCall } from './observe-call.js';
-import type { BoundGauge, BoundHistogram, Counter, FacadeCore, Gauge, Histogram } from './types.js';
+import type { BoundCounter, BoundGauge, BoundHistogram, Counter, FacadeCore, Gauge, Histogram } from './types.js';
 
 export type BreakerOutcome = (typeof BREAKER_OUTCOMES)[number];
 export type BreakerState = (typeof BREAKER_STATES)[number];
@@ -125,6 +125,15 @@ function createBreaker(
     ]),
   );
   const rateGauge = instruments.failureRate.bind({ 'circuit_breaker.name': name });
+  // Every transition series exists from the start at 0, so increase() and rate() see the first one.
+  const transitions = new Map<string, BoundCounter>();
+  for (const from of BREAKER_STATES) {
+    for (const to of BREAKER_STATES) {
+      if (from === to) continue;
+      const labels = { 'circuit_breaker.name': name, 'circuit_breaker.from_state': from, 'circuit_breaker.to_state': to };
+      transitions.set(`${from}>${to}`, instruments.transitions.bind(labels));
+    }
+  }
   const failures = new FailureWindow(window.maxCalls, window.maxAgeS);
   let current: BreakerState | undefined;
   let rate: number | undefined;
@@ -157,13 +166,7 @@ function createBreaker(
       for (const [candidate, series] of stateSeries) {
         if (current === undefined || candidate === current || candidate === state) series.set(candidate === state ? 1 : 0);
       }
-      if (current !== undefined) {
-        instruments.transitions.add(1, {
-          'circuit_breaker.name': name,
-          'circuit_breaker.from_state': current,
-          'circuit_breaker.to_state': state,
-        });
-      }
+      if (current !== undefined) transitions.get(`${current}>${state}`)?.add(1);
       current = state;
     },
     get state() {
