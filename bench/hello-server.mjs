@@ -1,0 +1,56 @@
+// Child process of the HTTP-overhead section: a hello-world node:http server, plain or with a
+// hand-written prom-client middleware (the `register` variant is this same plain server started
+// with `--import ./register.js`). Talks to the parent over IPC:
+//   -> { ready: url }
+//   <- 'start' -> { started }       resets the CPU and request baselines
+//   <- 'stop'  -> { cpuUs, requests }
+//   node bench/hello-server.mjs --mode=plain|prom-client
+import { createServer } from 'node:http';
+import client from 'prom-client';
+
+const mode = process.argv.find((a) => a.startsWith('--mode='))?.slice(7) ?? 'plain';
+let requests = 0;
+
+function hello(request, response) {
+  requests++;
+  response.setHeader('content-type', 'text/plain');
+  response.end('hello world\n');
+}
+
+/** What a prom-client user writes by hand: a duration histogram by method, route and status. */
+function withPromClient(handler) {
+  const registry = new client.Registry();
+  const duration = new client.Histogram({
+    name: 'http_request_duration_seconds',
+    help: 'HTTP request duration.',
+    labelNames: ['method', 'route', 'status_code'],
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10],
+    registers: [registry],
+  });
+  return (request, response) => {
+    const end = duration.startTimer();
+    response.once('finish', () => end({ method: request.method, route: '/', status_code: response.statusCode }));
+    handler(request, response);
+  };
+}
+
+const handler = mode === 'prom-client' ? withPromClient(hello) : hello;
+const server = createServer(handler);
+server.keepAliveTimeout = 60_000;
+server.listen(0, '127.0.0.1', () => {
+  process.send({ ready: `http://127.0.0.1:${server.address().port}/` });
+});
+
+let cpu = process.cpuUsage();
+let base = 0;
+process.on('message', (message) => {
+  if (message === 'start') {
+    cpu = process.cpuUsage();
+    base = requests;
+    process.send({ started: true });
+  } else if (message === 'stop') {
+    const used = process.cpuUsage(cpu);
+    process.send({ cpuUs: used.user + used.system, requests: requests - base });
+  }
+});
+process.on('disconnect', () => process.exit(0));

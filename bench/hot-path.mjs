@@ -1,0 +1,150 @@
+// Hot path: ns per counter add and histogram record with 3 labels, in this process, through the
+// promkit facade, a promkit bound handle, raw OpenTelemetry, prom-client, and a plain Map as the
+// floor. A fixed set of label combinations is rotated; every case is warmed up, then the rounds
+// interleave the cases so that machine noise spreads evenly over them.
+import client from 'prom-client';
+import { createMetrics } from '../dist/src/facade/metrics.js';
+import { BOUNDARIES, LABEL_KEYS, durations, labelSets, rawOtel } from './fixtures.mjs';
+import { Section, elapsedNs, median } from './table.mjs';
+
+/** Label combinations rotated through (a power of two, so the index is a mask, not a division). */
+const COMBOS = 128;
+const MASK = COMBOS - 1;
+const VALUE_MASK = 1023;
+
+/**
+ * Builds the cases. Each `run` is its own function literal with the loop inside, so every case
+ * gets its own inline caches and the loop costs the same in all of them.
+ */
+function buildCases() {
+  const L = labelSets(COMBOS);
+  const V = durations(VALUE_MASK + 1);
+
+  const keys = L.map((l) => `${l.method}|${l.route}|${l.status}`);
+  const counts = new Map();
+  const sums = new Map();
+
+  const otel = rawOtel();
+  const oc = otel.meter.createCounter('bench.requests', { description: 'Bench requests.' });
+  const oh = otel.meter.createHistogram('bench.duration', { description: 'Bench durations.', unit: 's', advice: { explicitBucketBoundaries: BOUNDARIES } });
+
+  const promkitOtel = rawOtel();
+  const facade = createMetrics({ meterProvider: promkitOtel.meterProvider });
+  const fc = facade.counter({ name: 'bench.requests', description: 'Bench requests.', labels: LABEL_KEYS });
+  const fh = facade.histogram({ name: 'bench.duration', description: 'Bench durations.', unit: 's', labels: LABEL_KEYS, buckets: BOUNDARIES });
+  const BC = L.map((l) => fc.bind(l));
+  const BH = L.map((l) => fh.bind(l));
+
+  const registry = new client.Registry();
+  const pc = new client.Counter({ name: 'bench_requests_total', help: 'Bench requests.', labelNames: LABEL_KEYS, registers: [registry] });
+  const ph = new client.Histogram({ name: 'bench_duration_seconds', help: 'Bench durations.', labelNames: LABEL_KEYS, buckets: BOUNDARIES, registers: [registry] });
+  const PC = L.map((l) => pc.labels(l));
+  const PH = L.map((l) => ph.labels(l));
+
+  const counter = [
+    { id: 'map', name: 'Map increment (floor)', run: (n) => { for (let i = 0; i < n; i++) { const k = keys[i & MASK]; counts.set(k, (counts.get(k) ?? 0) + 1); } } },
+    { id: 'otel', name: 'raw OTel counter.add', run: (n) => { for (let i = 0; i < n; i++) oc.add(1, L[i & MASK]); } },
+    { id: 'facade', name: 'promkit facade add', run: (n) => { for (let i = 0; i < n; i++) fc.add(1, L[i & MASK]); } },
+    { id: 'bound', name: 'promkit bound add', run: (n) => { for (let i = 0; i < n; i++) BC[i & MASK].add(1); } },
+    { id: 'prom', name: 'prom-client inc(labels)', run: (n) => { for (let i = 0; i < n; i++) pc.inc(L[i & MASK], 1); } },
+    { id: 'promChild', name: 'prom-client labels() child inc', run: (n) => { for (let i = 0; i < n; i++) PC[i & MASK].inc(1); } },
+  ];
+  const histogram = [
+    { id: 'map', name: 'Map sum (floor)', run: (n) => { for (let i = 0; i < n; i++) { const k = keys[i & MASK]; sums.set(k, (sums.get(k) ?? 0) + V[i & VALUE_MASK]); } } },
+    { id: 'otel', name: 'raw OTel histogram.record', run: (n) => { for (let i = 0; i < n; i++) oh.record(V[i & VALUE_MASK], L[i & MASK]); } },
+    { id: 'facade', name: 'promkit facade record', run: (n) => { for (let i = 0; i < n; i++) fh.record(V[i & VALUE_MASK], L[i & MASK]); } },
+    { id: 'bound', name: 'promkit bound record', run: (n) => { for (let i = 0; i < n; i++) BH[i & MASK].record(V[i & VALUE_MASK]); } },
+    { id: 'prom', name: 'prom-client observe(labels)', run: (n) => { for (let i = 0; i < n; i++) ph.observe(L[i & MASK], V[i & VALUE_MASK]); } },
+    { id: 'promChild', name: 'prom-client labels() child observe', run: (n) => { for (let i = 0; i < n; i++) PH[i & MASK].observe(V[i & VALUE_MASK]); } },
+  ];
+  return {
+    counter,
+    histogram,
+    /** Counts per scope of `bench.requests` on the facade's provider (facade and bound handles). */
+    promkitCounts: () => countsByScope(promkitOtel.reader, 'bench.requests'),
+    shutdown: () => Promise.all([otel.meterProvider.shutdown(), promkitOtel.meterProvider.shutdown()]),
+  };
+}
+
+async function countsByScope(reader, name) {
+  const { resourceMetrics } = await reader.collect();
+  const counts = {};
+  for (const scope of resourceMetrics.scopeMetrics) {
+    for (const metric of scope.metrics) {
+      if (metric.descriptor.name !== name) continue;
+      counts[scope.scope.name] = (counts[scope.scope.name] ?? 0) + metric.dataPoints.reduce((sum, p) => sum + p.value, 0);
+    }
+  }
+  return counts;
+}
+
+/** Times every case for `rounds` rounds of `ops` operations; returns median ns/op by kind and id. */
+function measure(groups, { ops, rounds }) {
+  const all = groups.flatMap(([kind, cases]) => cases.map((c) => ({ kind, ...c, samples: [] })));
+  const warmup = Math.max(ops >> 1, 20_000);
+  for (const c of all) c.run(warmup); // warm-up: tiers up every case
+  for (let r = 0; r < rounds; r++) {
+    for (const c of all) {
+      const start = process.hrtime.bigint();
+      c.run(ops);
+      c.samples.push(elapsedNs(start) / ops);
+    }
+  }
+  const result = {};
+  const total = warmup + rounds * ops;
+  for (const c of all) (result[c.kind] ??= {})[c.id] = { name: c.name, ns: median(c.samples), samples: c.samples, ops: total };
+  return result;
+}
+
+const ROW_NAMES = {
+  map: 'Map increment/sum (floor)',
+  otel: 'raw OTel add/record',
+  facade: 'promkit facade add/record',
+  bound: 'promkit bound handle',
+  prom: 'prom-client inc/observe(labels)',
+  promChild: 'prom-client labels() child',
+};
+
+/** Runs the hot-path section. */
+export async function runHotPath({ quick }) {
+  const ops = quick ? 50_000 : 300_000;
+  const rounds = quick ? 5 : 9;
+  const cases = buildCases();
+  const result = measure(
+    [
+      ['counter', cases.counter],
+      ['histogram', cases.histogram],
+    ],
+    { ops, rounds },
+  );
+  const counted = await cases.promkitCounts();
+  await cases.shutdown();
+
+  const section = new Section(`hot path: ns/op with 3 labels, ${COMBOS} label sets rotated (median of ${rounds} rounds x ${ops.toLocaleString('en-US')} ops)`);
+  section.columns('case', 'counter ns/op', 'histogram ns/op', 'counter vs raw OTel', 'histogram vs raw OTel');
+  const { counter, histogram } = result;
+  for (const id of Object.keys(counter)) {
+    section.row(
+      ROW_NAMES[id],
+      counter[id].ns,
+      histogram[id].ns,
+      `${(counter[id].ns / counter.otel.ns).toFixed(2)}x`,
+      `${(histogram[id].ns / histogram.otel.ns).toFixed(2)}x`,
+    );
+  }
+  section
+    .ratio('facade/raw OTel (counter add)', counter.facade.ns, counter.otel.ns, 'target <= 1.1x')
+    .ratio('facade/raw OTel (histogram record)', histogram.facade.ns, histogram.otel.ns, 'target <= 1.1x')
+    .ratio('bound/raw OTel (counter add)', counter.bound.ns, counter.otel.ns)
+    .ratio('bound/raw OTel (histogram record)', histogram.bound.ns, histogram.otel.ns)
+    .ratio('bound/prom-client (counter add vs inc(labels))', counter.bound.ns, counter.prom.ns, 'target ~0.1x, i.e. <= 30 ns')
+    .ratio('bound/prom-client child (counter add vs labels().inc)', counter.bound.ns, counter.promChild.ns)
+    .ratio('bound/prom-client (histogram record vs observe(labels))', histogram.bound.ns, histogram.prom.ns)
+    .ratio('facade/prom-client (counter add vs inc(labels))', counter.facade.ns, counter.prom.ns);
+  // A check that the fast rows did the work: every add reached the exported sums.
+  const total = counter.facade.ops;
+  const seen = Object.entries(counted).map(([scope, n]) => `${scope} ${n.toLocaleString('en-US')}`).join(', ');
+  const ok = Object.keys(counted).length > 0 && Object.values(counted).every((n) => n === total);
+  section.note(`check: bench.requests collected per scope (facade and bound handles): ${seen}; expected ${total.toLocaleString('en-US')} each${ok ? '' : ' MISMATCH'}`);
+  return { section, figures: { counter, histogram } };
+}

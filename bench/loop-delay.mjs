@@ -1,0 +1,81 @@
+// Event-loop delay: each implementation serves N counter+histogram pairs from a child process
+// (bench/scrape-target.mjs) that monitors its own loop with monitorEventLoopDelay({ resolution: 1 });
+// this process scrapes it back to back (one request at a time, keep-alive) for a fixed time.
+import { Agent, get } from 'node:http';
+import { forkServer } from './child.mjs';
+import { Section, bytes, median } from './table.mjs';
+
+const TARGET = new URL('./scrape-target.mjs', import.meta.url).pathname;
+
+/** One GET, body read in full; resolves with its length in bytes. */
+export function scrape(url, agent, headers) {
+  return new Promise((resolve, reject) => {
+    get(url, { agent, headers }, (response) => {
+      let length = 0;
+      response.on('data', (chunk) => (length += chunk.length));
+      response.on('end', () => (response.statusCode === 200 ? resolve(length) : reject(new Error(`${url}: HTTP ${response.statusCode}`))));
+      response.on('error', reject);
+    }).on('error', reject);
+  });
+}
+
+async function measure(impl, pairs, seconds, headers = {}) {
+  const server = forkServer(TARGET, { args: [`--impl=${impl}`, `--pairs=${pairs}`] });
+  try {
+    const url = await server.ready;
+    const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+    await scrape(url, agent, headers); // warm-up, outside the measurement
+    await server.request('start');
+    const latencies = [];
+    let body = 0;
+    const end = performance.now() + seconds * 1000;
+    while (performance.now() < end) {
+      const t0 = performance.now();
+      body = await scrape(url, agent, headers);
+      latencies.push(performance.now() - t0);
+    }
+    const stats = await server.request('stop');
+    agent.destroy();
+    return { impl, ...stats, scrapes: latencies.length, scrapeMs: median(latencies), body };
+  } finally {
+    await server.stop();
+  }
+}
+
+const NAMES = {
+  promkit: 'promkit start() endpoint',
+  promkitGzip: 'promkit, Accept-Encoding: gzip',
+  upstream: 'OTel PrometheusExporter server',
+  'prom-client': 'prom-client + node:http handler',
+};
+
+/** Runs the loop-delay section. */
+export async function runLoopDelay({ quick }) {
+  const pairs = quick ? 2000 : 10_000;
+  const seconds = quick ? 1.5 : 6;
+  const results = {};
+  for (const id of Object.keys(NAMES)) {
+    // Prometheus asks for gzip by default; promkit honours it, the other two ignore the header.
+    results[id] = id === 'promkitGzip' ? await measure('promkit', pairs, seconds, { 'accept-encoding': 'gzip' }) : await measure(id, pairs, seconds);
+  }
+
+  const section = new Section(
+    `event-loop delay of the serving process while scraped back to back for ${seconds} s, ${pairs.toLocaleString('en-US')} pairs (ms)`,
+  );
+  section.columns('server', 'p99 delay', 'max delay', 'p50 delay', 'scrapes', 'median scrape', 'body', 'server CPU ms/scrape');
+  for (const [impl, r] of Object.entries(results)) {
+    section.row(NAMES[impl], r.p99, r.max, r.p50, r.scrapes, r.scrapeMs, bytes(r.body), r.cpuMs / r.scrapes);
+  }
+  const { promkit, promkitGzip, upstream } = results;
+  const prom = results['prom-client'];
+  section
+    .ratio('p99 delay promkit/prom-client', promkit.p99, prom.p99)
+    .ratio('p99 delay promkit gzip/prom-client', promkitGzip.p99, prom.p99)
+    .ratio('p99 delay promkit/OTel exporter', promkit.p99, upstream.p99)
+    .ratio('median scrape promkit/prom-client', promkit.scrapeMs, prom.scrapeMs)
+    .note(
+      `promkit p99 loop delay ${promkit.p99.toFixed(1)} ms identity, ${promkitGzip.p99.toFixed(1)} ms gzip (target < 20 ms with 10,000 pairs); ` +
+        `max ${promkit.max.toFixed(1)} / ${promkitGzip.max.toFixed(1)} ms; the body column is bytes on the wire`,
+    );
+  return { section, figures: { pairs, results } };
+}
