@@ -90,3 +90,23 @@ describe('the resource', () => {
     expect(targetInfo?.labels['telemetry_sdk_language']).toBe('nodejs');
   });
 });
+
+describe('a large scrape over HTTP', () => {
+  test('streams the same text as scrape(), plain (chunked) and gzip', async () => {
+    handle = await start({ ...LOCAL, runtimeMetrics: false, targetInfo: false });
+    const requests = metrics.counter({ name: 'large_scrape.requests', description: 'Requests.', labels: ['tenant', 'shard'] });
+    const latency = metrics.histogram({ name: 'large_scrape.latency', description: 'Latency.', unit: 's', buckets: 'http_duration', labels: ['tenant'] });
+    for (let i = 0; i < 1500; i++) {
+      requests.add(i + 1, { tenant: `t${i}`, shard: String(i % 7) });
+      latency.record(i / 1000, { tenant: `t${i}` });
+    }
+    const expected = await handle.scrape();
+    expect(expected.length).toBeGreaterThan(1 << 20); // more than one yield's worth of text
+    const plain = await fetch(handle.url!, { headers: { 'accept-encoding': 'identity' } });
+    expect(plain.headers.get('transfer-encoding')).toBe('chunked');
+    expect(await plain.text()).toBe(expected);
+    const zipped = await fetch(handle.url!, { headers: { 'accept-encoding': 'gzip' } }); // fetch decodes it
+    expect(zipped.headers.get('content-encoding')).toBe('gzip');
+    expect(await zipped.text()).toBe(expected);
+  });
+});

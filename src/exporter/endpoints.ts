@@ -11,7 +11,7 @@ import type { PrometheusReader } from '../otel/reader.js';
 import type { RuntimeMetrics } from '../runtime/metrics.js';
 import { HealthTracker, healthHttpStatus } from './health.js';
 import { JSON_CONTENT_TYPE, toJsonSnapshot } from './json.js';
-import { serialize, serializeInSlices, type SerializeOptions } from './serializer.js';
+import { serialize, serializeChunksInSlices, type SerializeOptions } from './serializer.js';
 import { PROMETHEUS_CONTENT_TYPE, type Route } from './server.js';
 
 export interface EndpointsOptions {
@@ -58,7 +58,7 @@ export function createEndpoints(options: EndpointsOptions): Endpoints {
       render: async (metrics) => ({
         status: 200,
         contentType: PROMETHEUS_CONTENT_TYPE,
-        body: await serializeInSlices(metrics, textOptions),
+        body: await serializeChunksInSlices(metrics, textOptions),
       }),
     },
     {

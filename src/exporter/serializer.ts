@@ -184,10 +184,23 @@ export async function serializeInSlices(
   options: SerializeOptions = {},
   sliceBudgetMs = 5,
 ): Promise<string> {
+  return (await serializeChunksInSlices(resourceMetrics, options, sliceBudgetMs)).join('');
+}
+
+/**
+ * The exposition as an ordered list of text chunks, rendered in slices that yield to the event
+ * loop. The scrape server writes the chunks one by one instead of joining them: flattening and
+ * encoding a 15 MB string is itself a long block of the loop.
+ */
+export async function serializeChunksInSlices(
+  resourceMetrics: ResourceMetrics,
+  options: SerializeOptions = {},
+  sliceBudgetMs = 5,
+): Promise<string[]> {
   const families = collectFamilies(resourceMetrics, options);
   const cursor = startCursor(resourceMetrics, options);
   while (!render(families, cursor, performance.now() + sliceBudgetMs)) {
     await new Promise<void>((resolve) => setImmediate(resolve));
   }
-  return cursor.chunks.join('');
+  return cursor.chunks;
 }

@@ -1,21 +1,18 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { promisify } from 'node:util';
-import { gzip as gzipCallback } from 'node:zlib';
 import type { EndpointAuth } from '../config.js';
 import { PromkitError } from '../errors.js';
 import { acceptsGzip, createAuthenticator, type Authenticator } from './auth.js';
-
-const gzip = promisify(gzipCallback);
+import { gzipChunks, writeChunks } from './body.js';
 
 /** The Prometheus text exposition format 0.0.4 content type. */
 export const PROMETHEUS_CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
 
-/** A rendered response body. */
+/** A rendered response body: one string, or ordered chunks written one by one (large bodies). */
 export interface Rendered {
   readonly status: number;
   readonly contentType: string;
-  readonly body: string;
+  readonly body: string | readonly string[];
 }
 
 /** One endpoint: a path and a pure rendering of the shared collection `C`. */
@@ -67,6 +64,8 @@ export class ScrapeServer<C> {
   readonly #server: Server;
   #shared: Shared<C> | undefined;
   #waiting = 0;
+  /** Cached once bound: `server.address()` is a system call, and the port is read per app request. */
+  #port: number | undefined;
 
   constructor(options: ScrapeServerOptions<C>) {
     this.#options = options;
@@ -93,6 +92,7 @@ export class ScrapeServer<C> {
       };
       const onListening = () => {
         this.#server.off('error', onError);
+        this.#port = (this.#server.address() as AddressInfo).port;
         resolve();
       };
       this.#server.once('error', onError);
@@ -103,8 +103,7 @@ export class ScrapeServer<C> {
 
   /** The port actually bound (useful with port 0), or undefined before `listen()` resolved. */
   get port(): number | undefined {
-    const address = this.#server.address() as AddressInfo | null;
-    return address?.port;
+    return this.#port;
   }
 
   /** The address actually bound, e.g. `127.0.0.1` or `::1`. */
@@ -126,6 +125,7 @@ export class ScrapeServer<C> {
   }
 
   close(): Promise<void> {
+    this.#port = undefined;
     return new Promise((resolve) => {
       if (!this.#server.listening) return resolve();
       this.#server.close(() => resolve());
@@ -187,20 +187,31 @@ export class ScrapeServer<C> {
       'Cache-Control': 'no-store',
       Vary: 'Accept-Encoding',
     };
-    let body: string | Buffer = rendered.body;
+    const chunks = typeof rendered.body === 'string' ? [rendered.body] : rendered.body;
     if (acceptsGzip(request.headers['accept-encoding'])) {
       let compressed = shared.gzipped.get(path);
       if (compressed === undefined) {
-        // zlib's async gzip runs on the thread pool: a 20 MB body never blocks the loop.
-        compressed = gzip(rendered.body);
+        compressed = gzipChunks(chunks);
         shared.gzipped.set(path, compressed);
       }
-      body = await compressed;
+      const body = await compressed;
       headers['Content-Encoding'] = 'gzip';
+      headers['Content-Length'] = body.length;
+      response.writeHead(rendered.status, headers);
+      response.end(request.method === 'HEAD' ? undefined : body);
+      return;
     }
-    headers['Content-Length'] = Buffer.byteLength(body);
+    if (chunks.length === 1) {
+      const body = chunks[0] ?? '';
+      headers['Content-Length'] = Buffer.byteLength(body);
+      response.writeHead(rendered.status, headers);
+      response.end(request.method === 'HEAD' ? undefined : body);
+      return;
+    }
+    // Many chunks: chunked transfer encoding, so the length need not be counted up front.
     response.writeHead(rendered.status, headers);
-    response.end(request.method === 'HEAD' ? undefined : body);
+    if (request.method === 'HEAD') response.end();
+    else await writeChunks(response, chunks);
   }
 }
 
