@@ -1,6 +1,7 @@
 import diagnosticsChannel from 'node:diagnostics_channel';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { HttpFacade } from '../src/facade/http.js';
+import type { BoundUpDownCounter } from '../src/facade/types.js';
 
 const ROUTE = Symbol.for('promkit.http.route');
 
@@ -26,7 +27,7 @@ export interface HttpServerInstrumentationOptions {
 interface Pending {
   readonly start: number;
   readonly request: IncomingMessage;
-  readonly end: () => void;
+  readonly active: BoundUpDownCounter;
 }
 
 const START_CHANNEL = 'http.server.request.start';
@@ -46,7 +47,7 @@ export function instrumentHttpServer(options: HttpServerInstrumentationOptions):
     const entry = pending.get(this);
     if (entry === undefined) return;
     pending.delete(this);
-    entry.end();
+    entry.active.add(-1);
     const { request } = entry;
     const finished = this.writableFinished;
     const route = routeOf(request);
@@ -65,8 +66,9 @@ export function instrumentHttpServer(options: HttpServerInstrumentationOptions):
   const onStart = (message: unknown) => {
     const { request, response } = message as { request: IncomingMessage; response: ServerResponse };
     if (options.ignore(request)) return;
-    const end = options.http.activeRequest({ method: request.method ?? 'GET', scheme: schemeOf(request) });
-    pending.set(response, { start: performance.now(), request, end });
+    const active = options.http.activeRequests(request.method ?? 'GET', schemeOf(request));
+    active.add(1);
+    pending.set(response, { start: performance.now(), request, active });
     response.once('close', onClose);
   };
 

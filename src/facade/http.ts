@@ -11,7 +11,7 @@ import {
   HTTP_SERVER_RESPONSE_BODY_SIZE,
 } from '../catalogue/http.js';
 import { normalizeRoute as defaultNormalizer, type RouteNormalizer } from './route.js';
-import type { FacadeCore, Labels } from './types.js';
+import type { BoundUpDownCounter, FacadeCore } from './types.js';
 
 /** Methods semconv knows (RFC 9110, RFC 5789 PATCH, and QUERY); anything else is `_OTHER`. */
 export const KNOWN_HTTP_METHODS = Object.freeze([
@@ -78,6 +78,11 @@ export interface HttpFacade {
   recordClientRequest(request: ClientRequest): void;
   /** Counts one in-flight request until the returned `end` is called; extra `end` calls are ignored. */
   activeRequest(request: ActiveRequest): () => void;
+  /**
+   * The in-flight counter of one method and scheme, for instrumentation that pairs its own
+   * `add(1)` / `add(-1)` per request (memoised: no allocation per request).
+   */
+  activeRequests(method: string, scheme?: string): BoundUpDownCounter;
 }
 
 export interface HttpFacadeOptions {
@@ -95,6 +100,20 @@ export function createHttpFacade(core: FacadeCore, options: HttpFacadeOptions = 
   const responseSize = core.histogram(HTTP_SERVER_RESPONSE_BODY_SIZE);
   const clientDuration = core.histogram(HTTP_CLIENT_REQUEST_DURATION);
   const active = core.upDownCounter(HTTP_SERVER_ACTIVE_REQUESTS);
+  // Bound cells per method and scheme: in-flight tracking is two adds per request, kept off the SDK's hashing path.
+  const activeCells = new Map<string, BoundUpDownCounter>();
+  const activeCell = (method: string, scheme?: string): BoundUpDownCounter => {
+    const normalized = normalizeMethod(method);
+    const key = scheme === undefined ? normalized : `${normalized} ${scheme}`;
+    let cell = activeCells.get(key);
+    if (cell === undefined) {
+      cell = active.bind(
+        scheme === undefined ? { 'http.request.method': normalized } : { 'http.request.method': normalized, 'url.scheme': scheme },
+      );
+      activeCells.set(key, cell);
+    }
+    return cell;
+  };
 
   return {
     recordServerRequest(request) {
@@ -130,17 +149,16 @@ export function createHttpFacade(core: FacadeCore, options: HttpFacadeOptions = 
     },
 
     activeRequest(request) {
-      const labels: Labels<'http.request.method' | 'url.scheme'> =
-        request.scheme === undefined
-          ? { 'http.request.method': normalizeMethod(request.method) }
-          : { 'http.request.method': normalizeMethod(request.method), 'url.scheme': request.scheme };
-      active.add(1, labels);
+      const cell = activeCell(request.method, request.scheme);
+      cell.add(1);
       let ended = false;
       return () => {
         if (ended) return;
         ended = true;
-        active.add(-1, labels);
+        cell.add(-1);
       };
     },
+
+    activeRequests: activeCell,
   };
 }
