@@ -1,14 +1,5 @@
 import diagnosticsChannel from 'node:diagnostics_channel';
-
-/** What the fetch instrumentation reports per request (the facade's `recordClientRequest` input). */
-export interface ClientRequestRecord {
-  readonly method: string;
-  readonly serverAddress: string;
-  readonly serverPort?: number;
-  readonly statusCode?: number;
-  readonly durationS: number;
-  readonly errorType?: string;
-}
+import type { ClientRequest } from '../src/facade/http.js';
 
 interface UndiciRequest {
   readonly origin?: string | URL;
@@ -26,7 +17,7 @@ const ERROR = 'undici:request:error';
  * must not lose the measurement, and streamed bodies (LLM responses) are timed by the GenAI
  * metrics instead. Returns a function that unsubscribes.
  */
-export function instrumentFetch(record: (request: ClientRequestRecord) => void): () => void {
+export function instrumentFetch(record: (request: ClientRequest) => void): () => void {
   const started = new WeakMap<object, number>();
 
   const onCreate = (message: unknown) => {
