@@ -94,6 +94,23 @@ describe.each([
   });
 });
 
+describe('instrumentation-http as the server source (httpServerSource option)', () => {
+  test('records the same semconv series for an ESM app, scrapes excluded', async () => {
+    const app = await startApp('test/fixtures/app.mjs', {}, './test/fixtures/preload-instrumentation-http.mjs');
+    running.push(app);
+    expect(await hit(app.appPort, '/', 2)).toEqual([200, 200]);
+    expect(await hit(app.appPort, '/missing', 1)).toEqual([404]);
+    await scrape(app.scrapeUrl!);
+    const { samples } = parsePrometheusText((await scrape(app.scrapeUrl!)).text);
+    const ok = serverDuration(samples, '_bucket', '200');
+    expect(ok.map((s) => s.labels['le'])).toEqual(EXPECTED_LE);
+    expect(serverDuration(samples, '_count', '200').map((s) => s.value)).toEqual([2]);
+    expect(serverDuration(samples, '_count', '404').map((s) => s.value)).toEqual([1]);
+    // instrumentation-http knows no route without a framework: no http_route label at all.
+    expect(ok[0]!.labels['http_route']).toBeUndefined();
+  });
+});
+
 describe('the preload never takes the app down', () => {
   let blocker: Server | undefined;
   afterEach(async () => {

@@ -17,8 +17,8 @@ export interface AppProcess {
  * Spawns `node --import ./register.js <script>` from the repository root and waits until the
  * app prints its port. The scrape port defaults to 0 (free port) unless `env` sets one.
  */
-export async function startApp(script: string, env: Record<string, string> = {}): Promise<AppProcess> {
-  const child = spawn(process.execPath, ['--import', './register.js', script], {
+export async function startApp(script: string, env: Record<string, string> = {}, preload = './register.js'): Promise<AppProcess> {
+  const child = spawn(process.execPath, ['--import', preload, script], {
     cwd: ROOT,
     env: { ...process.env, OTEL_EXPORTER_PROMETHEUS_HOST: '127.0.0.1', OTEL_EXPORTER_PROMETHEUS_PORT: '0', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
