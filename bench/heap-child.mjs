@@ -4,7 +4,7 @@
 //   node --expose-gc bench/heap-child.mjs --impl=promkit|upstream|prom-client --pairs=10000
 import { PrometheusSerializer } from '@opentelemetry/exporter-prometheus';
 import client from 'prom-client';
-import { serialize } from '../dist/src/exporter/serializer.js';
+import { serialize } from '../dist/src/exposition/serializer.js';
 import { createMeterProvider } from '../dist/src/otel/provider.js';
 import { createPrometheusReader } from '../dist/src/otel/reader.js';
 import { flag, populateOtel, populatePromClient, rawOtel } from './fixtures.mjs';

@@ -1,7 +1,7 @@
 // A focused workload for `bench/profile.mjs` (run under --cpu-prof): one hot-path case or the
 // promkit scrape of 10k pairs, repeated long enough for the profile to be mostly steady state.
 //   node --cpu-prof bench/profile-hot.mjs --case=facade-add|facade-record|raw-record|scrape
-import { serialize } from '../dist/src/exporter/serializer.js';
+import { serialize } from '../dist/src/exposition/serializer.js';
 import { createMetrics } from '../dist/src/facade/metrics.js';
 import { createMeterProvider } from '../dist/src/otel/provider.js';
 import { createPrometheusReader } from '../dist/src/otel/reader.js';

@@ -6,7 +6,7 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { PrometheusSerializer } from '@opentelemetry/exporter-prometheus';
 import client from 'prom-client';
-import { serialize, serializeInSlices } from '../dist/src/exporter/serializer.js';
+import { serialize, serializeInSlices } from '../dist/src/exposition/serializer.js';
 import { createMeterProvider } from '../dist/src/otel/provider.js';
 import { createPrometheusReader } from '../dist/src/otel/reader.js';
 import { populateOtel, populatePromClient } from './fixtures.mjs';

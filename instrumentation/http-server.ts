@@ -1,22 +1,11 @@
 import diagnosticsChannel from 'node:diagnostics_channel';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { HttpFacade } from '../src/facade/http.js';
+import { explicitRouteOf } from '../src/facade/route.js';
 import type { BoundUpDownCounter } from '../src/facade/types.js';
 
-const ROUTE = Symbol.for('promkit.http.route');
-
-type Routed = IncomingMessage & { [ROUTE]?: string };
 /** Express (and routers modelled on it) leave the matched layer on the request. */
 type ExpressLike = IncomingMessage & { route?: { path?: unknown }; baseUrl?: unknown };
-
-/**
- * Tells promkit the route template that served `request` (`/users/:id`), for frameworks that do
- * not expose it in a way promkit reads (Express's `req.route` is read automatically). Call it any
- * time before the response ends; the template still passes through the route normaliser.
- */
-export function setRoute(request: IncomingMessage, template: string): void {
-  (request as Routed)[ROUTE] = template;
-}
 
 export interface HttpServerInstrumentationOptions {
   readonly http: HttpFacade;
@@ -77,7 +66,7 @@ export function instrumentHttpServer(options: HttpServerInstrumentationOptions):
 }
 
 function routeOf(request: IncomingMessage): string | undefined {
-  const explicit = (request as Routed)[ROUTE];
+  const explicit = explicitRouteOf(request);
   if (explicit !== undefined) return explicit;
   const express = request as ExpressLike;
   const path = express.route?.path;

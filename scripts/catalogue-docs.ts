@@ -9,7 +9,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { renderCatalogueMarkdown } from '../src/catalogue/markdown.js';
+import { renderCatalogueMarkdown } from './catalogue-markdown.js';
 
 export const CATALOGUE_DOCS_PATH = fileURLToPath(new URL('../docs/catalogue.md', import.meta.url));
 

@@ -32,8 +32,8 @@ import {
   V8JS_MEMORY_HEAP_USED,
   type MetricDefinition,
 } from '../src/catalogue/index.js';
-import { scrapedNames } from '../src/catalogue/markdown.js';
-import { prometheusLabelName } from '../src/exporter/naming.js';
+import { scrapedNames } from './catalogue-markdown.js';
+import { prometheusLabelName } from '../src/exposition/naming.js';
 
 /** The one scraped name of a counter or gauge. */
 function single(def: MetricDefinition): string {

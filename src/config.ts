@@ -1,6 +1,9 @@
 import { ConfigError } from './errors.js';
 import type { RouteNormalizer } from './facade/route.js';
 import type { BucketOverrides } from './otel/views.js';
+import type { EndpointAuth } from './server/auth.js';
+
+export type { EndpointAuth };
 
 export const HTTP_SERVER_SOURCES = ['diagnostics_channel', 'instrumentation-http'] as const;
 export type HttpServerSource = (typeof HTTP_SERVER_SOURCES)[number];
@@ -67,12 +70,6 @@ export interface HealthOptions {
   /** Seconds, monotonic; defaults to `performance.now() / 1000`. Tests pass a manual clock. */
   readonly clock?: { now(): number };
 }
-
-/** How the endpoints authenticate clients: not at all, a bearer token, or HTTP basic auth. */
-export type EndpointAuth =
-  | { readonly kind: 'none' }
-  | { readonly kind: 'bearer'; readonly token: string }
-  | { readonly kind: 'basic'; readonly username: string; readonly password: string };
 
 export interface ResolvedHealthConfig {
   readonly windowSeconds: number;

@@ -15,10 +15,10 @@ export {
   type StartOptions,
   type ResolvedConfig,
 } from './config.js';
-export type { HistogramSeries, MetricSnapshot, MetricsSnapshot, NumberSeries, SeriesSnapshot } from './exporter/json.js';
-export type { ComponentHealth, ComponentKind, HealthReport, HealthStatus } from './exporter/health.js';
+export type { HistogramSeries, MetricSnapshot, MetricsSnapshot, NumberSeries, SeriesSnapshot } from './exposition/json.js';
+export type { ComponentHealth, ComponentKind, HealthReport, HealthStatus } from './health/report.js';
 export { ConfigError, ConflictingDefinitionError, InvalidDefinitionError, PromkitError, isPromkitError } from './errors.js';
-export { ScrapeServerError, PROMETHEUS_CONTENT_TYPE } from './exporter/server.js';
+export { ScrapeServerError, PROMETHEUS_CONTENT_TYPE } from './server/server.js';
 
 export { metrics, createMetrics, type Metrics } from './facade/metrics.js';
 export type { FacadeCoreOptions, PromkitCore } from './facade/core.js';
@@ -41,7 +41,7 @@ export { DROP_REASONS } from './facade/types.js';
 export { MAX_LABEL_VALUE_LENGTH } from './facade/labels.js';
 export { trackDuration, trackErrors, trackActive, startTimer, type Timer } from './facade/helpers.js';
 export { timed, countErrors, activeGauge } from './facade/decorators.js';
-export { createRouteNormalizer, normalizeRoute, UNMATCHED_ROUTE, type RouteNormalizer, type RouteNormalizerOptions } from './facade/route.js';
+export { createRouteNormalizer, normalizeRoute, setRoute, UNMATCHED_ROUTE, type RouteNormalizer, type RouteNormalizerOptions } from './facade/route.js';
 export type { HttpFacade, ServerRequest, ClientRequest } from './facade/http.js';
 export { LLM_STREAM_ABORTED, type LlmFacade, type LlmAttributes, type LlmUsage, type TrackStreamOptions } from './facade/llm.js';
 export type { CacheFacade, CacheMetrics } from './facade/cache.js';
@@ -50,5 +50,4 @@ export type { BreakerOutcome, BreakerState, CircuitBreakerFacade, CircuitBreaker
 
 export { CATALOGUE, findDefinition, BUCKET_PRESETS, type BucketPreset, type MetricDefinition, type MetricKind, type Domain } from './catalogue/index.js';
 export type { BucketOverride, BucketOverrides } from './otel/views.js';
-export { prometheusName } from './exporter/naming.js';
-export { setRoute } from '../instrumentation/http-server.js';
+export { prometheusName } from './exposition/naming.js';

@@ -3,6 +3,7 @@
  * raw path (`/users/8812?tab=2`) as a label creates one series per user and exhausts memory.
  * Used by the manual HTTP API and the automatic instrumentation when no framework route exists.
  */
+import type { IncomingMessage } from 'node:http';
 
 /** The single `http.route` value every unmatched request (404s, scanners) collapses into. */
 export const UNMATCHED_ROUTE = '/*unmatched';
@@ -101,3 +102,21 @@ export function createRouteNormalizer(options: RouteNormalizerOptions = {}): Rou
 
 /** The default normaliser: built-in identifier patterns, no allow-list. */
 export const normalizeRoute: RouteNormalizer = createRouteNormalizer();
+
+const ROUTE = Symbol.for('promkit.http.route');
+
+type Routed = object & { [ROUTE]?: string };
+
+/**
+ * Tells promkit the route template that served `request` (`/users/:id`), for frameworks that do
+ * not expose it in a way promkit reads (Express's `req.route` is read automatically). Call it any
+ * time before the response ends; the template still passes through the route normaliser.
+ */
+export function setRoute(request: IncomingMessage, template: string): void {
+  (request as Routed)[ROUTE] = template;
+}
+
+/** The template given to {@link setRoute} for `request`, if any. */
+export function explicitRouteOf(request: IncomingMessage): string | undefined {
+  return (request as Routed)[ROUTE];
+}

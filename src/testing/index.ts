@@ -14,7 +14,7 @@
  */
 import type { MeterProvider } from '@opentelemetry/sdk-metrics';
 import type { ResourceMetrics } from '@opentelemetry/sdk-metrics';
-import { serialize, type SerializeOptions } from '../exporter/serializer.js';
+import { serialize, type SerializeOptions } from '../exposition/serializer.js';
 import type { PromkitCore } from '../facade/core.js';
 import { createMetrics, type Metrics } from '../facade/metrics.js';
 import type { Clock } from '../facade/types.js';

@@ -1,0 +1,81 @@
+/**
+ * The three endpoints over one collection: `/metrics` (Prometheus text), `/metrics/json` (the
+ * typed snapshot) and `/metrics/health` (status over a sliding window). Every collection, from
+ * whichever endpoint, also feeds the health window, and runs outside the event-loop delay
+ * measurement so a scrape never reports its own blocking.
+ */
+import { diag } from '@opentelemetry/api';
+import type { ResourceMetrics } from '@opentelemetry/sdk-metrics';
+import type { ResolvedConfig } from '../config.js';
+import type { PrometheusReader } from '../otel/reader.js';
+import type { RuntimeMetrics } from '../runtime/metrics.js';
+import { HealthTracker, healthHttpStatus } from '../health/report.js';
+import { JSON_CONTENT_TYPE, toJsonSnapshot } from '../exposition/json.js';
+import { serialize, serializeChunksInSlices, type SerializeOptions } from '../exposition/serializer.js';
+import { PROMETHEUS_CONTENT_TYPE, type Route } from './server.js';
+
+export interface EndpointsOptions {
+  readonly reader: PrometheusReader;
+  readonly config: Pick<ResolvedConfig, 'endpoint' | 'unitSuffixes' | 'scopeLabels' | 'targetInfo' | 'health'>;
+  readonly runtime?: RuntimeMetrics | undefined;
+  /** Seconds, monotonic, for the health window; defaults to `performance.now() / 1000`. */
+  readonly clock?: { now(): number } | undefined;
+}
+
+export interface Endpoints {
+  readonly collect: () => Promise<ResourceMetrics>;
+  readonly routes: readonly Route<ResourceMetrics>[];
+  /** The Prometheus text of a fresh collection, without HTTP. */
+  scrapeText(): Promise<string>;
+  readonly health: HealthTracker;
+}
+
+const DEFAULT_CLOCK = { now: () => performance.now() / 1000 };
+
+/** `/metrics` → `/metrics/json`; a root endpoint `/` → `/json`. */
+export function subPath(endpoint: string, name: string): string {
+  return `${endpoint.replace(/\/+$/, '')}/${name}`;
+}
+
+export function createEndpoints(options: EndpointsOptions): Endpoints {
+  const { reader, config, runtime } = options;
+  const health = new HealthTracker({ ...config.health, clock: options.clock ?? DEFAULT_CLOCK });
+  const textOptions: SerializeOptions = { unitSuffixes: config.unitSuffixes, scopeLabels: config.scopeLabels, targetInfo: config.targetInfo };
+
+  const collectOnce = async (): Promise<ResourceMetrics> => {
+    const { resourceMetrics, errors } = await reader.collect();
+    // Collection errors come from user callbacks (observable gauges): reported, never thrown at the scraper.
+    for (const error of errors) diag.error('promkit: metric collection reported an error', error);
+    health.record(resourceMetrics);
+    return resourceMetrics;
+  };
+  const collect = runtime === undefined ? collectOnce : () => runtime.outsideLoopDelay(collectOnce);
+
+  const routes: Route<ResourceMetrics>[] = [
+    {
+      path: config.endpoint,
+      // In slices that yield between them: a 50k-series scrape must not freeze the app's event loop.
+      render: async (metrics) => ({
+        status: 200,
+        contentType: PROMETHEUS_CONTENT_TYPE,
+        body: await serializeChunksInSlices(metrics, textOptions),
+      }),
+    },
+    {
+      path: subPath(config.endpoint, 'json'),
+      render: (metrics) => ({
+        status: 200,
+        contentType: JSON_CONTENT_TYPE,
+        body: JSON.stringify(toJsonSnapshot(metrics, { unitSuffixes: config.unitSuffixes })),
+      }),
+    },
+    {
+      path: subPath(config.endpoint, 'health'),
+      render: () => {
+        const report = health.report();
+        return { status: healthHttpStatus(report), contentType: JSON_CONTENT_TYPE, body: JSON.stringify(report) };
+      },
+    },
+  ];
+  return { collect, routes, scrapeText: async () => serialize(await collect(), textOptions), health };
+}

@@ -1,0 +1,109 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
+import { DASHBOARD_PATH, dashboardQueries, DASHBOARD_ROWS, RATE_INTERVAL, renderDashboard, writeDashboard } from '../../scripts/grafana-dashboard.js';
+import {
+  ALERT_RULES,
+  ALERT_RULES_PATH,
+  PROMETHEUS_DIR,
+  RECORDING_RULES,
+  RECORDING_RULES_PATH,
+  renderAlertRules,
+  renderRecordingRules,
+  writeShippedRules,
+} from '../../scripts/prometheus-rules.js';
+
+const REGENERATE = 'UPDATE_SHIPPED_RULES=1 npx vitest run test/shipped-rules.test.ts';
+const scratch = mkdtempSync(join(tmpdir(), 'promkit-rules-'));
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+
+/** Runs promtool; a missing promtool fails the test (CI installs Debian's prometheus package). */
+function promtool(...args: string[]): { status: number | null; output: string } {
+  const result = spawnSync('promtool', args, { encoding: 'utf8' });
+  if (result.error) throw new Error(`promtool is not available (${result.error.message}); install Debian's "prometheus" package`);
+  return { status: result.status, output: `${result.stdout}${result.stderr}`.trim() };
+}
+
+describe('shipped rules and dashboard', () => {
+  it('equal a fresh render from the catalogue', () => {
+    if (process.env.UPDATE_SHIPPED_RULES === '1') {
+      writeShippedRules();
+      writeDashboard();
+    }
+    const stale = `out of date with scripts/; regenerate with: ${REGENERATE}`;
+    expect(readFileSync(RECORDING_RULES_PATH, 'utf8'), `recording-rules.yml is ${stale}`).toBe(renderRecordingRules());
+    expect(readFileSync(ALERT_RULES_PATH, 'utf8'), `alert-rules.yml is ${stale}`).toBe(renderAlertRules());
+    expect(readFileSync(DASHBOARD_PATH, 'utf8'), `dashboard.json is ${stale}`).toBe(renderDashboard());
+  });
+
+  it('pass promtool check config (which checks the rule files it loads)', () => {
+    const { status, output } = promtool('check', 'config', join(PROMETHEUS_DIR, 'prometheus.yml'));
+    expect(output).toContain('SUCCESS');
+    expect(output).toContain(`${RECORDING_RULES.length} rules found`);
+    expect(output).toContain(`${ALERT_RULES.length} rules found`);
+    expect(status, output).toBe(0);
+  });
+
+  it('pass promtool check rules', () => {
+    const { status, output } = promtool('check', 'rules', RECORDING_RULES_PATH, ALERT_RULES_PATH);
+    expect(status, output).toBe(0);
+    expect(output).toContain(`SUCCESS: ${RECORDING_RULES.length} rules found`);
+    expect(output).toContain(`SUCCESS: ${ALERT_RULES.length} rules found`);
+  });
+
+  it('every PromQL in docs/seed-mapping.md and docs/domains.md is valid', () => {
+    const docs = fileURLToPath(new URL('../../docs/', import.meta.url));
+    const queries = [...seedMappingQueries(readFileSync(join(docs, 'seed-mapping.md'), 'utf8')), ...promqlBlocks(readFileSync(join(docs, 'domains.md'), 'utf8'))];
+    expect(queries.length).toBeGreaterThan(40);
+    checkPromql('docs', queries);
+  });
+
+  it('has a panel for every domain, and every dashboard query is valid PromQL', () => {
+    expect(DASHBOARD_ROWS.map((row) => row.title)).toEqual(['Service', 'HTTP server', 'LLM', 'Cache', 'Database', 'Circuit breaker', 'Node.js runtime']);
+    const dashboard = JSON.parse(readFileSync(DASHBOARD_PATH, 'utf8')) as { panels: { type: string; targets?: { expr: string }[] }[] };
+    const shipped = dashboard.panels.flatMap((p) => p.targets ?? []).map((t) => t.expr);
+    expect(shipped).toEqual(dashboardQueries().map((q) => q.expr));
+    checkPromql('dashboard', shipped.map((expr) => expr.replaceAll(RATE_INTERVAL, '1m')));
+  });
+});
+
+/** promtool has no "check this query"; a recording rule per query goes through the same parser. */
+function checkPromql(name: string, queries: readonly string[]): void {
+  const file = join(scratch, `${name}-queries.yml`);
+  const rules = queries.map((expr, i) => `      - record: ${name}:query_${i}\n        expr: ${JSON.stringify(expr)}`);
+  writeFileSync(file, `groups:\n  - name: ${name}\n    rules:\n${rules.join('\n')}\n`);
+  const { status, output } = promtool('check', 'rules', file);
+  expect(status, `${output}\n${queries.map((q, i) => `${i}: ${q}`).join('\n')}`).toBe(0);
+  expect(output).toContain(`SUCCESS: ${queries.length} rules found`);
+}
+
+/** The last cell of each row of the first table: one backticked query (`\|` is a literal `|`). */
+function seedMappingQueries(markdown: string): string[] {
+  const table = markdown.split('\n## ')[0]!;
+  return table
+    .split('\n')
+    .filter((line) => line.startsWith('| `'))
+    .map((line) => {
+      const cells = line.split(/(?<!\\)\|/);
+      const query = /^\s*`(.*)`\s*$/.exec(cells.at(-2) ?? '');
+      if (!query) throw new Error(`no query in the last column of: ${line}`);
+      return query[1]!.replaceAll('\\|', '|');
+    });
+}
+
+/** Every expression in ```promql blocks: a line at column 0 starts one, indented lines continue it. */
+function promqlBlocks(markdown: string): string[] {
+  const queries: string[] = [];
+  for (const [, block] of markdown.matchAll(/```promql\n([\s\S]*?)```/g)) {
+    for (const line of block!.split('\n')) {
+      const code = line.replace(/\s+#.*$/, '');
+      if (code.trim() === '') continue;
+      if (/^\s/.test(code) && queries.length > 0) queries[queries.length - 1] += ` ${code.trim()}`;
+      else queries.push(code.trim());
+    }
+  }
+  return queries;
+}

@@ -1,0 +1,97 @@
+import { describe, expect, test } from 'vitest';
+import { resolveConfig } from '../../src/config.js';
+import { ConfigError } from '../../src/errors.js';
+
+describe('resolveConfig', () => {
+  test('defaults to localhost:9464/metrics with suffixes and target_info on, scope labels off', () => {
+    expect(resolveConfig({}, {})).toMatchObject({
+      host: 'localhost',
+      port: 9464,
+      endpoint: '/metrics',
+      disabled: false,
+      resourceAttributes: {},
+      unitSuffixes: true,
+      scopeLabels: false,
+      targetInfo: true,
+      cardinalityLimit: undefined,
+      buckets: {},
+      instrumentHttp: true,
+      httpServerSource: 'diagnostics_channel',
+      normalizeRoute: undefined,
+      instrumentFetch: true,
+      runtimeMetrics: true,
+      auth: { kind: 'none' },
+      health: { windowSeconds: 300, yellow: 0.05, red: 0.1 },
+    });
+  });
+
+  test('rejects an unknown HTTP server source, listing the allowed ones', () => {
+    // @ts-expect-error: the type already refuses it; the check guards plain JavaScript callers.
+    expect(() => resolveConfig({ httpServerSource: 'express' }, {})).toThrow(
+      'httpServerSource: "express" is not one of "diagnostics_channel", "instrumentation-http"',
+    );
+  });
+
+  test('reads the standard OTEL_* variables', () => {
+    const config = resolveConfig(
+      {},
+      {
+        OTEL_EXPORTER_PROMETHEUS_HOST: '0.0.0.0',
+        OTEL_EXPORTER_PROMETHEUS_PORT: '9100',
+        OTEL_SERVICE_NAME: 'checkout',
+        OTEL_RESOURCE_ATTRIBUTES: 'service.version=1.2.3,deployment.environment.name=prod%20eu',
+        OTEL_SDK_DISABLED: 'TRUE',
+      },
+    );
+    expect(config.host).toBe('0.0.0.0');
+    expect(config.port).toBe(9100);
+    expect(config.disabled).toBe(true);
+    expect(config.resourceAttributes).toEqual({
+      'service.name': 'checkout',
+      'service.version': '1.2.3',
+      'deployment.environment.name': 'prod eu',
+    });
+  });
+
+  test('accepts port 0 from the environment (any free port)', () => {
+    expect(resolveConfig({}, { OTEL_EXPORTER_PROMETHEUS_PORT: '0' }).port).toBe(0);
+  });
+
+  test('lets options win over the environment, including port 0 and falsy values', () => {
+    const config = resolveConfig(
+      { port: 0, host: '127.0.0.1', serviceName: 'api', disabled: false },
+      { OTEL_EXPORTER_PROMETHEUS_PORT: '9100', OTEL_SERVICE_NAME: 'other', OTEL_SDK_DISABLED: 'true' },
+    );
+    expect(config).toMatchObject({ port: 0, host: '127.0.0.1', disabled: false });
+    expect(config.resourceAttributes['service.name']).toBe('api');
+  });
+
+  test('rejects a non-numeric port variable, naming it and what to set', () => {
+    expect(() => resolveConfig({}, { OTEL_EXPORTER_PROMETHEUS_PORT: '94a' })).toThrow(
+      new ConfigError('OTEL_EXPORTER_PROMETHEUS_PORT', '"94a" is not a port number; set an integer from 0 to 65535 (0 picks a free port)'),
+    );
+  });
+
+  test('rejects a port option out of range', () => {
+    expect(() => resolveConfig({ port: 70000 }, {})).toThrow('port: 70000 is not a port number; use an integer from 0 to 65535');
+  });
+
+  test('rejects an OTEL_SDK_DISABLED value that is not a boolean', () => {
+    expect(() => resolveConfig({}, { OTEL_SDK_DISABLED: 'yes' })).toThrow('OTEL_SDK_DISABLED: "yes" is not a boolean; set "true" or "false"');
+  });
+
+  test('rejects a malformed OTEL_RESOURCE_ATTRIBUTES pair', () => {
+    expect(() => resolveConfig({}, { OTEL_RESOURCE_ATTRIBUTES: 'service.version' })).toThrow(
+      'OTEL_RESOURCE_ATTRIBUTES: "service.version" is not key=value',
+    );
+  });
+
+  test('rejects an endpoint that does not start with a slash', () => {
+    expect(() => resolveConfig({ endpoint: 'metrics' }, {})).toThrow('endpoint: "metrics" must start with "/"');
+  });
+
+  test('treats empty variables as unset', () => {
+    const config = resolveConfig({}, { OTEL_EXPORTER_PROMETHEUS_PORT: '', OTEL_EXPORTER_PROMETHEUS_HOST: ' ', OTEL_SDK_DISABLED: '' });
+    expect(config).toMatchObject({ port: 9464, host: 'localhost', disabled: false });
+  });
+});
