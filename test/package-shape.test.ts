@@ -115,7 +115,6 @@ describe('the packed and installed package', () => {
         .map((link) => join(dirname(page), link)),
     );
     expect(links).toContain('docs/catalogue.md');
-    expect(links).toContain('bench/RESULTS.md');
     expect(links.filter((link) => !existsSync(join(installed, link)))).toEqual([]);
   });
 
