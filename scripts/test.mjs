@@ -1,7 +1,7 @@
 // `npm test`: build, type-check (including the compile-time label tests in test/), run vitest,
 // and end with the plain line `N passed, N failed` that CI reads.
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 
 const root = new URL('..', import.meta.url).pathname;
@@ -45,6 +45,34 @@ function step(name, command, args) {
 const tsc = join(root, 'node_modules', 'typescript', 'bin', 'tsc');
 const built = step('build', process.execPath, [tsc, '-p', 'tsconfig.build.json']);
 step('typecheck', process.execPath, [tsc, '-p', 'tsconfig.json', '--noEmit']);
+
+// The package as npm users get it: pack the dist just built (`--ignore-scripts`: the `prepack`
+// clean build would delete dist under the tests), then lint the tarball's package.json and
+// check its types under every TypeScript module resolution. Both tools read the local tarball
+// only, so this works offline.
+if (built) {
+  const packDir = join(tmp, 'package');
+  rmSync(packDir, { recursive: true, force: true });
+  mkdirSync(packDir, { recursive: true });
+  const packed = step('package: npm pack', 'npm', ['pack', '--ignore-scripts', '--silent', '--pack-destination', packDir]);
+  const tarball = packed ? readdirSync(packDir).find((name) => name.endsWith('.tgz')) : undefined;
+  if (tarball) {
+    const file = join(packDir, tarball);
+    step('package: publint', process.execPath, [join(root, 'node_modules', 'publint', 'src', 'cli.js'), '--strict', file]);
+    // promkit is ESM-only. attw's "node16 (from CJS)" models a Node without require(esm), which
+    // every Node that promkit supports (engines: 22.15+) has, so that one rule is ignored: the
+    // README says how CommonJS code loads promkit. Everything else (node10 too) must be clean.
+    step('package: arethetypeswrong', process.execPath, [
+      join(root, 'node_modules', '@arethetypeswrong', 'cli', 'dist', 'index.js'),
+      file,
+      '--ignore-rules',
+      'cjs-resolves-to-esm',
+    ]);
+  } else if (packed) {
+    console.log(`FAILED: npm pack wrote no tarball to ${packDir}`);
+    failed += 1;
+  }
+}
 
 if (built) {
   const vitest = join(root, 'node_modules', 'vitest', 'vitest.mjs');
