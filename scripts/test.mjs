@@ -43,6 +43,8 @@ function step(name, command, args) {
 }
 
 const tsc = join(root, 'node_modules', 'typescript', 'bin', 'tsc');
+// A clean build: files left in dist/ by moved or deleted sources would otherwise be packed and tested.
+rmSync(join(root, 'dist'), { recursive: true, force: true });
 const built = step('build', process.execPath, [tsc, '-p', 'tsconfig.build.json']);
 step('typecheck', process.execPath, [tsc, '-p', 'tsconfig.json', '--noEmit']);
 

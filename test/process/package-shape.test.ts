@@ -6,7 +6,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { ROOT } from './helpers/app-process.js';
+import { ROOT } from '../helpers/app-process.js';
 
 interface LockEntry {
   readonly dev?: boolean;
