@@ -54,6 +54,13 @@ export interface StartOptions {
   readonly basicAuth?: string;
   /** The `/metrics/health` view: sliding window and error-ratio thresholds. */
   readonly health?: HealthOptions;
+  /**
+   * How long a collection may take when the request does not say (Prometheus sends
+   * `X-Prometheus-Scrape-Timeout-Seconds`, which wins): an observable callback still running at
+   * the deadline is skipped for that collection and counted as `callback_timeout`. Env
+   * `PROMKIT_COLLECT_TIMEOUT_MS`, default 5000.
+   */
+  readonly collectTimeoutMillis?: number;
 }
 
 /** Options of the health view; thresholds are failure ratios from 0 to 1. */
@@ -98,11 +105,13 @@ export interface ResolvedConfig {
   readonly runtimeMetrics: boolean;
   readonly auth: EndpointAuth;
   readonly health: ResolvedHealthConfig;
+  readonly collectTimeoutMillis: number;
 }
 
 export const DEFAULT_HOST = 'localhost';
 export const DEFAULT_PORT = 9464;
 export const DEFAULT_ENDPOINT = '/metrics';
+export const DEFAULT_COLLECT_TIMEOUT_MILLIS = 5000;
 export const DEFAULT_HEALTH: ResolvedHealthConfig = Object.freeze({ windowSeconds: 300, yellow: 0.05, red: 0.1 });
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -142,7 +151,20 @@ export function resolveConfig(options: StartOptions = {}, env: Env = process.env
     runtimeMetrics: options.runtimeMetrics ?? true,
     auth: resolveAuth(options, env),
     health: resolveHealth(options.health ?? {}),
+    collectTimeoutMillis: resolveCollectTimeout(options, env),
   };
+}
+
+function resolveCollectTimeout(options: StartOptions, env: Env): number {
+  const raw = nonEmpty(env['PROMKIT_COLLECT_TIMEOUT_MS']);
+  if (options.collectTimeoutMillis === undefined && raw !== undefined && !/^\d+$/.test(raw)) {
+    throw new ConfigError('PROMKIT_COLLECT_TIMEOUT_MS', `"${raw}" is not a number of milliseconds; set a positive integer, e.g. 5000`);
+  }
+  const millis = options.collectTimeoutMillis ?? (raw !== undefined ? Number(raw) : DEFAULT_COLLECT_TIMEOUT_MILLIS);
+  if (!Number.isFinite(millis) || millis <= 0) {
+    throw new ConfigError('collectTimeoutMillis', `${String(millis)} must be a positive number of milliseconds, e.g. 5000`);
+  }
+  return millis;
 }
 
 /**

@@ -58,6 +58,7 @@ export async function start(options: StartOptions = {}): Promise<PromkitHandle> 
     port: config.port,
     endpoint: config.endpoint,
     auth: config.auth,
+    collectTimeoutMillis: config.collectTimeoutMillis,
     collect: endpoints.collect,
     routes: endpoints.routes,
   });

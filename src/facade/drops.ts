@@ -18,6 +18,7 @@ const ADVICE: Readonly<Record<DropCause, string>> = {
   unknown_label: 'declare the label in the metric definition, or stop passing it',
   invalid_label_value: 'label values must be strings, numbers or booleans',
   callback_error: 'an observable callback must not throw; catch inside it and skip the observation',
+  callback_timeout: 'an observable callback must finish within the scrape deadline; read a value kept up to date elsewhere instead of awaiting slow work in it',
 };
 
 /** Counts and warns; one per core, shared by all its instruments. */
