@@ -61,6 +61,8 @@ export interface StartOptions {
    * `PROMKIT_COLLECT_TIMEOUT_MS`, default 5000.
    */
   readonly collectTimeoutMillis?: number;
+  /** Print no promkit lines on stderr (start-up notice, warnings). Env `PROMKIT_QUIET=true`, default false. */
+  readonly quiet?: boolean;
 }
 
 /** Options of the health view; thresholds are failure ratios from 0 to 1. */
@@ -106,6 +108,7 @@ export interface ResolvedConfig {
   readonly auth: EndpointAuth;
   readonly health: ResolvedHealthConfig;
   readonly collectTimeoutMillis: number;
+  readonly quiet: boolean;
 }
 
 export const DEFAULT_HOST = 'localhost';
@@ -152,7 +155,17 @@ export function resolveConfig(options: StartOptions = {}, env: Env = process.env
     auth: resolveAuth(options, env),
     health: resolveHealth(options.health ?? {}),
     collectTimeoutMillis: resolveCollectTimeout(options, env),
+    quiet: options.quiet ?? resolveQuiet(env),
   };
+}
+
+/**
+ * `PROMKIT_QUIET=true` (any case). Exported so that code running before or without `start()`
+ * asks here too. Anything else means "not quiet": a typo in a logging switch is no reason to
+ * run the app without metrics.
+ */
+export function resolveQuiet(env: Env = process.env): boolean {
+  return nonEmpty(env['PROMKIT_QUIET'])?.toLowerCase() === 'true';
 }
 
 function resolveCollectTimeout(options: StartOptions, env: Env): number {

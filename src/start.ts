@@ -14,6 +14,7 @@ import { createPrometheusReader } from './otel/reader.js';
 import { createResource } from './otel/resource.js';
 import { startRuntimeMetrics } from './runtime/metrics.js';
 import { runtimeResourceAttributes } from './runtime/resource.js';
+import { setQuiet } from './warnings.js';
 
 /** A running promkit: where it serves, and how to stop it. */
 export interface PromkitHandle {
@@ -38,6 +39,7 @@ export interface PromkitHandle {
 export async function start(options: StartOptions = {}): Promise<PromkitHandle> {
   const config = resolveConfig(options);
   if (config.disabled) return disabledHandle();
+  setQuiet(config.quiet);
 
   const reader = createPrometheusReader(
     config.cardinalityLimit !== undefined ? { cardinalityLimit: config.cardinalityLimit } : {},
@@ -91,6 +93,7 @@ export async function start(options: StartOptions = {}): Promise<PromkitHandle> 
       await server.close();
       await meterProvider.shutdown().catch(() => undefined);
       otelMetrics.disable();
+      setQuiet(undefined);
     })());
 
   try {
