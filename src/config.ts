@@ -185,19 +185,23 @@ function resolveCollectTimeout(options: StartOptions, env: Env): number {
  * than silently preferring one: a client configured for the other would be locked out.
  */
 function resolveAuth(options: StartOptions, env: Env): EndpointAuth {
-  const token = options.authToken ?? nonEmpty(env['PROMKIT_METRICS_TOKEN']);
-  const basic = options.basicAuth ?? nonEmpty(env['PROMKIT_METRICS_BASIC_AUTH']);
+  // A variable that is set but blank is refused, never read as "no auth": an empty secret (an
+  // unset CI secret, a stray `export X=`) must not silently open the endpoints.
+  const token = options.authToken ?? env['PROMKIT_METRICS_TOKEN'];
+  const basic = options.basicAuth ?? env['PROMKIT_METRICS_BASIC_AUTH'];
   if (token !== undefined && basic !== undefined) {
     throw new ConfigError('PROMKIT_METRICS_TOKEN', 'a bearer token and basic auth are both set; set only one of PROMKIT_METRICS_TOKEN and PROMKIT_METRICS_BASIC_AUTH');
   }
   if (token !== undefined) {
-    if (token === '' || /\s/.test(token)) throw new ConfigError('PROMKIT_METRICS_TOKEN', 'the token must be non-empty and contain no whitespace');
+    if (token.trim() === '' || /\s/.test(token)) {
+      throw new ConfigError('PROMKIT_METRICS_TOKEN', 'the token is blank or contains whitespace; set a non-empty token without spaces, or unset the variable to serve without auth');
+    }
     return { kind: 'bearer', token };
   }
   if (basic !== undefined) {
     const colon = basic.indexOf(':');
-    if (colon < 1 || colon === basic.length - 1) {
-      throw new ConfigError('PROMKIT_METRICS_BASIC_AUTH', 'expected "user:password" with a non-empty user and password');
+    if (colon < 1 || colon === basic.length - 1 || basic.slice(0, colon).trim() === '' || basic.slice(colon + 1).trim() === '') {
+      throw new ConfigError('PROMKIT_METRICS_BASIC_AUTH', 'expected "user:password" with a non-empty user and password (or unset the variable to serve without auth)');
     }
     return { kind: 'basic', username: basic.slice(0, colon), password: basic.slice(colon + 1) };
   }

@@ -1,5 +1,6 @@
 import { metrics as otelMetrics } from '@opentelemetry/api';
 import type { MeterProvider } from '@opentelemetry/sdk-metrics';
+import { isIP } from 'node:net';
 import { instrumentFetch } from '../instrumentation/fetch.js';
 import { instrumentHttp } from '../instrumentation/http.js';
 import { instrumentHttpServer } from '../instrumentation/http-server.js';
@@ -14,7 +15,7 @@ import { createPrometheusReader } from './otel/reader.js';
 import { createResource } from './otel/resource.js';
 import { startRuntimeMetrics } from './runtime/metrics.js';
 import { runtimeResourceAttributes } from './runtime/resource.js';
-import { setQuiet } from './warnings.js';
+import { setQuiet, warn } from './warnings.js';
 
 /** A running promkit: where it serves, and how to stop it. */
 export interface PromkitHandle {
@@ -102,6 +103,12 @@ export async function start(options: StartOptions = {}): Promise<PromkitHandle> 
     await shutdown();
     throw error;
   }
+  if (config.auth.kind === 'none' && !isLoopback(server.address)) {
+    warn(
+      `serving metrics on ${server.address ?? config.host} without authentication: anyone who can reach port ${server.port} can read them; ` +
+        'set PROMKIT_METRICS_TOKEN (or PROMKIT_METRICS_BASIC_AUTH), or bind 127.0.0.1',
+    );
+  }
   return {
     enabled: true,
     get url() {
@@ -125,4 +132,16 @@ function disabledHandle(): PromkitHandle {
     scrape: async () => '',
     shutdown: async () => undefined,
   };
+}
+
+/**
+ * Whether the bound address only accepts connections from this machine: IPv4 127/8, IPv6 `::1`,
+ * or IPv4-mapped 127/8. The wildcard (`0.0.0.0`, `::`) and every other address are reachable
+ * from elsewhere.
+ */
+export function isLoopback(address: string | undefined): boolean {
+  if (address === undefined) return false;
+  if (isIP(address) === 4) return address.startsWith('127.');
+  const lower = address.toLowerCase();
+  return lower === '::1' || lower.startsWith('::ffff:127.');
 }
