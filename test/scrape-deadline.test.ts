@@ -171,7 +171,7 @@ describe('concurrent scrapes', () => {
     const pending = Array.from({ length: 200 }, () => get(server.port!, '/metrics'));
     while (server.waiting < 200) {
       // A request that arrived after the first collection settled must not have started another.
-      expect(collections).toBe(1);
+      expect(collections).toBeLessThanOrEqual(1);
       await new Promise<void>((resolve) => setImmediate(resolve));
     }
     release();
