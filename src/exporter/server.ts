@@ -83,9 +83,10 @@ interface Shared<C> {
  * address and request handling are promkit's to define. A slow or repeated client cannot pile up
  * work on the app's event loop: requests that arrive while a collection runs, or while its bodies
  * are being rendered, share it and its rendered (and compressed) bodies. Sending is not waited
- * for, so a slow reader never keeps others on an old collection. A collection gets the deadline of
- * the request that started it ({@link collectionDeadlineMillis}). Authentication, when configured, is checked before anything
- * else, so an unauthenticated client learns nothing, not even which paths exist.
+ * for, so a slow reader never keeps others on an old collection. A collection gets the deadline
+ * of the request that started it ({@link collectionDeadlineMillis}). Authentication, when
+ * configured, is checked before anything else, so an unauthenticated client learns nothing, not
+ * even which paths exist.
  */
 export class ScrapeServer<C> {
   readonly #options: ScrapeServerOptions<C>;
@@ -170,7 +171,9 @@ export class ScrapeServer<C> {
       return this.#shared;
     }
     const timeoutMillis = collectionDeadlineMillis(request.headers[SCRAPE_TIMEOUT_HEADER], this.#options.collectTimeoutMillis ?? DEFAULT_COLLECT_TIMEOUT_MILLIS);
-    const shared: Shared<C> = { collection: this.#options.collect({ timeoutMillis }), rendered: new Map(), gzipped: new Map(), users: 1 };
+    // Called inside an async function so that even a synchronous throw becomes a 500, not a hung request.
+    const collection = (async () => this.#options.collect({ timeoutMillis }))();
+    const shared: Shared<C> = { collection, rendered: new Map(), gzipped: new Map(), users: 1 };
     this.#shared = shared;
     return shared;
   }
