@@ -27,7 +27,8 @@ const START_CHANNEL = 'http.server.request.start';
  * no loader hook, no per-request context, so it works the same for CommonJS and ESM apps and
  * costs one channel message and one `close` listener per request. `http.route` comes from
  * {@link setRoute}, Express's matched route, or the facade's route normaliser, never the raw path.
- * A response whose connection closed before it finished is recorded with `error.type="aborted"`.
+ * A response whose connection closed before it finished is recorded with `error.type="aborted"`,
+ * and without `http.response.status_code` when not even the status line was sent.
  */
 export function instrumentHttpServer(options: HttpServerInstrumentationOptions): () => void {
   const pending = new WeakMap<ServerResponse, Pending>();
@@ -42,7 +43,8 @@ export function instrumentHttpServer(options: HttpServerInstrumentationOptions):
     const route = routeOf(request);
     options.http.recordServerRequest({
       method: request.method ?? 'GET',
-      statusCode: this.statusCode,
+      // Before writeHead, statusCode is only Node's default 200: no status was sent, so none is recorded.
+      ...(this.headersSent && { statusCode: this.statusCode }),
       durationS: (performance.now() - entry.start) / 1000,
       scheme: schemeOf(request),
       protocolVersion: protocolOf(request),

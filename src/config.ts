@@ -2,8 +2,10 @@ import { ConfigError } from './errors.js';
 import type { RouteNormalizer } from './facade/route.js';
 import type { BucketOverrides } from './otel/views.js';
 import type { EndpointAuth } from './server/auth.js';
+import { DEFAULT_COLLECT_TIMEOUT_MILLIS } from './server/server.js';
 
 export type { EndpointAuth };
+export { DEFAULT_COLLECT_TIMEOUT_MILLIS };
 
 export const HTTP_SERVER_SOURCES = ['diagnostics_channel', 'instrumentation-http'] as const;
 export type HttpServerSource = (typeof HTTP_SERVER_SOURCES)[number];
@@ -57,6 +59,15 @@ export interface StartOptions {
   readonly basicAuth?: string;
   /** The `/metrics/health` view: sliding window and error-ratio thresholds. */
   readonly health?: HealthOptions;
+  /**
+   * How long a collection may take when the request does not say (Prometheus sends
+   * `X-Prometheus-Scrape-Timeout-Seconds`, which wins): an observable callback still running at
+   * the deadline is skipped for that collection and counted as `callback_timeout`. Env
+   * `PROMKIT_COLLECT_TIMEOUT_MS`, default 5000.
+   */
+  readonly collectTimeoutMillis?: number;
+  /** Print no promkit lines on stderr (start-up notice, warnings). Env `PROMKIT_QUIET=true`, default false. */
+  readonly quiet?: boolean;
 }
 
 /** Options of the health view; thresholds are failure ratios from 0 to 1. */
@@ -95,6 +106,8 @@ export interface ResolvedConfig {
   readonly runtimeMetrics: boolean;
   readonly auth: EndpointAuth;
   readonly health: ResolvedHealthConfig;
+  readonly collectTimeoutMillis: number;
+  readonly quiet: boolean;
 }
 
 export const DEFAULT_HOST = 'localhost';
@@ -139,7 +152,30 @@ export function resolveConfig(options: StartOptions = {}, env: Env = process.env
     runtimeMetrics: options.runtimeMetrics ?? true,
     auth: resolveAuth(options, env),
     health: resolveHealth(options.health ?? {}),
+    collectTimeoutMillis: resolveCollectTimeout(options, env),
+    quiet: options.quiet ?? resolveQuiet(env),
   };
+}
+
+/**
+ * `PROMKIT_QUIET=true` (any case). Exported so that code running before or without `start()`
+ * asks here too. Anything else means "not quiet": a typo in a logging switch is no reason to
+ * run the app without metrics.
+ */
+export function resolveQuiet(env: Env = process.env): boolean {
+  return nonEmpty(env['PROMKIT_QUIET'])?.toLowerCase() === 'true';
+}
+
+function resolveCollectTimeout(options: StartOptions, env: Env): number {
+  const raw = nonEmpty(env['PROMKIT_COLLECT_TIMEOUT_MS']);
+  if (options.collectTimeoutMillis === undefined && raw !== undefined && !/^\d+$/.test(raw)) {
+    throw new ConfigError('PROMKIT_COLLECT_TIMEOUT_MS', `"${raw}" is not a number of milliseconds; set a positive integer, e.g. 5000`);
+  }
+  const millis = options.collectTimeoutMillis ?? (raw !== undefined ? Number(raw) : DEFAULT_COLLECT_TIMEOUT_MILLIS);
+  if (!Number.isFinite(millis) || millis <= 0) {
+    throw new ConfigError('collectTimeoutMillis', `${String(millis)} must be a positive number of milliseconds, e.g. 5000`);
+  }
+  return millis;
 }
 
 /**
@@ -147,19 +183,23 @@ export function resolveConfig(options: StartOptions = {}, env: Env = process.env
  * than silently preferring one: a client configured for the other would be locked out.
  */
 function resolveAuth(options: StartOptions, env: Env): EndpointAuth {
-  const token = options.authToken ?? nonEmpty(env['PROMKIT_METRICS_TOKEN']);
-  const basic = options.basicAuth ?? nonEmpty(env['PROMKIT_METRICS_BASIC_AUTH']);
+  // A variable that is set but blank is refused, never read as "no auth": an empty secret (an
+  // unset CI secret, a stray `export X=`) must not silently open the endpoints.
+  const token = options.authToken ?? env['PROMKIT_METRICS_TOKEN'];
+  const basic = options.basicAuth ?? env['PROMKIT_METRICS_BASIC_AUTH'];
   if (token !== undefined && basic !== undefined) {
     throw new ConfigError('PROMKIT_METRICS_TOKEN', 'a bearer token and basic auth are both set; set only one of PROMKIT_METRICS_TOKEN and PROMKIT_METRICS_BASIC_AUTH');
   }
   if (token !== undefined) {
-    if (token === '' || /\s/.test(token)) throw new ConfigError('PROMKIT_METRICS_TOKEN', 'the token must be non-empty and contain no whitespace');
+    if (token.trim() === '' || /\s/.test(token)) {
+      throw new ConfigError('PROMKIT_METRICS_TOKEN', 'the token is blank or contains whitespace; set a non-empty token without spaces, or unset the variable to serve without auth');
+    }
     return { kind: 'bearer', token };
   }
   if (basic !== undefined) {
     const colon = basic.indexOf(':');
-    if (colon < 1 || colon === basic.length - 1) {
-      throw new ConfigError('PROMKIT_METRICS_BASIC_AUTH', 'expected "user:password" with a non-empty user and password');
+    if (colon < 1 || colon === basic.length - 1 || basic.slice(0, colon).trim() === '' || basic.slice(colon + 1).trim() === '') {
+      throw new ConfigError('PROMKIT_METRICS_BASIC_AUTH', 'expected "user:password" with a non-empty user and password (or unset the variable to serve without auth)');
     }
     return { kind: 'basic', username: basic.slice(0, colon), password: basic.slice(colon + 1) };
   }

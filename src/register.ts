@@ -20,10 +20,11 @@ try {
 
 try {
   const { start } = await import('./start.js');
+  const { resolveQuiet } = await import('./config.js');
   const handle = await start();
   if (handle.enabled) {
     process.once('beforeExit', () => void handle.shutdown());
-    if (process.env['PROMKIT_QUIET'] !== 'true') process.stderr.write(`promkit: serving metrics at ${handle.url}\n`);
+    if (!resolveQuiet()) process.stderr.write(`promkit: serving metrics at ${handle.url}\n`);
   }
 } catch (error) {
   process.stderr.write(`${PREFIX} ${message(error)}\n`);

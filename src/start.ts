@@ -1,11 +1,14 @@
 import { metrics as otelMetrics } from '@opentelemetry/api';
 import type { MeterProvider } from '@opentelemetry/sdk-metrics';
+import { isIP } from 'node:net';
+import { isDeepStrictEqual } from 'node:util';
 import { instrumentFetch } from '../instrumentation/fetch.js';
 import { instrumentHttp } from '../instrumentation/http.js';
 import { instrumentHttpServer } from '../instrumentation/http-server.js';
 import { createFacadeCore } from './facade/core.js';
 import { createHttpFacade } from './facade/http.js';
-import { resolveConfig, type StartOptions } from './config.js';
+import { resolveConfig, type ResolvedConfig, type StartOptions } from './config.js';
+import { ConfigError } from './errors.js';
 import { createEndpoints } from './server/endpoints.js';
 import { ScrapeServer } from './server/server.js';
 import { bindDefaultMetrics } from './facade/metrics.js';
@@ -14,6 +17,7 @@ import { createPrometheusReader } from './otel/reader.js';
 import { createResource } from './otel/resource.js';
 import { startRuntimeMetrics } from './runtime/metrics.js';
 import { runtimeResourceAttributes } from './runtime/resource.js';
+import { setQuiet, warn } from './warnings.js';
 
 /** A running promkit: where it serves, and how to stop it. */
 export interface PromkitHandle {
@@ -30,14 +34,45 @@ export interface PromkitHandle {
   shutdown(): Promise<void>;
 }
 
+/** The promkit this process runs (one global provider, one endpoint), until its shutdown has finished. */
+interface Running {
+  readonly config: ResolvedConfig;
+  readonly handle: Promise<PromkitHandle>;
+  stopping?: Promise<void>;
+}
+let running: Running | undefined;
+
 /**
  * Starts the meter provider (with the catalogue's views) as the global one, the scrape server
  * and HTTP instrumentation. Throws a `ConfigError` for a bad option or environment value and a
  * `ScrapeServerError` when the port cannot be bound; on failure everything it started is undone.
+ *
+ * One promkit runs per process: calling `start()` again while one runs (say, the preload's and
+ * the app's own) returns the running handle when the resolved configuration is the same
+ * (deep-equal; functions such as `normalizeRoute` by identity), and throws a `ConfigError` when
+ * it differs. After `shutdown()` has finished, `start()` starts afresh.
  */
 export async function start(options: StartOptions = {}): Promise<PromkitHandle> {
   const config = resolveConfig(options);
+  while (running?.stopping !== undefined) await running.stopping;
+  if (running !== undefined) {
+    if (!isDeepStrictEqual(running.config, config)) {
+      throw new ConfigError('start', 'promkit is already running with other options; pass the same options, or call shutdown() on the running handle first');
+    }
+    return running.handle;
+  }
   if (config.disabled) return disabledHandle();
+  const current: Running = { config, handle: launch(config, options, () => current) };
+  running = current;
+  // A failed start leaves nothing running.
+  current.handle.catch(() => {
+    if (running === current) running = undefined;
+  });
+  return current.handle;
+}
+
+async function launch(config: ResolvedConfig, options: StartOptions, self: () => Running): Promise<PromkitHandle> {
+  setQuiet(config.quiet);
 
   const reader = createPrometheusReader(
     config.cardinalityLimit !== undefined ? { cardinalityLimit: config.cardinalityLimit } : {},
@@ -58,6 +93,7 @@ export async function start(options: StartOptions = {}): Promise<PromkitHandle> 
     port: config.port,
     endpoint: config.endpoint,
     auth: config.auth,
+    collectTimeoutMillis: config.collectTimeoutMillis,
     collect: endpoints.collect,
     routes: endpoints.routes,
   });
@@ -84,19 +120,36 @@ export async function start(options: StartOptions = {}): Promise<PromkitHandle> 
   if (config.instrumentFetch) stops.push(instrumentFetch((request) => http.recordClientRequest(request)));
 
   let stopped: Promise<void> | undefined;
-  const shutdown = () =>
-    (stopped ??= (async () => {
-      for (const stop of stops) stop();
-      await server.close();
-      await meterProvider.shutdown().catch(() => undefined);
-      otelMetrics.disable();
-    })());
+  const shutdown = (): Promise<void> => {
+    if (stopped !== undefined) return stopped;
+    const entry = self();
+    stopped = (async () => {
+      try {
+        for (const stop of stops) stop();
+        await server.close();
+        await meterProvider.shutdown().catch(() => undefined);
+        otelMetrics.disable();
+        setQuiet(undefined);
+      } finally {
+        // Only now may another start() begin: it would otherwise lose its provider to the disable() above.
+        if (running === entry) running = undefined;
+      }
+    })();
+    entry.stopping = stopped;
+    return stopped;
+  };
 
   try {
     await server.listen();
   } catch (error) {
     await shutdown();
     throw error;
+  }
+  if (config.auth.kind === 'none' && !isLoopback(server.address)) {
+    warn(
+      `serving metrics on ${server.address ?? config.host} without authentication: anyone who can reach port ${server.port} can read them; ` +
+        'set PROMKIT_METRICS_TOKEN (or PROMKIT_METRICS_BASIC_AUTH), or bind 127.0.0.1',
+    );
   }
   return {
     enabled: true,
@@ -121,4 +174,16 @@ function disabledHandle(): PromkitHandle {
     scrape: async () => '',
     shutdown: async () => undefined,
   };
+}
+
+/**
+ * Whether the bound address only accepts connections from this machine: IPv4 127/8, IPv6 `::1`,
+ * or IPv4-mapped 127/8. The wildcard (`0.0.0.0`, `::`) and every other address are reachable
+ * from elsewhere.
+ */
+export function isLoopback(address: string | undefined): boolean {
+  if (address === undefined) return false;
+  if (isIP(address) === 4) return address.startsWith('127.');
+  const lower = address.toLowerCase();
+  return lower === '::1' || lower.startsWith('::ffff:127.');
 }

@@ -1,11 +1,12 @@
 /**
  * Accounting for refused measurements. Recording never throws, so a dropped value would be
  * invisible without this: each drop is counted in `promkit.measurements.dropped` and warned
- * through the OTel diag logger once per (metric, reason), so a hot loop of bad calls costs one
- * log line, not a flood.
+ * once per (metric, reason), so a hot loop of bad calls costs one log line, not a flood. The
+ * warning goes to the app's OTel diag logger, or to stderr when it has none ({@link warn}).
  */
-import { diag, type Attributes, type Counter as OtelCounter, type Meter } from '@opentelemetry/api';
+import type { Attributes, Counter as OtelCounter, Meter } from '@opentelemetry/api';
 import { PROMKIT_MEASUREMENTS_DROPPED } from '../catalogue/self.js';
+import { warn } from '../warnings.js';
 import type { DropReason } from './types.js';
 
 /** Why a measurement was refused (kept as an alias: the drop modules speak of causes). */
@@ -18,6 +19,7 @@ const ADVICE: Readonly<Record<DropCause, string>> = {
   unknown_label: 'declare the label in the metric definition, or stop passing it',
   invalid_label_value: 'label values must be strings, numbers or booleans',
   callback_error: 'an observable callback must not throw; catch inside it and skip the observation',
+  callback_timeout: 'an observable callback must finish within the scrape deadline; read a value kept up to date elsewhere instead of awaiting slow work in it',
 };
 
 /** Counts and warns; one per core, shared by all its instruments. */
@@ -48,7 +50,7 @@ export class DropRecorder {
     if (attributes === undefined) {
       attributes = Object.freeze({ 'promkit.metric': metric, 'promkit.reason': reason });
       this.#seen.set(key, attributes);
-      diag.warn(
+      warn(
         `promkit: dropped a measurement of "${metric}" (${reason}): ${detail}; ${ADVICE[reason]}. ` +
           'Further drops of this kind are only counted in promkit.measurements.dropped.',
       );

@@ -36,7 +36,11 @@ export function normalizeMethod(method: string): string {
 
 interface ServerRequestCommon {
   readonly method: string;
-  readonly statusCode: number;
+  /**
+   * Absent when no response was sent (the handler threw or the connection closed first): the
+   * series then has no `http.response.status_code`, as semconv says; give `errorType`.
+   */
+  readonly statusCode?: number;
   readonly durationS: number;
   /** `url.scheme`: `http` or `https`. */
   readonly scheme?: string;
@@ -120,13 +124,14 @@ export function createHttpFacade(core: FacadeCore, options: HttpFacadeOptions = 
       const route =
         request.route !== undefined
           ? normalize(request.route)
-          : normalize(request.path, { statusCode: request.statusCode });
-      const errorType = request.errorType ?? (request.statusCode >= 500 ? String(request.statusCode) : undefined);
+          : normalize(request.path, request.statusCode !== undefined ? { statusCode: request.statusCode } : undefined);
+      const status = request.statusCode;
+      const errorType = request.errorType ?? (status !== undefined && status >= 500 ? String(status) : undefined);
       const labels: { -readonly [K in ServerKey]?: string | number } = {
         'http.request.method': normalizeMethod(request.method),
-        'http.response.status_code': request.statusCode,
         'http.route': route,
       };
+      if (status !== undefined) labels['http.response.status_code'] = status;
       if (request.scheme !== undefined) labels['url.scheme'] = request.scheme;
       if (request.protocolVersion !== undefined) labels['network.protocol.version'] = request.protocolVersion;
       if (errorType !== undefined) labels['error.type'] = errorType;

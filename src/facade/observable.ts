@@ -1,9 +1,11 @@
 /**
  * Callback-based gauges: the SDK calls back at collection time, so the value is read when it is
  * scraped and never goes stale. Callbacks run inside the SDK's collection; a throwing or
- * rejecting callback is caught here and counted as a drop, so it can never fail a scrape.
+ * rejecting callback is caught here and counted as a drop, and one still running at the
+ * collection deadline is given up on and counted, so it can never fail or hang a scrape.
  */
 import type { Meter, ObservableGauge as OtelObservableGauge, ObservableResult } from '@opentelemetry/api';
+import { settlesBeforeDeadline } from '../otel/collection-deadline.js';
 import { describeValue } from './drops.js';
 import { FacadeInstrument, otelOptions, valueProblem } from './instruments.js';
 import type { Labels } from './types.js';
@@ -44,8 +46,11 @@ export class FacadeObservableGauge<L extends string>
   addCallback(callback: ObserveCallback<L>): () => void {
     if (this.#callbacks.has(callback)) return () => this.#remove(callback);
     const wrapper = async (result: ObservableResult): Promise<void> => {
+      let late = false;
       const guarded: ObserveResult<L> = {
         observe: (value, labels) => {
+          // Past the deadline the SDK has already read this result: later observations are lost.
+          if (late) return;
           const reason = valueProblem(value, false);
           if (reason !== undefined) return this.dropValue(reason, value);
           const attributes = this.attributes(labels);
@@ -53,7 +58,11 @@ export class FacadeObservableGauge<L extends string>
         },
       };
       try {
-        await callback(guarded);
+        // Stop waiting at the collection deadline, so one hung callback cannot hold the scrape.
+        if (!(await settlesBeforeDeadline(callback(guarded)))) {
+          late = true;
+          this.context.drops.drop(this.name, 'callback_timeout', 'the callback had not finished at the collection deadline');
+        }
       } catch (error) {
         this.context.drops.drop(this.name, 'callback_error', `the callback threw ${describeError(error)}`);
       }

@@ -22,6 +22,8 @@ export const DROP_REASONS = [
   'invalid_label_value',
   /** An observable callback threw or rejected; its observations for that collection are lost. */
   'callback_error',
+  /** An observable callback had not finished at the collection deadline; it is skipped for that collection. */
+  'callback_timeout',
 ] as const;
 export type DropReason = (typeof DROP_REASONS)[number];
 

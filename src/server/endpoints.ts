@@ -2,28 +2,31 @@
  * The three endpoints over one collection: `/metrics` (Prometheus text), `/metrics/json` (the
  * typed snapshot) and `/metrics/health` (status over a sliding window). Every collection, from
  * whichever endpoint, also feeds the health window, and runs outside the event-loop delay
- * measurement so a scrape never reports its own blocking.
+ * measurement so a scrape never reports its own blocking. Every collection has a deadline: an
+ * observable callback still running at it is skipped and counted, and the rest is served.
  */
 import { diag } from '@opentelemetry/api';
 import type { ResourceMetrics } from '@opentelemetry/sdk-metrics';
 import type { ResolvedConfig } from '../config.js';
+import { collectWithin } from '../otel/collection-deadline.js';
 import type { PrometheusReader } from '../otel/reader.js';
 import type { RuntimeMetrics } from '../runtime/metrics.js';
 import { HealthTracker, healthHttpStatus } from '../health/report.js';
 import { JSON_CONTENT_TYPE, toJsonSnapshot } from '../exposition/json.js';
 import { serialize, serializeChunksInSlices, type SerializeOptions } from '../exposition/serializer.js';
-import { PROMETHEUS_CONTENT_TYPE, type Route } from './server.js';
+import { PROMETHEUS_CONTENT_TYPE, type CollectOptions, type Route } from './server.js';
 
 export interface EndpointsOptions {
   readonly reader: PrometheusReader;
-  readonly config: Pick<ResolvedConfig, 'endpoint' | 'unitSuffixes' | 'scopeLabels' | 'targetInfo' | 'health'>;
+  readonly config: Pick<ResolvedConfig, 'endpoint' | 'unitSuffixes' | 'scopeLabels' | 'targetInfo' | 'health' | 'collectTimeoutMillis'>;
   readonly runtime?: RuntimeMetrics | undefined;
   /** Seconds, monotonic, for the health window; defaults to `performance.now() / 1000`. */
   readonly clock?: { now(): number } | undefined;
 }
 
 export interface Endpoints {
-  readonly collect: () => Promise<ResourceMetrics>;
+  /** One collection, within `timeoutMillis` (default: the configured `collectTimeoutMillis`). */
+  readonly collect: (options?: Partial<CollectOptions>) => Promise<ResourceMetrics>;
   readonly routes: readonly Route<ResourceMetrics>[];
   /** The Prometheus text of a fresh collection, without HTTP. */
   scrapeText(): Promise<string>;
@@ -42,14 +45,18 @@ export function createEndpoints(options: EndpointsOptions): Endpoints {
   const health = new HealthTracker({ ...config.health, clock: options.clock ?? DEFAULT_CLOCK });
   const textOptions: SerializeOptions = { unitSuffixes: config.unitSuffixes, scopeLabels: config.scopeLabels, targetInfo: config.targetInfo };
 
-  const collectOnce = async (): Promise<ResourceMetrics> => {
-    const { resourceMetrics, errors } = await reader.collect();
+  const collectOnce = async (timeoutMillis: number): Promise<ResourceMetrics> => {
+    // Late facade callbacks are given up on at the deadline; the SDK's timeout cuts off the rest.
+    const { resourceMetrics, errors } = await collectWithin(timeoutMillis, (sdkTimeoutMillis) => reader.collect({ timeoutMillis: sdkTimeoutMillis }));
     // Collection errors come from user callbacks (observable gauges): reported, never thrown at the scraper.
     for (const error of errors) diag.error('promkit: metric collection reported an error', error);
     health.record(resourceMetrics);
     return resourceMetrics;
   };
-  const collect = runtime === undefined ? collectOnce : () => runtime.outsideLoopDelay(collectOnce);
+  const collect = (options: Partial<CollectOptions> = {}): Promise<ResourceMetrics> => {
+    const timeoutMillis = options.timeoutMillis ?? config.collectTimeoutMillis;
+    return runtime === undefined ? collectOnce(timeoutMillis) : runtime.outsideLoopDelay(() => collectOnce(timeoutMillis));
+  };
 
   const routes: Route<ResourceMetrics>[] = [
     {

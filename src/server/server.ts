@@ -22,13 +22,42 @@ export interface Route<C> {
   render(collection: C): Rendered | Promise<Rendered>;
 }
 
+/** What one collection is given: the time it may take. */
+export interface CollectOptions {
+  readonly timeoutMillis: number;
+}
+
+/** The request header in which Prometheus sends its `scrape_timeout`, in seconds. */
+/** How long a collection may take when the scraper sends no deadline of its own. */
+export const DEFAULT_COLLECT_TIMEOUT_MILLIS = 5000;
+
+export const SCRAPE_TIMEOUT_HEADER = 'x-prometheus-scrape-timeout-seconds';
+
+/** Time kept back from Prometheus's scrape timeout for rendering and sending the body. */
+export const SCRAPE_TIMEOUT_MARGIN_MILLIS = 500;
+
+/**
+ * The collection deadline for a request: Prometheus's scrape timeout (header
+ * `X-Prometheus-Scrape-Timeout-Seconds`) minus {@link SCRAPE_TIMEOUT_MARGIN_MILLIS}, but never
+ * less than half of it (a 1 s timeout leaves 500 ms, 0.6 s leaves 300 ms); `defaultMillis` when
+ * the header is absent or not a positive number.
+ */
+export function collectionDeadlineMillis(header: string | string[] | undefined, defaultMillis: number): number {
+  const seconds = typeof header === 'string' && header.trim() !== '' ? Number(header) : Number.NaN;
+  if (!Number.isFinite(seconds) || seconds <= 0) return defaultMillis;
+  const millis = seconds * 1000;
+  return Math.max(millis - SCRAPE_TIMEOUT_MARGIN_MILLIS, millis / 2);
+}
+
 export interface ScrapeServerOptions<C> {
   readonly host: string;
   readonly port: number;
   /** The main (Prometheus) path, reported by {@link ScrapeServer.url}. */
   readonly endpoint: string;
-  /** Produces one collection; the server runs at most one at a time. */
-  readonly collect: () => Promise<C>;
+  /** Produces one collection within `timeoutMillis`; the server runs at most one at a time. */
+  readonly collect: (options: CollectOptions) => Promise<C>;
+  /** The collection deadline when a request does not send Prometheus's timeout header; default 5000. */
+  readonly collectTimeoutMillis?: number;
   readonly routes: readonly Route<C>[];
   /** Credentials every route requires; default none. */
   readonly auth?: EndpointAuth;
@@ -40,22 +69,27 @@ export class ScrapeServerError extends PromkitError {
 }
 
 /**
- * One collection shared by every request that arrived while it ran, with each route's body
- * (and its gzip) rendered once for all of them.
+ * One collection shared by every request that arrived while it was collected or rendered, with
+ * each route's body (and its gzip) rendered once for all of them.
  */
 interface Shared<C> {
   readonly collection: Promise<C>;
   readonly rendered: Map<string, Promise<Rendered>>;
   readonly gzipped: Map<string, Promise<Buffer>>;
+  /** Requests waiting for the collection or a body; the share closes when none is left. */
+  users: number;
 }
 
 /**
  * promkit's scrape endpoints (`/metrics`, `/metrics/json`, `/metrics/health`). It owns its
  * `node:http` server (the upstream exporter's server is never started) so that port 0, the bound
  * address and request handling are promkit's to define. A slow or repeated client cannot pile up
- * work on the app's event loop: requests that arrive while a collection runs share it and its
- * rendered (and compressed) bodies. Authentication, when configured, is checked before anything
- * else, so an unauthenticated client learns nothing, not even which paths exist.
+ * work on the app's event loop: requests that arrive while a collection runs, or while its bodies
+ * are being rendered, share it and its rendered (and compressed) bodies. Sending is not waited
+ * for, so a slow reader never keeps others on an old collection. A collection gets the deadline
+ * of the request that started it ({@link collectionDeadlineMillis}). Authentication, when
+ * configured, is checked before anything else, so an unauthenticated client learns nothing, not
+ * even which paths exist.
  */
 export class ScrapeServer<C> {
   readonly #options: ScrapeServerOptions<C>;
@@ -119,7 +153,7 @@ export class ScrapeServer<C> {
     return `http://${host}:${port}${this.#options.endpoint}`;
   }
 
-  /** Requests waiting for a collection right now (for diagnostics and tests). */
+  /** Requests waiting for a collection or its rendered body right now (for diagnostics and tests). */
   get waiting(): number {
     return this.#waiting;
   }
@@ -133,17 +167,24 @@ export class ScrapeServer<C> {
     });
   }
 
-  #join(): Shared<C> {
-    if (this.#shared !== undefined) return this.#shared;
-    const shared: Shared<C> = {
-      collection: this.#options.collect().finally(() => {
-        if (this.#shared === shared) this.#shared = undefined;
-      }),
-      rendered: new Map(),
-      gzipped: new Map(),
-    };
+  #join(request: IncomingMessage): Shared<C> {
+    this.#waiting++;
+    if (this.#shared !== undefined) {
+      this.#shared.users++;
+      return this.#shared;
+    }
+    const timeoutMillis = collectionDeadlineMillis(request.headers[SCRAPE_TIMEOUT_HEADER], this.#options.collectTimeoutMillis ?? DEFAULT_COLLECT_TIMEOUT_MILLIS);
+    // Called inside an async function so that even a synchronous throw becomes a 500, not a hung request.
+    const collection = (async () => this.#options.collect({ timeoutMillis }))();
+    const shared: Shared<C> = { collection, rendered: new Map(), gzipped: new Map(), users: 1 };
     this.#shared = shared;
     return shared;
+  }
+
+  /** A request has its body (or its failure): the share closes with the last one. */
+  #leave(shared: Shared<C>): void {
+    this.#waiting--;
+    if (--shared.users === 0 && this.#shared === shared) this.#shared = undefined;
   }
 
   #handle(request: IncomingMessage, response: ServerResponse): void {
@@ -163,18 +204,18 @@ export class ScrapeServer<C> {
       respond(request, response, 405, 'Method not allowed; use GET or HEAD.\n');
       return;
     }
-    const shared = this.#join();
-    this.#waiting++;
+    const shared = this.#join(request);
     shared.collection
-      .finally(() => this.#waiting--)
       .then((collection) => {
         let rendered = shared.rendered.get(route.path);
         if (rendered === undefined) {
           rendered = Promise.resolve(route.render(collection));
           shared.rendered.set(route.path, rendered);
         }
-        return rendered.then((body) => this.#send(request, response, shared, route.path, body));
+        return rendered;
       })
+      .finally(() => this.#leave(shared))
+      .then((body) => this.#send(request, response, shared, route.path, body))
       .catch((error: unknown) => {
         if (response.headersSent) return void response.destroy();
         respond(request, response, 500, `Collecting metrics failed: ${error instanceof Error ? error.message : String(error)}\n`);
