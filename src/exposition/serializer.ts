@@ -34,6 +34,8 @@ interface Cursor {
   family: number;
   part: number;
   point: number;
+  /** The current family's `# HELP`/`# TYPE` lines are written (a slice can end right after them). */
+  headed: boolean;
   readonly chunks: string[];
   pending: string[];
 }
@@ -92,10 +94,13 @@ function render(families: readonly Family[], cursor: Cursor, deadline: number): 
     pending = cursor.pending = [];
     return timed && performance.now() > deadline;
   };
-  for (; cursor.family < families.length; cursor.family++, cursor.part = 0, cursor.point = 0) {
+  for (; cursor.family < families.length; cursor.family++, cursor.part = 0, cursor.point = 0, cursor.headed = false) {
     const family = families[cursor.family];
     if (family === undefined) continue;
-    if (cursor.part === 0 && cursor.point === 0) pending.push(family.header);
+    if (!cursor.headed) {
+      pending.push(family.header);
+      cursor.headed = true;
+    }
     const name = family.name;
     if (family.kind !== 'histogram') {
       for (; cursor.part < family.parts.length; cursor.part++, cursor.point = 0) {
@@ -158,7 +163,7 @@ function render(families: readonly Family[], cursor: Cursor, deadline: number): 
 }
 
 function startCursor(resourceMetrics: ResourceMetrics, options: SerializeOptions): Cursor {
-  return { family: 0, part: 0, point: 0, chunks: [targetInfo(resourceMetrics, options)], pending: [] };
+  return { family: 0, part: 0, point: 0, headed: false, chunks: [targetInfo(resourceMetrics, options)], pending: [] };
 }
 
 /**

@@ -307,6 +307,21 @@ describe('serializeInSlices', () => {
     expect(sliced).toBe(serialize(resourceMetrics));
     expect(parsePrometheusText(sliced).samples).toHaveLength(1 + 2500 + 2500 * 8);
   });
+  it('writes each family header once when a slice ends right after it', async () => {
+    // With a negative budget every chunk boundary ends a slice, so for some size of the first
+    // family a slice ends between the second family's header and its first sample.
+    for (let first = 1; first <= 130; first++) {
+      const { provider, collect } = setup();
+      const meter = provider.getMeter('app');
+      const a = meter.createCounter('family.a');
+      for (let i = 0; i < first; i++) a.add(1, { n: String(i) });
+      meter.createCounter('family.b').add(2);
+      const resourceMetrics = await collect();
+      const sliced = await serializeInSlices(resourceMetrics, {}, -1);
+      expect(sliced, `first family of ${first} series`).toBe(serialize(resourceMetrics));
+      expect(sliced.match(/^# HELP family_b_total /gm)).toHaveLength(1);
+    }
+  });
 });
 
 describe('promtool check metrics', () => {
