@@ -84,10 +84,11 @@ export class CellSet<C extends Cell> {
 
   /** The cell for `attributes` (one per distinct label set), creating it on first use. */
   cell(attributes: Attributes, meter: Meter, limit: number, create: (attributes: Attributes) => C): C {
-    let key = canonicalKey(attributes);
+    // The overflow attributes themselves (a handle bound past a name limit) go straight to the overflow cell.
+    let key = attributes === OVERFLOW_ATTRIBUTES ? OVERFLOW_KEY : canonicalKey(attributes);
     let cell = this.#cells.get(key);
     if (cell !== undefined) return cell;
-    if (this.#cells.size >= limit - 1) {
+    if (key !== OVERFLOW_KEY && this.#cells.size >= limit - 1) {
       key = OVERFLOW_KEY;
       attributes = OVERFLOW_ATTRIBUTES;
       cell = this.#cells.get(key);
@@ -114,7 +115,8 @@ export class CellSet<C extends Cell> {
   }
 }
 
-const OVERFLOW_ATTRIBUTES: Attributes = Object.freeze({ 'otel.metric.overflow': true });
+/** The SDK's own overflow attributes, so bound and unbound overflow land in one series. */
+export const OVERFLOW_ATTRIBUTES: Attributes = Object.freeze({ 'otel.metric.overflow': true });
 /** Not a possible canonical key (those are JSON arrays), so no label set can collide with it. */
 const OVERFLOW_KEY = 'overflow';
 

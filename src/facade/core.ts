@@ -132,6 +132,8 @@ export function createFacadeCore(options: FacadeCoreOptions = {}): PromkitCore {
   return {
     meterName,
     clock,
+    limits: context.limits,
+    dropMeasurement: (metric, reason, detail) => drops.drop(metric, reason, detail),
     counter: either('counter', 'counter') as never,
     upDownCounter: either('updowncounter', 'upDownCounter') as never,
     gauge: either('gauge', 'gauge') as never,

@@ -35,10 +35,10 @@ import type {
   MetricOptions,
   UpDownCounter as OtelUpDownCounter,
 } from '@opentelemetry/api';
-import { CellSet, CounterCell, GaugeCell, UpDownCounterCell } from './cells.js';
+import { CellSet, CounterCell, GaugeCell, OVERFLOW_ATTRIBUTES, UpDownCounterCell } from './cells.js';
 import type { DropCause, DropRecorder } from './drops.js';
 import { describeValue } from './drops.js';
-import { EMPTY_ATTRIBUTES, LabelProblem, resolveLabels } from './labels.js';
+import { EMPTY_ATTRIBUTES, LabelProblem, OVERFLOW_LABELS, resolveLabels } from './labels.js';
 import type {
   BoundCounter,
   BoundGauge,
@@ -135,6 +135,7 @@ export abstract class FacadeInstrument<O> {
 
   /** A frozen snapshot for a bound handle, or the problem to count on each use. */
   protected bindAttributes(labels: unknown): Attributes | LabelProblem {
+    if (labels === OVERFLOW_LABELS) return OVERFLOW_ATTRIBUTES;
     const attributes = resolveLabels(labels, this.labelKeys);
     return attributes instanceof LabelProblem ? attributes : Object.freeze({ ...attributes });
   }

@@ -81,4 +81,11 @@ export interface FacadeCore {
   gauge<A extends string>(definition: import('../catalogue/types.js').MetricDefinition<A>): Gauge<A>;
   histogram<A extends string>(definition: import('../catalogue/types.js').MetricDefinition<A>): Histogram<A>;
   readonly clock: Clock;
+  /** The cardinality limit in force (label sets per metric): handles memoised by name are bounded by it. */
+  readonly limits: { readonly cardinality: number };
+  /**
+   * Counts (and warns once about) a measurement a domain facade refused before it reached an
+   * instrument, such as an unknown breaker state; `metric` is the OTel name it was meant for.
+   */
+  dropMeasurement(metric: string, reason: DropReason, detail: string): void;
 }
