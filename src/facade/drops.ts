@@ -18,6 +18,7 @@ const ADVICE: Readonly<Record<DropCause, string>> = {
   unknown_label: 'declare the label in the metric definition, or stop passing it',
   invalid_label_value: 'label values must be strings, numbers or booleans',
   callback_error: 'an observable callback must not throw; catch inside it and skip the observation',
+  not_iterable: 'pass the stream itself (an async iterable, such as the SDK\'s stream object), not a promise of it or its text',
 };
 
 /** Counts and warns; one per core, shared by all its instruments. */

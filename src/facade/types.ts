@@ -22,6 +22,8 @@ export const DROP_REASONS = [
   'invalid_label_value',
   /** An observable callback threw or rejected; its observations for that collection are lost. */
   'callback_error',
+  /** `llm.trackStream` was given something that is not an async iterable: nothing is timed. */
+  'not_iterable',
 ] as const;
 export type DropReason = (typeof DROP_REASONS)[number];
 
