@@ -8,7 +8,7 @@ import { createHttpFacade } from './facade/http.js';
 import { resolveConfig, type StartOptions } from './config.js';
 import { createEndpoints } from './exporter/endpoints.js';
 import { ScrapeServer } from './exporter/server.js';
-import { bindDefaultMetrics } from './facade/metrics.js';
+import { bindDefaultMetrics, metrics } from './facade/metrics.js';
 import { createMeterProvider } from './otel/provider.js';
 import { createPrometheusReader } from './otel/reader.js';
 import { createResource } from './otel/resource.js';
@@ -51,7 +51,8 @@ export async function start(options: StartOptions = {}): Promise<PromkitHandle> 
   const stops: Array<() => void> = [];
   const runtime = config.runtimeMetrics ? startRuntimeMetrics(meterProvider) : undefined;
   if (runtime !== undefined) stops.push(() => runtime.stop());
-  const endpoints = createEndpoints({ reader, config, runtime, clock: options.health?.clock });
+  // Points left out of a scrape for a name collision are counted with the facade's other drops.
+  const endpoints = createEndpoints({ reader, config, runtime, clock: options.health?.clock, onDrop: metrics.dropMeasurement });
   const scrape = () => endpoints.scrapeText();
   const server = new ScrapeServer({
     host: config.host,

@@ -9,6 +9,7 @@ import type { ResourceMetrics } from '@opentelemetry/sdk-metrics';
 import type { ResolvedConfig } from '../config.js';
 import type { PrometheusReader } from '../otel/reader.js';
 import type { RuntimeMetrics } from '../runtime/metrics.js';
+import type { ExportDropReporter } from './families.js';
 import { HealthTracker, healthHttpStatus } from './health.js';
 import { JSON_CONTENT_TYPE, toJsonSnapshot } from './json.js';
 import { serialize, serializeChunksInSlices, type SerializeOptions } from './serializer.js';
@@ -20,6 +21,8 @@ export interface EndpointsOptions {
   readonly runtime?: RuntimeMetrics | undefined;
   /** Seconds, monotonic, for the health window; defaults to `performance.now() / 1000`. */
   readonly clock?: { now(): number } | undefined;
+  /** Counts points left out of `/metrics` because their metric's name collides with another's. */
+  readonly onDrop?: ExportDropReporter | undefined;
 }
 
 export interface Endpoints {
@@ -40,7 +43,12 @@ export function subPath(endpoint: string, name: string): string {
 export function createEndpoints(options: EndpointsOptions): Endpoints {
   const { reader, config, runtime } = options;
   const health = new HealthTracker({ ...config.health, clock: options.clock ?? DEFAULT_CLOCK });
-  const textOptions: SerializeOptions = { unitSuffixes: config.unitSuffixes, scopeLabels: config.scopeLabels, targetInfo: config.targetInfo };
+  const textOptions: SerializeOptions = {
+    unitSuffixes: config.unitSuffixes,
+    scopeLabels: config.scopeLabels,
+    targetInfo: config.targetInfo,
+    onDrop: options.onDrop,
+  };
 
   const collectOnce = async (): Promise<ResourceMetrics> => {
     const { resourceMetrics, errors } = await reader.collect();

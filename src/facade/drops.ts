@@ -18,6 +18,7 @@ const ADVICE: Readonly<Record<DropCause, string>> = {
   unknown_label: 'declare the label in the metric definition, or stop passing it',
   invalid_label_value: 'label values must be strings, numbers or booleans',
   callback_error: 'an observable callback must not throw; catch inside it and skip the observation',
+  name_collision: 'rename one of the two instruments: they are one name in Prometheus, and only the first is exported',
   not_iterable: 'pass the stream itself (an async iterable, such as the SDK\'s stream object), not a promise of it or its text',
 };
 

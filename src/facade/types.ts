@@ -24,6 +24,11 @@ export const DROP_REASONS = [
   'callback_error',
   /** `llm.trackStream` was given something that is not an async iterable: nothing is timed. */
   'not_iterable',
+  /**
+   * A point left out of a scrape because its metric has the Prometheus name of another one
+   * (instruments created through the raw OTel API; the facade refuses such names at definition).
+   */
+  'name_collision',
 ] as const;
 export type DropReason = (typeof DROP_REASONS)[number];
 
