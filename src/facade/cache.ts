@@ -64,7 +64,7 @@ export function createCacheFacade(core: FacadeCore): CacheFacade {
   const size = core.gauge(CACHE_SIZE);
   const entries = core.gauge(CACHE_ENTRIES);
   const duration = core.histogram(CACHE_OPERATION_DURATION);
-  // One budget per metric: caches are bounded by name, and the operations of all caches together.
+  // Two budgets: cache names, and operations across all caches (their series share the hits metric).
   const nameBudget = memoBudget(core.limits);
   const operationBudget = memoBudget(core.limits);
   const bindOperation = (labels: Labels<OperationKey>): OperationRecorders => ({
