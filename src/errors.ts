@@ -19,16 +19,20 @@ export class InvalidDefinitionError extends PromkitError {
   }
 }
 
-/** The same metric name was defined twice with different shapes; both definitions are kept for the caller. */
+/**
+ * The same metric name was defined twice with different shapes, or two names would be the same
+ * once exported to Prometheus (`collision` says which name); both definitions are kept for the caller.
+ */
 export class ConflictingDefinitionError extends PromkitError {
   override readonly name = 'ConflictingDefinitionError';
   constructor(
     readonly metric: string,
     readonly existing: unknown,
     readonly requested: unknown,
+    readonly collision?: string,
   ) {
     super(
-      `Metric "${metric}" is already defined differently.\n  existing:  ${JSON.stringify(existing)}\n  requested: ${JSON.stringify(requested)}\n` +
+      `Metric "${metric}" ${collision ?? 'is already defined differently'}.\n  existing:  ${JSON.stringify(existing)}\n  requested: ${JSON.stringify(requested)}\n` +
         'Reuse the existing definition, or pick another name.',
     );
   }

@@ -11,7 +11,7 @@ import { resolveConfig, type ResolvedConfig, type StartOptions } from './config.
 import { ConfigError } from './errors.js';
 import { createEndpoints } from './server/endpoints.js';
 import { ScrapeServer } from './server/server.js';
-import { bindDefaultMetrics } from './facade/metrics.js';
+import { bindDefaultMetrics, metrics } from './facade/metrics.js';
 import { createMeterProvider } from './otel/provider.js';
 import { createPrometheusReader } from './otel/reader.js';
 import { createResource } from './otel/resource.js';
@@ -86,7 +86,8 @@ async function launch(config: ResolvedConfig, options: StartOptions, self: () =>
   const stops: Array<() => void> = [];
   const runtime = config.runtimeMetrics ? startRuntimeMetrics(meterProvider) : undefined;
   if (runtime !== undefined) stops.push(() => runtime.stop());
-  const endpoints = createEndpoints({ reader, config, runtime, clock: options.health?.clock });
+  // Points left out of a scrape for a name collision are counted with the facade's other drops.
+  const endpoints = createEndpoints({ reader, config, runtime, clock: options.health?.clock, onDrop: metrics.dropMeasurement });
   const scrape = () => endpoints.scrapeText();
   const server = new ScrapeServer({
     host: config.host,

@@ -14,8 +14,13 @@ const PROMKIT_NAME = /^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*$/;
 const ATTRIBUTE_KEY = /^[a-zA-Z_][a-zA-Z0-9_.]*$/;
 /** Suffixes the Prometheus exporter adds itself; an OTel name carrying one would be doubled. */
 const PROMETHEUS_SUFFIXES = ['_total', '_seconds', '_bytes', '_ratio', '_bucket', '_count', '_sum', '_info'];
-/** Labels Prometheus or the exporter write themselves. */
-const RESERVED_ATTRIBUTES = new Set(['le', 'quantile', 'job', 'instance', 'otel_scope_name', 'otel_scope_version', 'otel.metric.overflow']);
+/**
+ * Labels Prometheus or the exporter write themselves, in their Prometheus form (`.` becomes `_`):
+ * a user label named so would be overwritten, duplicated in the sample, or pass for the overflow
+ * series. Every `otel_scope_*` label is the exporter's too.
+ */
+const RESERVED_LABELS = new Set(['le', 'quantile', 'job', 'instance', 'otel_metric_overflow']);
+const RESERVED_LABEL_PREFIX = 'otel_scope_';
 /** UCUM-ish: a unit, a unit/unit rate, or a `{annotation}`; no spaces. */
 const UNIT = /^([A-Za-z%][A-Za-z0-9%]*(\/[A-Za-z%][A-Za-z0-9%]*)?|1|\{[A-Za-z0-9_. ]+\})$/;
 
@@ -54,8 +59,9 @@ export function checkAttributeKey(key: string): string | undefined {
   if (typeof key !== 'string' || !ATTRIBUTE_KEY.test(key) || key.startsWith('__')) {
     return `label ${JSON.stringify(key)} is not a valid attribute key (letters, digits, "_" and ".", not starting with a digit or "__")`;
   }
-  if (RESERVED_ATTRIBUTES.has(key)) {
-    return `label ${JSON.stringify(key)} is reserved (Prometheus or the exporter writes it)`;
+  const label = key.replaceAll('.', '_');
+  if (RESERVED_LABELS.has(label) || label.startsWith(RESERVED_LABEL_PREFIX)) {
+    return `label ${JSON.stringify(key)} is reserved (Prometheus or the exporter writes "${label}"); pick another key`;
   }
   return undefined;
 }

@@ -3,8 +3,10 @@
  * so two scopes (instrumentation-http's meter and promkit's facade meter, say) can produce the
  * same Prometheus name; the text format allows one `# HELP`/`# TYPE` per family and one sample per
  * label set, so such families are grouped here and, only when they really have more than one
- * contributor, their identical series merged. The common family (one metric) is passed through
- * untouched: no copies, no maps.
+ * contributor, their identical series merged. Only the same instrument (same OTel name, kind and
+ * buckets) is merged; a different one that maps to a name already written is left out and
+ * counted, so no family or series is ever written twice. The common family (one metric) is
+ * passed through untouched: no copies, no maps.
  */
 import { diag, type Attributes } from '@opentelemetry/api';
 import { DataPointType, type Histogram, type MetricData, type ResourceMetrics } from '@opentelemetry/sdk-metrics';
@@ -35,15 +37,24 @@ export type Family =
 interface Draft {
   readonly kind: PrometheusKind;
   readonly name: string;
+  /** The OTel name of the first contributor; only the same instrument from other scopes may join it. */
+  readonly otelName: string;
   help: string;
   readonly parts: Part<number>[] | Part<Histogram>[];
   boundaries: readonly number[] | undefined;
 }
 
+/**
+ * Told about each data point left out of the exposition because its metric collides with one
+ * already in it (`detail` says with which); promkit counts these in `promkit.measurements.dropped`.
+ */
+export type ExportDropReporter = (metric: string, reason: 'name_collision', detail: string) => void;
+
 /** Options that change family names or labels. */
 export interface FamilyOptions {
   readonly unitSuffixes?: boolean;
   readonly scopeLabels?: boolean;
+  readonly onDrop?: ExportDropReporter | undefined;
 }
 
 /**
@@ -85,9 +96,27 @@ function scopeLabelsOf(name: string, version: string | undefined): string {
   return version ? `${base},otel_scope_version="${escapeLabelValue(version)}"` : base;
 }
 
-/** Collects families in first-seen order; the name `target_info` is left to the resource. */
+/** The sample names a family writes: a histogram's `_bucket`, `_sum` and `_count` may be another family's name. */
+function samplesOf(kind: PrometheusKind, name: string): string[] {
+  return kind === 'histogram' ? [name, `${name}_bucket`, `${name}_sum`, `${name}_count`] : [name];
+}
+
+/**
+ * Collects families in first-seen order; the name `target_info` is left to the resource. A metric
+ * whose name collides with a family already collected (another instrument with the same
+ * Prometheus name, another kind or other buckets, or a name that is one of a histogram's sample
+ * names) is left out, so every family is written once, and each of its points is reported to
+ * `options.onDrop`.
+ */
 export function collectFamilies(resourceMetrics: ResourceMetrics, options: FamilyOptions): Family[] {
   const drafts = new Map<string, Draft>();
+  /** Leaves `metric` out: warns once (by `key`) and reports each of its points. */
+  const leaveOut = (metric: MetricData, key: string, message: string): void => {
+    warnOnce(key, `promkit: ${message}`);
+    const report = options.onDrop;
+    if (report === undefined) return;
+    for (let i = 0; i < metric.dataPoints.length; i++) report(metric.descriptor.name, 'name_collision', message);
+  };
   const naming = options.unitSuffixes === false ? { unitSuffixes: false } : undefined;
   for (const scopeMetrics of resourceMetrics.scopeMetrics) {
     const scope = scopeMetrics.scope;
@@ -118,21 +147,27 @@ export function collectFamilies(resourceMetrics: ResourceMetrics, options: Famil
       const draft = drafts.get(name);
       if (draft === undefined) {
         const parts = [part] as Part<number>[] | Part<Histogram>[];
-        drafts.set(name, { kind, name, help: descriptor.description, parts, boundaries });
+        drafts.set(name, { kind, name, otelName: descriptor.name, help: descriptor.description, parts, boundaries });
         continue;
       }
       if (draft.kind !== kind) {
-        warnOnce(
+        leaveOut(
+          metric,
           `kind:${name}`,
-          `promkit: metric family "${name}" is both ${draft.kind} and ${kind} ` +
+          `metric family "${name}" is both ${draft.kind} and ${kind} ` +
             `(instrument "${descriptor.name}" in scope "${scope.name}"); keeping the ${draft.kind}.`,
         );
         continue;
       }
       if (boundaries !== undefined && draft.boundaries !== undefined && !sameBoundaries(boundaries, draft.boundaries)) {
-        warnOnce(
-          `le:${name}`,
-          `promkit: histogram "${name}" has different bucket boundaries in scope "${scope.name}"; keeping the first.`,
+        leaveOut(metric, `le:${name}`, `histogram "${name}" has different bucket boundaries in scope "${scope.name}"; keeping the first.`);
+        continue;
+      }
+      if (draft.otelName !== descriptor.name) {
+        leaveOut(
+          metric,
+          `name:${descriptor.name}`,
+          `metrics "${draft.otelName}" and "${descriptor.name}" (scope "${scope.name}") are both "${name}" in Prometheus; keeping the first.`,
         );
         continue;
       }
@@ -144,7 +179,20 @@ export function collectFamilies(resourceMetrics: ResourceMetrics, options: Famil
   }
 
   const families: Family[] = [];
+  /** Sample name → the family that writes it; checked per family, so the cost does not grow with series. */
+  const written = new Map<string, string>();
   for (const draft of drafts.values()) {
+    const samples = samplesOf(draft.kind, draft.name);
+    const taken = samples.find((sample) => written.has(sample));
+    if (taken !== undefined) {
+      const message = `metric family "${draft.name}" would repeat "${taken}", written by "${written.get(taken)}"; keeping the first.`;
+      warnOnce(`samples:${draft.name}`, `promkit: ${message}`);
+      for (const part of draft.parts) {
+        for (let i = 0; i < part.points.length; i++) options.onDrop?.(draft.otelName, 'name_collision', message);
+      }
+      continue;
+    }
+    for (const sample of samples) written.set(sample, draft.name);
     // An empty description still needs a HELP line (promtool lints its absence); the name says most.
     const help = escapeHelp(draft.help === '' ? draft.name : draft.help);
     const header = `# HELP ${draft.name} ${help}\n# TYPE ${draft.name} ${draft.kind}\n`;

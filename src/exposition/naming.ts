@@ -157,3 +157,17 @@ export function prometheusLabelName(key: string): string {
   labelMemo.set(key, name);
   return name;
 }
+
+/**
+ * Every sample name a metric may own in an exposition: its family name; for histograms the
+ * `_bucket`, `_sum` and `_count` series; `_created` (OpenMetrics) for counters and histograms; and
+ * for counters the name without `_total` (the OpenMetrics family). Two metrics that share any of
+ * these write one family twice, which Prometheus refuses or silently merges.
+ */
+export function exportedSampleNames(otelName: string, unit: string, kind: PrometheusKind, options?: NamingOptions): string[] {
+  const family = prometheusName(otelName, unit, kind, options);
+  if (kind === 'gauge') return [family];
+  if (kind === 'histogram') return [family, `${family}_bucket`, `${family}_sum`, `${family}_count`, `${family}_created`];
+  const base = family.slice(0, -'_total'.length);
+  return [family, base, `${base}_created`];
+}

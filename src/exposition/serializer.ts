@@ -6,7 +6,7 @@
  * concatenation of pieces cached per series (labels), per family (header) and per boundary list.
  */
 import type { Histogram, ResourceMetrics } from '@opentelemetry/sdk-metrics';
-import { collectFamilies, warnOnce, type Family, type Part, type Point } from './families.js';
+import { collectFamilies, warnOnce, type ExportDropReporter, type Family, type Part, type Point } from './families.js';
 import { formatValue, joinLabels, renderLabels } from './format.js';
 
 /** What to write besides the metric samples. */
@@ -20,6 +20,8 @@ export interface SerializeOptions {
   readonly scopeLabels?: boolean;
   /** Write the resource as `target_info{…} 1`, the spec's home for service identity. Default true. */
   readonly targetInfo?: boolean;
+  /** Told about each point left out because its metric's name collides with another's. */
+  readonly onDrop?: ExportDropReporter | undefined;
 }
 
 /**

@@ -12,7 +12,9 @@ import {
   CACHE_SIZE,
 } from '../catalogue/cache.js';
 import { observeCall, safely } from './observe-call.js';
-import type { BoundCounter, BoundHistogram, FacadeCore } from './types.js';
+import { OVERFLOW_LABELS } from './labels.js';
+import { memoBudget, memoByName } from './memo.js';
+import type { BoundCounter, BoundHistogram, FacadeCore, Labels } from './types.js';
 
 /** The `cache.operation` of `hit()` and `miss()` when none is given. */
 export const DEFAULT_CACHE_OPERATION = 'get';
@@ -37,8 +39,17 @@ export interface CacheMetrics {
   track<R>(operation: string, fn: () => R, options?: CacheTrackOptions<Awaited<R>>): R;
 }
 
-/** `cache(name)` returns the same handle for the same name. */
+/**
+ * `cache(name)` returns the same handle for the same name. Past the cardinality limit of cache
+ * names (or of operations across all caches), new ones share one handle that records into the
+ * `otel_metric_overflow="true"` series; its `name` is {@link OVERFLOW_CACHE_NAME}.
+ */
 export type CacheFacade = (name: string) => CacheMetrics;
+
+/** The `name` of the shared handle returned past the cardinality limit. */
+export const OVERFLOW_CACHE_NAME = 'otel.metric.overflow';
+
+type OperationKey = 'cache.name' | 'cache.operation';
 
 interface OperationRecorders {
   readonly hits: BoundCounter;
@@ -53,20 +64,18 @@ export function createCacheFacade(core: FacadeCore): CacheFacade {
   const size = core.gauge(CACHE_SIZE);
   const entries = core.gauge(CACHE_ENTRIES);
   const duration = core.histogram(CACHE_OPERATION_DURATION);
-  const caches = new Map<string, CacheMetrics>();
+  // Two budgets: cache names, and operations across all caches (their series share the hits metric).
+  const nameBudget = memoBudget(core.limits);
+  const operationBudget = memoBudget(core.limits);
+  const bindOperation = (labels: Labels<OperationKey>): OperationRecorders => ({
+    hits: hits.bind(labels),
+    misses: misses.bind(labels),
+    duration: duration.bind(labels),
+  });
+  let overflowOperation: OperationRecorders | undefined;
+  const overflowRecorders = (): OperationRecorders => (overflowOperation ??= bindOperation(OVERFLOW_LABELS));
 
-  const create = (name: string): CacheMetrics => {
-    const byOperation = new Map<string, OperationRecorders>();
-    const recorders = (operation: string): OperationRecorders => {
-      let found = byOperation.get(operation);
-      if (found === undefined) {
-        const labels = { 'cache.name': name, 'cache.operation': operation };
-        found = { hits: hits.bind(labels), misses: misses.bind(labels), duration: duration.bind(labels) };
-        byOperation.set(operation, found);
-      }
-      return found;
-    };
-    const fixed = { 'cache.name': name };
+  const create = (name: string, fixed: Labels<'cache.name'>, recorders: (operation: string) => OperationRecorders): CacheMetrics => {
     const evicted = evictions.bind(fixed);
     const bytes = size.bind(fixed);
     const count = entries.bind(fixed);
@@ -93,12 +102,15 @@ export function createCacheFacade(core: FacadeCore): CacheFacade {
     };
   };
 
-  return (name) => {
-    let cache = caches.get(name);
-    if (cache === undefined) {
-      cache = create(name);
-      caches.set(name, cache);
-    }
-    return cache;
-  };
+  return memoByName(
+    nameBudget,
+    (name) =>
+      create(
+        name,
+        { 'cache.name': name },
+        memoByName(operationBudget, (operation) => bindOperation({ 'cache.name': name, 'cache.operation': operation }), overflowRecorders),
+      ),
+    // Past the limit every new cache shares this handle; all its series are the overflow series.
+    () => create(OVERFLOW_CACHE_NAME, OVERFLOW_LABELS, overflowRecorders),
+  );
 }

@@ -30,9 +30,16 @@ export class CounterCell implements BoundCounter {
     private readonly refuse: Refuse,
   ) {}
   add(value: number = 1): void {
-    // One comparison chain refuses NaN (all comparisons false), negatives, Infinity and non-numbers.
-    if (typeof value === 'number' && value >= 0 && value !== Infinity) this.value += value;
-    else this.refuse(value, true);
+    // Refuses NaN (comparisons are false), negatives and non-numbers, then an Infinity value or a
+    // total that would overflow to Infinity (the total is exported, so it must stay finite).
+    if (typeof value === 'number' && value >= 0) {
+      const total = this.value + value;
+      if (total !== Infinity) {
+        this.value = total;
+        return;
+      }
+    }
+    this.refuse(value, true);
   }
 }
 
@@ -43,9 +50,15 @@ export class UpDownCounterCell implements BoundUpDownCounter {
     private readonly refuse: Refuse,
   ) {}
   add(value: number): void {
-    // x - x is 0 only for finite numbers.
-    if (typeof value === 'number' && value - value === 0) this.value += value;
-    else this.refuse(value, false);
+    if (typeof value === 'number') {
+      const total = this.value + value;
+      // x - x is 0 only for finite x: refuses NaN, ±Infinity and a total that would overflow.
+      if (total - total === 0) {
+        this.value = total;
+        return;
+      }
+    }
+    this.refuse(value, false);
   }
 }
 
@@ -84,10 +97,11 @@ export class CellSet<C extends Cell> {
 
   /** The cell for `attributes` (one per distinct label set), creating it on first use. */
   cell(attributes: Attributes, meter: Meter, limit: number, create: (attributes: Attributes) => C): C {
-    let key = canonicalKey(attributes);
+    // The overflow attributes themselves (a handle bound past a name limit) go straight to the overflow cell.
+    let key = attributes === OVERFLOW_ATTRIBUTES ? OVERFLOW_KEY : canonicalKey(attributes);
     let cell = this.#cells.get(key);
     if (cell !== undefined) return cell;
-    if (this.#cells.size >= limit - 1) {
+    if (key !== OVERFLOW_KEY && this.#cells.size >= limit - 1) {
       key = OVERFLOW_KEY;
       attributes = OVERFLOW_ATTRIBUTES;
       cell = this.#cells.get(key);
@@ -114,10 +128,12 @@ export class CellSet<C extends Cell> {
   }
 }
 
-const OVERFLOW_ATTRIBUTES: Attributes = Object.freeze({ 'otel.metric.overflow': true });
+/** The SDK's own overflow attributes, so bound and unbound overflow land in one series. */
+export const OVERFLOW_ATTRIBUTES: Attributes = Object.freeze({ 'otel.metric.overflow': true });
 /** Not a possible canonical key (those are JSON arrays), so no label set can collide with it. */
 const OVERFLOW_KEY = 'overflow';
 
-function canonicalKey(attributes: Attributes): string {
+/** One string per distinct label set, whatever the key order. */
+export function canonicalKey(attributes: Attributes): string {
   return JSON.stringify(Object.keys(attributes).sort().map((key) => [key, attributes[key]]));
 }

@@ -9,8 +9,11 @@ import {
   CIRCUIT_BREAKER_FAILURE_RATE,
   CIRCUIT_BREAKER_STATE,
   CIRCUIT_BREAKER_TRANSITIONS,
-  type BREAKER_OUTCOMES,
+  BREAKER_OUTCOMES,
 } from '../catalogue/circuit-breaker.js';
+import { describeValue } from './drops.js';
+import { OVERFLOW_LABELS } from './labels.js';
+import { memoBudget, memoByName } from './memo.js';
 import { observeCall } from './observe-call.js';
 import type { BoundCounter, BoundGauge, BoundHistogram, Counter, FacadeCore, Gauge, Histogram } from './types.js';
 
@@ -63,7 +66,9 @@ export interface CircuitBreakerMetrics {
 
 /**
  * `circuitBreaker(name)` returns the same handle for the same name; `options` apply only when the
- * handle is first created.
+ * handle is first created. Past the cardinality limit of breaker names, new names share one
+ * handle whose calls, transitions and failure rate go to the `otel_metric_overflow="true"` series
+ * (its state gauge is not written: one series cannot be one-hot for many breakers).
  */
 export type CircuitBreakerFacade = (name: string, options?: CircuitBreakerOptions) => CircuitBreakerMetrics;
 
@@ -107,31 +112,33 @@ function createBreaker(
   core: FacadeCore,
   instruments: Instruments,
   window: Required<FailureRateWindow>,
+  overflow = false,
 ): CircuitBreakerMetrics {
   const { clock } = core;
+  const at = <T extends object>(labels: T): T => (overflow ? (OVERFLOW_LABELS as T) : labels);
   const byOutcome = new Map<BreakerOutcome, BoundHistogram>();
   const durationFor = (outcome: BreakerOutcome): BoundHistogram => {
     let bound = byOutcome.get(outcome);
     if (bound === undefined) {
-      bound = instruments.duration.bind({ 'circuit_breaker.name': name, 'circuit_breaker.outcome': outcome });
+      bound = instruments.duration.bind(at({ 'circuit_breaker.name': name, 'circuit_breaker.outcome': outcome }));
       byOutcome.set(outcome, bound);
     }
     return bound;
   };
   const stateSeries = new Map<BreakerState, BoundGauge>(
-    BREAKER_STATES.map((state) => [
+    (overflow ? [] : BREAKER_STATES).map((state) => [
       state,
       instruments.state.bind({ 'circuit_breaker.name': name, 'circuit_breaker.state': state }),
     ]),
   );
-  const rateGauge = instruments.failureRate.bind({ 'circuit_breaker.name': name });
+  const rateGauge = instruments.failureRate.bind(at({ 'circuit_breaker.name': name }));
   // Every transition series exists from the start at 0, so increase() and rate() see the first one.
   const transitions = new Map<string, BoundCounter>();
   for (const from of BREAKER_STATES) {
     for (const to of BREAKER_STATES) {
       if (from === to) continue;
       const labels = { 'circuit_breaker.name': name, 'circuit_breaker.from_state': from, 'circuit_breaker.to_state': to };
-      transitions.set(`${from}>${to}`, instruments.transitions.bind(labels));
+      transitions.set(`${from}>${to}`, instruments.transitions.bind(at(labels)));
     }
   }
   const failures = new FailureWindow(window.maxCalls, window.maxAgeS);
@@ -139,6 +146,12 @@ function createBreaker(
   let rate: number | undefined;
 
   const recordCall = (call: BreakerCall): void => {
+    // An unknown outcome would become a new label value; it is refused like any bad measurement.
+    const outcome: unknown = call?.outcome;
+    if (!isOutcome(outcome)) {
+      const detail = `outcome ${describeValue(outcome)} (use ${BREAKER_OUTCOMES.join(', ')})`;
+      return core.dropMeasurement(CIRCUIT_BREAKER_CALL_DURATION.name, 'invalid_label_value', detail);
+    }
     durationFor(call.outcome).record(call.durationS ?? 0);
     const now = clock.now();
     if (call.outcome === 'success' || call.outcome === 'failure' || call.outcome === 'timeout') {
@@ -161,7 +174,10 @@ function createBreaker(
       );
     },
     setState(state) {
-      if (!stateSeries.has(state)) return;
+      if (!isState(state)) {
+        const detail = `state ${describeValue(state)} (use ${BREAKER_STATES.join(', ')})`;
+        return core.dropMeasurement(CIRCUIT_BREAKER_STATE.name, 'invalid_label_value', detail);
+      }
       if (state === current) return;
       for (const [candidate, series] of stateSeries) {
         if (current === undefined || candidate === current || candidate === state) series.set(candidate === state ? 1 : 0);
@@ -185,14 +201,21 @@ export function createCircuitBreakerFacade(core: FacadeCore, defaults: CircuitBr
     failureRate: core.gauge(CIRCUIT_BREAKER_FAILURE_RATE),
     transitions: core.counter(CIRCUIT_BREAKER_TRANSITIONS),
   };
-  const breakers = new Map<string, CircuitBreakerMetrics>();
-  return (name, options = {}) => {
-    let breaker = breakers.get(name);
-    if (breaker === undefined) {
-      const window = { ...DEFAULT_FAILURE_RATE_WINDOW, ...defaults.window, ...options.window };
-      breaker = createBreaker(name, core, instruments, window);
-      breakers.set(name, breaker);
-    }
-    return breaker;
-  };
+  const windowOf = (options: CircuitBreakerOptions = {}) => ({ ...DEFAULT_FAILURE_RATE_WINDOW, ...defaults.window, ...options.window });
+  return memoByName(
+    memoBudget(core.limits),
+    (name, options?: CircuitBreakerOptions) => createBreaker(name, core, instruments, windowOf(options)),
+    () => createBreaker(OVERFLOW_BREAKER_NAME, core, instruments, windowOf(), true),
+  );
+}
+
+/** The `name` of the shared handle returned past the cardinality limit. */
+export const OVERFLOW_BREAKER_NAME = 'otel.metric.overflow';
+
+function isOutcome(value: unknown): value is BreakerOutcome {
+  return (BREAKER_OUTCOMES as readonly unknown[]).includes(value);
+}
+
+function isState(value: unknown): value is BreakerState {
+  return (BREAKER_STATES as readonly unknown[]).includes(value);
 }

@@ -1,6 +1,7 @@
 /**
  * The facade core: get-or-create instruments by name over one OTel meter, with definitions
- * checked once, here, and never again at record time.
+ * checked once, here, and never again at record time. Two names that would be one Prometheus
+ * name (`x.y` and `x_y`, or a name the catalogue exports) are refused here as well.
  *
  * The OpenTelemetry metrics API has no proxy provider: an instrument created on the global
  * provider before the SDK is installed stays a no-op forever. Every facade instrument therefore
@@ -14,6 +15,7 @@ import { checkAttributeKeys, checkBoundaries, checkMetricName, checkUnit } from 
 import { ConflictingDefinitionError, InvalidDefinitionError } from '../errors.js';
 import { DEFAULT_CARDINALITY_LIMIT } from '../limits.js';
 import { DropRecorder } from './drops.js';
+import { ExportedNames } from './exported-names.js';
 import { genericSpec, type GenericInstruments, type HistogramDefinition, type InstrumentDefinition } from './generic.js';
 import {
   FacadeCounter,
@@ -97,6 +99,7 @@ export function createFacadeCore(options: FacadeCoreOptions = {}): PromkitCore {
     limits: { cardinality: options.cardinalityLimit ?? DEFAULT_CARDINALITY_LIMIT },
   };
   const entries = new Map<string, Entry>();
+  const exported = new ExportedNames();
 
   function define(spec: InstrumentSpec, source?: object): AnyInstrument {
     const existing = entries.get(spec.name);
@@ -110,6 +113,7 @@ export function createFacadeCore(options: FacadeCoreOptions = {}): PromkitCore {
     if (catalogued !== undefined && !sameShape(catalogueSpec(catalogued, catalogued.kind as FacadeKind), spec)) {
       throw new ConflictingDefinitionError(spec.name, catalogued, display(spec));
     }
+    exported.claim(spec, display(spec));
     const instrument = CREATE[spec.kind](spec, context, meter);
     entries.set(spec.name, { spec, instrument, source });
     return instrument;
@@ -132,6 +136,8 @@ export function createFacadeCore(options: FacadeCoreOptions = {}): PromkitCore {
   return {
     meterName,
     clock,
+    limits: context.limits,
+    dropMeasurement: (metric, reason, detail) => drops.drop(metric, reason, detail),
     counter: either('counter', 'counter') as never,
     upDownCounter: either('updowncounter', 'upDownCounter') as never,
     gauge: either('gauge', 'gauge') as never,

@@ -13,7 +13,12 @@ import {
   DB_CLIENT_RESPONSE_RETURNED_ROWS,
 } from '../catalogue/db.js';
 import { errorCodeOrName, observeCall, safely } from './observe-call.js';
+import { OVERFLOW_LABELS } from './labels.js';
+import { memoBudget, memoByName } from './memo.js';
 import type { BoundUpDownCounter, FacadeCore } from './types.js';
+
+/** The `name` of the shared pool handle returned past the cardinality limit. */
+export const OVERFLOW_POOL_NAME = 'otel.metric.overflow';
 
 /** What an operation is, never what it says: no query text. */
 export interface DbOperation {
@@ -57,7 +62,10 @@ export interface DbFacade {
    * codes such as SQLSTATE `23505` or `ECONNRESET`) or else its name, and rethrown as is.
    */
   track<R>(operation: DbOperation, fn: () => R, options?: DbTrackOptions<Awaited<R>>): R;
-  /** `pool(name)` returns the same handle for the same name. */
+  /**
+   * `pool(name)` returns the same handle for the same name. Past the cardinality limit of pool
+   * names, new names share one handle (named {@link OVERFLOW_POOL_NAME}) on the overflow series.
+   */
   pool(name: string): DbPoolMetrics;
 }
 
@@ -89,13 +97,12 @@ export function createDbFacade(core: FacadeCore): DbFacade {
   const waitTime = core.histogram(DB_CLIENT_CONNECTION_WAIT_TIME);
   const useTime = core.histogram(DB_CLIENT_CONNECTION_USE_TIME);
   const timeouts = core.counter(DB_CLIENT_CONNECTION_TIMEOUTS);
-  const pools = new Map<string, DbPoolMetrics>();
   const { clock } = core;
 
-  const createPool = (name: string): DbPoolMetrics => {
-    const pool = { 'db.client.connection.pool.name': name };
-    const used = absolute(count.bind({ ...pool, 'db.client.connection.state': 'used' }));
-    const idle = absolute(count.bind({ ...pool, 'db.client.connection.state': 'idle' }));
+  const createPool = (name: string, overflow = false): DbPoolMetrics => {
+    const pool = overflow ? OVERFLOW_LABELS : { 'db.client.connection.pool.name': name };
+    const used = absolute(count.bind(overflow ? OVERFLOW_LABELS : { ...pool, 'db.client.connection.state': 'used' }));
+    const idle = absolute(count.bind(overflow ? OVERFLOW_LABELS : { ...pool, 'db.client.connection.state': 'idle' }));
     const maximum = absolute(max.bind(pool));
     const waiting = absolute(pending.bind(pool));
     const wait = waitTime.bind(pool);
@@ -147,13 +154,7 @@ export function createDbFacade(core: FacadeCore): DbFacade {
       });
     },
 
-    pool(name) {
-      let pool = pools.get(name);
-      if (pool === undefined) {
-        pool = createPool(name);
-        pools.set(name, pool);
-      }
-      return pool;
-    },
+    // Past the cardinality limit of pool names, new names share one handle on the overflow series.
+    pool: memoByName(memoBudget(core.limits), (name) => createPool(name), () => createPool(OVERFLOW_POOL_NAME, true)),
   };
 }

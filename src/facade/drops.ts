@@ -20,6 +20,8 @@ const ADVICE: Readonly<Record<DropCause, string>> = {
   invalid_label_value: 'label values must be strings, numbers or booleans',
   callback_error: 'an observable callback must not throw; catch inside it and skip the observation',
   callback_timeout: 'an observable callback must finish within the scrape deadline; read a value kept up to date elsewhere instead of awaiting slow work in it',
+  name_collision: 'rename one of the two instruments: they are one name in Prometheus, and only the first is exported',
+  not_iterable: 'pass the stream itself (an async iterable, such as the SDK\'s stream object), not a promise of it or its text',
 };
 
 /** Counts and warns; one per core, shared by all its instruments. */

@@ -9,6 +9,7 @@
  */
 import { DEFAULT_CLOCK } from './core.js';
 import { FacadeInstrument } from './instruments.js';
+import { isThenable } from './observe-call.js';
 import type { Clock, Counter, Histogram, LabelValue, Labels, UpDownCounter } from './types.js';
 
 // `any` is what lets a wrapper keep the exact signature (and `this` type) of any function.
@@ -30,16 +31,24 @@ function wrap<F extends AnyFunction>(fn: F, start: () => Settle): F {
       throw error;
     }
     if (isThenable(result)) {
-      return result.then(
-        (value) => {
-          settle(undefined);
-          return value;
-        },
-        (error: unknown) => {
-          settle({ value: error });
-          throw error;
-        },
-      );
+      try {
+        return result.then(
+          (value) => {
+            settle(undefined);
+            return value;
+          },
+          (error: unknown) => {
+            settle({ value: error });
+            throw error;
+          },
+        );
+      } catch (error) {
+        // A thenable whose `then` throws can never settle: record it as failed now (or an
+        // in-flight count would stay up forever) and hand it back untouched, so awaiting it
+        // throws as it would have without the wrapper.
+        settle({ value: error });
+        return result;
+      }
     }
     settle(undefined);
     return result;
@@ -49,14 +58,6 @@ function wrap<F extends AnyFunction>(fn: F, start: () => Settle): F {
 function track<T>(target: unknown, start: () => Settle): unknown {
   if (typeof target === 'function') return wrap(target as AnyFunction, start);
   return Promise.resolve(wrap(() => target as PromiseLike<T>, start)());
-}
-
-function isThenable(value: unknown): value is PromiseLike<unknown> {
-  return (
-    value !== null &&
-    (typeof value === 'object' || typeof value === 'function') &&
-    typeof (value as { then?: unknown }).then === 'function'
-  );
 }
 
 function clockOf(instrument: object): Clock {

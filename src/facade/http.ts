@@ -10,6 +10,8 @@ import {
   HTTP_SERVER_REQUEST_DURATION,
   HTTP_SERVER_RESPONSE_BODY_SIZE,
 } from '../catalogue/http.js';
+import { OVERFLOW_LABELS } from './labels.js';
+import { memoBudget, memoByName } from './memo.js';
 import { normalizeRoute as defaultNormalizer, type RouteNormalizer } from './route.js';
 import type { BoundUpDownCounter, FacadeCore } from './types.js';
 
@@ -105,18 +107,16 @@ export function createHttpFacade(core: FacadeCore, options: HttpFacadeOptions = 
   const clientDuration = core.histogram(HTTP_CLIENT_REQUEST_DURATION);
   const active = core.upDownCounter(HTTP_SERVER_ACTIVE_REQUESTS);
   // Bound cells per method and scheme: in-flight tracking is two adds per request, kept off the SDK's hashing path.
-  const activeCells = new Map<string, BoundUpDownCounter>();
+  // Keyed by method and scheme; the scheme is the caller's string, so the memo is bounded like the series.
+  const activeCells = memoByName(
+    memoBudget(core.limits),
+    (_key: string, method: string, scheme: string | undefined): BoundUpDownCounter =>
+      active.bind(scheme === undefined ? { 'http.request.method': method } : { 'http.request.method': method, 'url.scheme': scheme }),
+    () => active.bind(OVERFLOW_LABELS),
+  );
   const activeCell = (method: string, scheme?: string): BoundUpDownCounter => {
     const normalized = normalizeMethod(method);
-    const key = scheme === undefined ? normalized : `${normalized} ${scheme}`;
-    let cell = activeCells.get(key);
-    if (cell === undefined) {
-      cell = active.bind(
-        scheme === undefined ? { 'http.request.method': normalized } : { 'http.request.method': normalized, 'url.scheme': scheme },
-      );
-      activeCells.set(key, cell);
-    }
-    return cell;
+    return activeCells(scheme === undefined ? normalized : `${normalized} ${scheme}`, normalized, scheme);
   };
 
   return {

@@ -14,7 +14,8 @@
  * `promkit.measurements.dropped{promkit.metric, promkit.reason}`, and warns through the
  * OpenTelemetry diag logger once per metric and reason, saying what to do:
  * - `NaN`, or a value that is not a number (`'5'`, `undefined`, `null`): reason `not_a_number`;
- * - `Infinity` or `-Infinity`: reason `non_finite`;
+ * - `Infinity` or `-Infinity`, or a value that would take a counter, up-down counter or histogram
+ *   `_sum` total past ±`Number.MAX_VALUE` (see `totals.ts`): reason `non_finite`;
  * - a negative counter increment or histogram value: reason `negative_increment`;
  * - a label key the metric did not declare: reason `unknown_label`;
  * - a label value that is not a string, number or boolean (`undefined`, `null`, objects):
@@ -35,10 +36,11 @@ import type {
   MetricOptions,
   UpDownCounter as OtelUpDownCounter,
 } from '@opentelemetry/api';
-import { CellSet, CounterCell, GaugeCell, UpDownCounterCell } from './cells.js';
+import { CellSet, CounterCell, GaugeCell, OVERFLOW_ATTRIBUTES, UpDownCounterCell } from './cells.js';
 import type { DropCause, DropRecorder } from './drops.js';
 import { describeValue } from './drops.js';
-import { EMPTY_ATTRIBUTES, LabelProblem, resolveLabels } from './labels.js';
+import { EMPTY_ATTRIBUTES, LabelProblem, OVERFLOW_LABELS, resolveLabels } from './labels.js';
+import { HUGE, HugeTotals } from './totals.js';
 import type {
   BoundCounter,
   BoundGauge,
@@ -128,13 +130,20 @@ export abstract class FacadeInstrument<O> {
     this.context.drops.drop(this.name, reason, `value ${describeValue(value)}`);
   }
 
-  /** The slow path of a bound cell: classify the refused value, then count it. */
+  /** The slow path of a bound cell: classify the refused value, then count it. A value fine on its own would overflow the total. */
   readonly refuse = (value: unknown, nonNegative: boolean): void => {
-    this.dropValue(valueProblem(value, nonNegative) ?? 'not_a_number', value);
+    this.dropValue(valueProblem(value, nonNegative) ?? 'non_finite', value);
   };
+
+  #huge: HugeTotals | undefined;
+  /** The slow path of a measurement above {@link HUGE}: false when it would take its series' total to ±Infinity. */
+  protected admitHuge(value: number, attributes: Attributes): boolean {
+    return (this.#huge ??= new HugeTotals()).admit(value, attributes, this.context.limits.cardinality);
+  }
 
   /** A frozen snapshot for a bound handle, or the problem to count on each use. */
   protected bindAttributes(labels: unknown): Attributes | LabelProblem {
+    if (labels === OVERFLOW_LABELS) return OVERFLOW_ATTRIBUTES;
     const attributes = resolveLabels(labels, this.labelKeys);
     return attributes instanceof LabelProblem ? attributes : Object.freeze({ ...attributes });
   }
@@ -169,7 +178,9 @@ export class FacadeCounter<L extends string> extends FacadeInstrument<OtelCounte
     const reason = valueProblem(value, true);
     if (reason !== undefined) return this.dropValue(reason, value);
     const attributes = this.attributes(labels);
-    if (attributes !== undefined) this.otel.add(value, attributes);
+    if (attributes === undefined) return;
+    if (value > HUGE && !this.admitHuge(value, attributes)) return this.dropValue('non_finite', value);
+    this.otel.add(value, attributes);
   }
   bind(labels: Labels<L>): BoundCounter {
     const attributes = this.bindAttributes(labels);
@@ -191,7 +202,9 @@ export class FacadeUpDownCounter<L extends string> extends FacadeInstrument<Otel
     const reason = valueProblem(value, false);
     if (reason !== undefined) return this.dropValue(reason, value);
     const attributes = this.attributes(labels);
-    if (attributes !== undefined) this.otel.add(value, attributes);
+    if (attributes === undefined) return;
+    if ((value > HUGE || value < -HUGE) && !this.admitHuge(value, attributes)) return this.dropValue('non_finite', value);
+    this.otel.add(value, attributes);
   }
   bind(labels: Labels<L>): BoundUpDownCounter {
     const attributes = this.bindAttributes(labels);
@@ -232,7 +245,10 @@ export class FacadeHistogram<L extends string> extends FacadeInstrument<OtelHist
     const reason = valueProblem(value, true);
     if (reason !== undefined) return this.dropValue(reason, value);
     const attributes = this.attributes(labels);
-    if (attributes !== undefined) this.otel.record(value, attributes);
+    if (attributes === undefined) return;
+    // The `_sum` is the total that could overflow.
+    if (value > HUGE && !this.admitHuge(value, attributes)) return this.dropValue('non_finite', value);
+    this.otel.record(value, attributes);
   }
   bind(labels: Labels<L>): BoundHistogram {
     const attributes = this.bindAttributes(labels);
@@ -241,6 +257,7 @@ export class FacadeHistogram<L extends string> extends FacadeInstrument<OtelHist
       record: (value: number): void => {
         const reason = valueProblem(value, true);
         if (reason !== undefined) return this.dropValue(reason, value);
+        if (value > HUGE && !this.admitHuge(value, attributes)) return this.dropValue('non_finite', value);
         this.otel.record(value, attributes);
       },
     };

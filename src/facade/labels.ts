@@ -25,6 +25,13 @@ export class LabelProblem {
 export const EMPTY_ATTRIBUTES: Attributes = Object.freeze({});
 
 /**
+ * Passed to `bind()` by a domain facade whose handle memo is full (see `memo.ts`): recognised by
+ * identity, it binds the `otel_metric_overflow="true"` series, whatever labels the metric declares.
+ * Users cannot produce it: an object literal is never this object.
+ */
+export const OVERFLOW_LABELS: { readonly [key: string]: never } = Object.freeze({});
+
+/**
  * The attributes to record for `labels`, or the problem that makes the measurement a drop.
  * `allowed` is the metric's declared key set.
  */

@@ -10,6 +10,7 @@ import {
   GEN_AI_CLIENT_TOKEN_USAGE,
 } from '../catalogue/llm.js';
 import { commonLabels, recordTokens, startOperation, wrapStream, type LlmInstruments } from './llm-stream.js';
+import { describeValue } from './drops.js';
 import { errorName, observeCall, safely } from './observe-call.js';
 import type { FacadeCore } from './types.js';
 
@@ -59,13 +60,22 @@ export interface LlmFacade {
    * per output chunk, duration and usage. Duration is recorded exactly once: on the last chunk, on
    * a thrown error (`error.type` = error name), or when the consumer stops early (`break`,
    * `return()`: `error.type` = `aborted`, and the source iterator is closed). A stream that is
-   * dropped without `return()` records nothing. Iterate the result once.
+   * dropped without `return()` records nothing. Iterate the result once. Something that is not
+   * an async iterable is returned as it is, unmeasured, and counted as a `not_iterable` drop.
    */
   trackStream<T>(stream: AsyncIterable<T>, attrs: LlmAttributes, options?: TrackStreamOptions<T>): AsyncIterableIterator<T>;
   /** Times a non-streamed call and records usage from its result; returns or throws what `fn` does. */
   track<R>(attrs: LlmAttributes, fn: () => R, options?: TrackOptions<Awaited<R>>): R;
   /** Records token usage for a call measured elsewhere. */
   recordUsage(attrs: LlmAttributes, usage: LlmUsage): void;
+}
+
+function isAsyncIterable(value: unknown): value is AsyncIterable<unknown> {
+  return (
+    value !== null &&
+    (typeof value === 'object' || typeof value === 'function') &&
+    typeof (value as { [Symbol.asyncIterator]?: unknown })[Symbol.asyncIterator] === 'function'
+  );
 }
 
 function field(value: unknown, key: string): unknown {
@@ -105,6 +115,11 @@ export function createLlmFacade(core: FacadeCore): LlmFacade {
 
   return {
     trackStream(stream, attrs, options = {}) {
+      if (!isAsyncIterable(stream)) {
+        // Returned as given: the caller's own iteration fails (or works) exactly as it would unwrapped.
+        core.dropMeasurement(GEN_AI_CLIENT_OPERATION_DURATION.name, 'not_iterable', `stream ${describeValue(stream)}`);
+        return stream;
+      }
       const operation = startOperation(instruments, attrs, options.startedAt);
       return wrapStream(stream, operation, {
         usage: options.usage ?? defaultUsage,

@@ -8,7 +8,8 @@ import { diag } from '@opentelemetry/api';
 /** How an observed call ended. */
 export type Settled<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: unknown };
 
-function isThenable(value: unknown): value is PromiseLike<unknown> {
+/** A promise or anything awaitable like one (`then` is a function). */
+export function isThenable(value: unknown): value is PromiseLike<unknown> {
   return (
     value !== null &&
     (typeof value === 'object' || typeof value === 'function') &&

@@ -24,6 +24,13 @@ export const DROP_REASONS = [
   'callback_error',
   /** An observable callback had not finished at the collection deadline; it is skipped for that collection. */
   'callback_timeout',
+  /** `llm.trackStream` was given something that is not an async iterable: nothing is timed. */
+  'not_iterable',
+  /**
+   * A point left out of a scrape because its metric has the Prometheus name of another one
+   * (instruments created through the raw OTel API; the facade refuses such names at definition).
+   */
+  'name_collision',
 ] as const;
 export type DropReason = (typeof DROP_REASONS)[number];
 
@@ -83,4 +90,11 @@ export interface FacadeCore {
   gauge<A extends string>(definition: import('../catalogue/types.js').MetricDefinition<A>): Gauge<A>;
   histogram<A extends string>(definition: import('../catalogue/types.js').MetricDefinition<A>): Histogram<A>;
   readonly clock: Clock;
+  /** The cardinality limit in force (label sets per metric): handles memoised by name are bounded by it. */
+  readonly limits: { readonly cardinality: number };
+  /**
+   * Counts (and warns once about) a measurement a domain facade refused before it reached an
+   * instrument, such as an unknown breaker state; `metric` is the OTel name it was meant for.
+   */
+  dropMeasurement(metric: string, reason: DropReason, detail: string): void;
 }

@@ -11,6 +11,7 @@ import type { ResolvedConfig } from '../config.js';
 import { collectWithin } from '../otel/collection-deadline.js';
 import type { PrometheusReader } from '../otel/reader.js';
 import type { RuntimeMetrics } from '../runtime/metrics.js';
+import type { ExportDropReporter } from '../exposition/families.js';
 import { HealthTracker, healthHttpStatus } from '../health/report.js';
 import { JSON_CONTENT_TYPE, toJsonSnapshot } from '../exposition/json.js';
 import { serialize, serializeChunksInSlices, type SerializeOptions } from '../exposition/serializer.js';
@@ -22,6 +23,8 @@ export interface EndpointsOptions {
   readonly runtime?: RuntimeMetrics | undefined;
   /** Seconds, monotonic, for the health window; defaults to `performance.now() / 1000`. */
   readonly clock?: { now(): number } | undefined;
+  /** Counts points left out of `/metrics` because their metric's name collides with another's. */
+  readonly onDrop?: ExportDropReporter | undefined;
 }
 
 export interface Endpoints {
@@ -43,7 +46,12 @@ export function subPath(endpoint: string, name: string): string {
 export function createEndpoints(options: EndpointsOptions): Endpoints {
   const { reader, config, runtime } = options;
   const health = new HealthTracker({ ...config.health, clock: options.clock ?? DEFAULT_CLOCK });
-  const textOptions: SerializeOptions = { unitSuffixes: config.unitSuffixes, scopeLabels: config.scopeLabels, targetInfo: config.targetInfo };
+  const textOptions: SerializeOptions = {
+    unitSuffixes: config.unitSuffixes,
+    scopeLabels: config.scopeLabels,
+    targetInfo: config.targetInfo,
+    onDrop: options.onDrop,
+  };
 
   const collectOnce = async (timeoutMillis: number): Promise<ResourceMetrics> => {
     // Late facade callbacks are given up on at the deadline; the SDK's timeout cuts off the rest.

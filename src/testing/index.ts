@@ -48,7 +48,7 @@ export interface TestMetrics<C extends Clock = ManualClock> {
   getValue(name: string, labels?: LabelMatch): Promise<number | undefined>;
   /** A histogram series: count, sum and cumulative buckets. */
   getHistogram(name: string, labels?: LabelMatch): Promise<HistogramSnapshot | undefined>;
-  /** The Prometheus text a scrape would return now. */
+  /** The Prometheus text a scrape would return now; points left out for a name collision are counted as drops, as in production. */
   scrapeText(options?: SerializeOptions): Promise<string>;
   /** One raw collection; throws if the SDK reported collection errors. */
   collect(): Promise<ResourceMetrics>;
@@ -82,7 +82,7 @@ export function createTestMetrics<C extends Clock = ManualClock>(options: TestMe
     collect,
     getValue: async (name, labels) => readValue(await collect(), name, labels),
     getHistogram: async (name, labels) => readHistogram(await collect(), name, labels),
-    scrapeText: async (serializeOptions) => serialize(await collect(), serializeOptions),
+    scrapeText: async (serializeOptions) => serialize(await collect(), { onDrop: metrics.dropMeasurement, ...serializeOptions }),
     shutdown: () => meterProvider.shutdown(),
   };
 }
