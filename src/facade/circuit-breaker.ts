@@ -6,11 +6,13 @@
 import {
   BREAKER_STATES,
   CIRCUIT_BREAKER_CALL_DURATION,
+  CIRCUIT_BREAKER_CRITICAL,
   CIRCUIT_BREAKER_FAILURE_RATE,
   CIRCUIT_BREAKER_STATE,
   CIRCUIT_BREAKER_TRANSITIONS,
   type BREAKER_OUTCOMES,
 } from '../catalogue/circuit-breaker.js';
+import type { ObserveResult } from './observable.js';
 import { observeCall } from './observe-call.js';
 import type { BoundCounter, BoundGauge, BoundHistogram, Counter, FacadeCore, Gauge, Histogram } from './types.js';
 
@@ -38,6 +40,12 @@ export const DEFAULT_FAILURE_RATE_WINDOW = Object.freeze({ maxCalls: 100, maxAge
 
 export interface CircuitBreakerOptions {
   readonly window?: FailureRateWindow;
+  /**
+   * The service cannot work without this breaker's dependency, default false. Exported as
+   * `circuit_breaker.critical` (1 or 0); `/metrics/health` answers 503 while a critical breaker
+   * is open, and only turns yellow for an open optional one.
+   */
+  readonly critical?: boolean;
 }
 
 export interface CircuitBreakerMetrics {
@@ -57,8 +65,14 @@ export interface CircuitBreakerMetrics {
   setState(state: BreakerState): void;
   /** The last state set, if any. */
   readonly state: BreakerState | undefined;
-  /** The failure rate as last computed (0..1), or undefined before the first success or failure. */
+  /**
+   * The failure rate over the window now (0..1): 0 once the window has emptied, undefined before
+   * the first success or failure. The `circuit_breaker.failure_rate` gauge reads the same at
+   * each collection.
+   */
   readonly failureRate: number | undefined;
+  /** As created with `{ critical }`. */
+  readonly critical: boolean;
 }
 
 /**
@@ -71,7 +85,7 @@ type NameKey = 'circuit_breaker.name';
 interface Instruments {
   readonly duration: Histogram<NameKey | 'circuit_breaker.outcome'>;
   readonly state: Gauge<NameKey | 'circuit_breaker.state'>;
-  readonly failureRate: Gauge<NameKey>;
+  readonly critical: Gauge<NameKey>;
   readonly transitions: Counter<NameKey | 'circuit_breaker.from_state' | 'circuit_breaker.to_state'>;
 }
 
@@ -102,12 +116,19 @@ class FailureWindow {
   }
 }
 
+interface CreatedBreaker {
+  readonly metrics: CircuitBreakerMetrics;
+  /** Reports the failure rate at collection time (nothing before the first success or failure). */
+  observeRate(result: ObserveResult<NameKey>): void;
+}
+
 function createBreaker(
   name: string,
   core: FacadeCore,
   instruments: Instruments,
   window: Required<FailureRateWindow>,
-): CircuitBreakerMetrics {
+  critical: boolean,
+): CreatedBreaker {
   const { clock } = core;
   const byOutcome = new Map<BreakerOutcome, BoundHistogram>();
   const durationFor = (outcome: BreakerOutcome): BoundHistogram => {
@@ -124,7 +145,8 @@ function createBreaker(
       instruments.state.bind({ 'circuit_breaker.name': name, 'circuit_breaker.state': state }),
     ]),
   );
-  const rateGauge = instruments.failureRate.bind({ 'circuit_breaker.name': name });
+  instruments.critical.bind({ 'circuit_breaker.name': name }).set(critical ? 1 : 0);
+  const rateLabels = { 'circuit_breaker.name': name };
   // Every transition series exists from the start at 0, so increase() and rate() see the first one.
   const transitions = new Map<string, BoundCounter>();
   for (const from of BREAKER_STATES) {
@@ -136,22 +158,20 @@ function createBreaker(
   }
   const failures = new FailureWindow(window.maxCalls, window.maxAgeS);
   let current: BreakerState | undefined;
-  let rate: number | undefined;
+  let counted = false;
+  // Computed when read, not when recorded: a value stored at the last call would go stale once
+  // calls stop, and keep a failure-rate alert firing on an idle breaker.
+  const rateNow = (): number | undefined => (counted ? (failures.rate(clock.now()) ?? 0) : undefined);
 
   const recordCall = (call: BreakerCall): void => {
     durationFor(call.outcome).record(call.durationS ?? 0);
-    const now = clock.now();
     if (call.outcome === 'success' || call.outcome === 'failure' || call.outcome === 'timeout') {
-      failures.add(now, call.outcome !== 'success');
-    }
-    const next = failures.rate(now);
-    if (next !== undefined) {
-      rate = next;
-      rateGauge.set(next);
+      failures.add(clock.now(), call.outcome !== 'success');
+      counted = true;
     }
   };
 
-  return {
+  const metrics: CircuitBreakerMetrics = {
     name,
     recordCall,
     track(fn) {
@@ -173,7 +193,15 @@ function createBreaker(
       return current;
     },
     get failureRate() {
-      return rate;
+      return rateNow();
+    },
+    critical,
+  };
+  return {
+    metrics,
+    observeRate(result) {
+      const rate = rateNow();
+      if (rate !== undefined) result.observe(rate, rateLabels);
     },
   };
 }
@@ -182,17 +210,21 @@ export function createCircuitBreakerFacade(core: FacadeCore, defaults: CircuitBr
   const instruments: Instruments = {
     duration: core.histogram(CIRCUIT_BREAKER_CALL_DURATION),
     state: core.gauge(CIRCUIT_BREAKER_STATE),
-    failureRate: core.gauge(CIRCUIT_BREAKER_FAILURE_RATE),
+    critical: core.gauge(CIRCUIT_BREAKER_CRITICAL),
     transitions: core.counter(CIRCUIT_BREAKER_TRANSITIONS),
   };
-  const breakers = new Map<string, CircuitBreakerMetrics>();
+  const breakers = new Map<string, CreatedBreaker>();
+  // One callback for every breaker of this facade, run at each collection.
+  core.observableGauge(CIRCUIT_BREAKER_FAILURE_RATE, (result) => {
+    for (const breaker of breakers.values()) breaker.observeRate(result);
+  });
   return (name, options = {}) => {
     let breaker = breakers.get(name);
     if (breaker === undefined) {
       const window = { ...DEFAULT_FAILURE_RATE_WINDOW, ...defaults.window, ...options.window };
-      breaker = createBreaker(name, core, instruments, window);
+      breaker = createBreaker(name, core, instruments, window, options.critical ?? defaults.critical ?? false);
       breakers.set(name, breaker);
     }
-    return breaker;
+    return breaker.metrics;
   };
 }
