@@ -7,6 +7,7 @@ import { createFacadeCore } from './facade/core.js';
 import { createHttpFacade } from './facade/http.js';
 import { resolveConfig, type StartOptions } from './config.js';
 import { createEndpoints } from './exporter/endpoints.js';
+import { METRICS_SNAPSHOT_SCHEMA, type MetricsSnapshot } from './exporter/json.js';
 import { ScrapeServer } from './exporter/server.js';
 import { bindDefaultMetrics } from './facade/metrics.js';
 import { createMeterProvider } from './otel/provider.js';
@@ -26,8 +27,19 @@ export interface PromkitHandle {
   readonly meterProvider: MeterProvider | undefined;
   /** The scrape body as the endpoint would serve it, without HTTP. */
   scrape(): Promise<string>;
+  /**
+   * What `/metrics/json` serves, without HTTP: a fresh collection as typed data, for apps that
+   * log it or expose it themselves. Like every collection it also feeds the health window.
+   * Disabled: an empty snapshot.
+   */
+  snapshot(options?: SnapshotOptions): Promise<MetricsSnapshot>;
   /** Stops the server and instrumentation, flushes and unregisters the meter provider. Idempotent. */
   shutdown(): Promise<void>;
+}
+
+export interface SnapshotOptions {
+  /** Only these metrics, by exact OpenTelemetry or Prometheus name, as `?name=` on the endpoints; none or empty: all. */
+  readonly names?: readonly string[];
 }
 
 /**
@@ -108,6 +120,8 @@ export async function start(options: StartOptions = {}): Promise<PromkitHandle> 
     },
     meterProvider,
     scrape,
+    snapshot: (snapshotOptions = {}) =>
+      endpoints.snapshot(snapshotOptions.names?.length ? new Set(snapshotOptions.names) : undefined),
     shutdown,
   };
 }
@@ -119,6 +133,7 @@ function disabledHandle(): PromkitHandle {
     port: undefined,
     meterProvider: undefined,
     scrape: async () => '',
+    snapshot: async () => ({ schema: METRICS_SNAPSHOT_SCHEMA, timestamp: new Date().toISOString(), resource: {}, metrics: [] }),
     shutdown: async () => undefined,
   };
 }

@@ -9,8 +9,9 @@ import type { ResourceMetrics } from '@opentelemetry/sdk-metrics';
 import type { ResolvedConfig } from '../config.js';
 import type { PrometheusReader } from '../otel/reader.js';
 import type { RuntimeMetrics } from '../runtime/metrics.js';
-import { HealthTracker, healthHttpStatus } from './health.js';
-import { JSON_CONTENT_TYPE, toJsonSnapshot } from './json.js';
+import { componentsFrom, HealthTracker, healthHttpStatus } from './health.js';
+import { JSON_CONTENT_TYPE, toJsonSnapshot, type MetricsSnapshot } from './json.js';
+import { parseNameFilter, selectMetrics, type NameFilter } from './name-filter.js';
 import { serialize, serializeChunksInSlices, type SerializeOptions } from './serializer.js';
 import { PROMETHEUS_CONTENT_TYPE, type Route } from './server.js';
 
@@ -27,6 +28,8 @@ export interface Endpoints {
   readonly routes: readonly Route<ResourceMetrics>[];
   /** The Prometheus text of a fresh collection, without HTTP. */
   scrapeText(): Promise<string>;
+  /** What `/metrics/json` serves for a fresh collection, without HTTP; `names` as `?name=`. */
+  snapshot(names?: NameFilter): Promise<MetricsSnapshot>;
   readonly health: HealthTracker;
 }
 
@@ -41,6 +44,9 @@ export function createEndpoints(options: EndpointsOptions): Endpoints {
   const { reader, config, runtime } = options;
   const health = new HealthTracker({ ...config.health, clock: options.clock ?? DEFAULT_CLOCK });
   const textOptions: SerializeOptions = { unitSuffixes: config.unitSuffixes, scopeLabels: config.scopeLabels, targetInfo: config.targetInfo };
+  const naming = { unitSuffixes: config.unitSuffixes };
+  const select = (metrics: ResourceMetrics, names: NameFilter | undefined) => (names === undefined ? metrics : selectMetrics(metrics, names, naming));
+  const toJson = (metrics: ResourceMetrics, names: NameFilter | undefined) => toJsonSnapshot(select(metrics, names), naming);
 
   const collectOnce = async (): Promise<ResourceMetrics> => {
     const { resourceMetrics, errors } = await reader.collect();
@@ -55,27 +61,35 @@ export function createEndpoints(options: EndpointsOptions): Endpoints {
     {
       path: config.endpoint,
       // In slices that yield between them: a 50k-series scrape must not freeze the app's event loop.
-      render: async (metrics) => ({
-        status: 200,
-        contentType: PROMETHEUS_CONTENT_TYPE,
-        body: await serializeChunksInSlices(metrics, textOptions),
-      }),
+      render: async (metrics, query) => {
+        const names = parseNameFilter(query);
+        // A filtered scrape carries target_info only when it is asked for by name.
+        const options = names === undefined ? textOptions : { ...textOptions, targetInfo: config.targetInfo && names.has('target_info') };
+        return { status: 200, contentType: PROMETHEUS_CONTENT_TYPE, body: await serializeChunksInSlices(select(metrics, names), options) };
+      },
     },
     {
       path: subPath(config.endpoint, 'json'),
-      render: (metrics) => ({
+      render: (metrics, query) => ({
         status: 200,
         contentType: JSON_CONTENT_TYPE,
-        body: JSON.stringify(toJsonSnapshot(metrics, { unitSuffixes: config.unitSuffixes })),
+        body: JSON.stringify(toJson(metrics, parseNameFilter(query))),
       }),
     },
     {
       path: subPath(config.endpoint, 'health'),
-      render: () => {
-        const report = health.report();
+      render: (_metrics, query) => {
+        const names = parseNameFilter(query);
+        const report = health.report(names === undefined ? undefined : componentsFrom(names, naming));
         return { status: healthHttpStatus(report), contentType: JSON_CONTENT_TYPE, body: JSON.stringify(report) };
       },
     },
   ];
-  return { collect, routes, scrapeText: async () => serialize(await collect(), textOptions), health };
+  return {
+    collect,
+    routes,
+    scrapeText: async () => serialize(await collect(), textOptions),
+    snapshot: async (names) => toJson(await collect(), names),
+    health,
+  };
 }

@@ -18,6 +18,7 @@ import {
   GEN_AI_CLIENT_OPERATION_DURATION,
   HTTP_SERVER_REQUEST_DURATION,
 } from '../catalogue/index.js';
+import type { MetricDefinition } from '../catalogue/types.js';
 
 /** `http_server` is the service's own HTTP server as a whole: every request of every route. */
 export const COMPONENT_KINDS = ['http_server', 'http_route', 'llm', 'db', 'circuit_breaker', 'cache'] as const;
@@ -25,6 +26,16 @@ export type ComponentKind = (typeof COMPONENT_KINDS)[number];
 
 /** The name of the one `http_server` component. */
 export const HTTP_SERVER_COMPONENT = 'all routes';
+
+/** The catalogue entries each kind of component is computed from; `?name=` selects components by them. */
+export const COMPONENT_SOURCES: Readonly<Record<ComponentKind, readonly MetricDefinition[]>> = Object.freeze({
+  http_server: [HTTP_SERVER_REQUEST_DURATION],
+  http_route: [HTTP_SERVER_REQUEST_DURATION],
+  llm: [GEN_AI_CLIENT_OPERATION_DURATION],
+  db: [DB_CLIENT_OPERATION_DURATION],
+  circuit_breaker: [CIRCUIT_BREAKER_CALL_DURATION, CIRCUIT_BREAKER_STATE, CIRCUIT_BREAKER_CRITICAL],
+  cache: [CACHE_OPERATION_DURATION, CACHE_HITS, CACHE_MISSES],
+});
 
 /** Cumulative totals of one component at one collection. */
 export interface ComponentTotals {

@@ -15,7 +15,9 @@
  * signal and report their hit ratio.
  */
 import type { ResourceMetrics } from '@opentelemetry/sdk-metrics';
-import { extractTotals, SlidingWindow, type ComponentKind, type ComponentTotals } from './health-window.js';
+import { COMPONENT_SOURCES, extractTotals, SlidingWindow, type ComponentKind, type ComponentTotals } from './health-window.js';
+import { definitionSelected, type NameFilter } from './name-filter.js';
+import type { NamingOptions } from './naming.js';
 import { histogramQuantile } from './quantile.js';
 
 export { COMPONENT_KINDS, HTTP_SERVER_COMPONENT, type ComponentKind } from './health-window.js';
@@ -74,6 +76,19 @@ export interface HealthReport {
 
 /** Which components a report covers (the `?name=` filter); default all. */
 export type ComponentFilter = (component: ComponentHealth) => boolean;
+
+/** The components computed from any of the named metrics (`?name=db.client.operation.duration`). */
+export function componentsFrom(names: NameFilter, naming: NamingOptions = {}): ComponentFilter {
+  const selected = new Map<ComponentKind, boolean>();
+  return (component) => {
+    let hit = selected.get(component.kind);
+    if (hit === undefined) {
+      hit = COMPONENT_SOURCES[component.kind].some((definition) => definitionSelected(names, definition, naming));
+      selected.set(component.kind, hit);
+    }
+    return hit;
+  };
+}
 
 export interface HealthTrackerOptions {
   readonly windowSeconds: number;

@@ -18,8 +18,11 @@ export interface Rendered {
 /** One endpoint: a path and a pure rendering of the shared collection `C`. */
 export interface Route<C> {
   readonly path: string;
-  /** May be asynchronous, so a large body can be produced in slices that yield to the app. */
-  render(collection: C): Rendered | Promise<Rendered>;
+  /**
+   * May be asynchronous, so a large body can be produced in slices that yield to the app.
+   * `query` is the request's query string (e.g. `?name=` filters); bodies are shared per path and query.
+   */
+  render(collection: C, query: URLSearchParams): Rendered | Promise<Rendered>;
 }
 
 export interface ScrapeServerOptions<C> {
@@ -152,7 +155,10 @@ export class ScrapeServer<C> {
       respond(request, response, 401, 'Unauthorized.\n');
       return;
     }
-    const path = (request.url ?? '/').split('?', 1)[0] ?? '/';
+    const url = request.url ?? '/';
+    const queryStart = url.indexOf('?');
+    const path = queryStart === -1 ? url : url.slice(0, queryStart);
+    const search = queryStart === -1 ? '' : url.slice(queryStart);
     const route = this.#routes.get(path);
     if (route === undefined) {
       respond(request, response, 404, `Not found. Metrics are at ${this.#options.endpoint}\n`);
@@ -168,12 +174,14 @@ export class ScrapeServer<C> {
     shared.collection
       .finally(() => this.#waiting--)
       .then((collection) => {
-        let rendered = shared.rendered.get(route.path);
+        // Requests that differ only in their query (`?name=`) must not share a body.
+        const key = route.path + search;
+        let rendered = shared.rendered.get(key);
         if (rendered === undefined) {
-          rendered = Promise.resolve(route.render(collection));
-          shared.rendered.set(route.path, rendered);
+          rendered = Promise.resolve(route.render(collection, new URLSearchParams(search)));
+          shared.rendered.set(key, rendered);
         }
-        return rendered.then((body) => this.#send(request, response, shared, route.path, body));
+        return rendered.then((body) => this.#send(request, response, shared, key, body));
       })
       .catch((error: unknown) => {
         if (response.headersSent) return void response.destroy();
@@ -181,7 +189,7 @@ export class ScrapeServer<C> {
       });
   }
 
-  async #send(request: IncomingMessage, response: ServerResponse, shared: Shared<C>, path: string, rendered: Rendered): Promise<void> {
+  async #send(request: IncomingMessage, response: ServerResponse, shared: Shared<C>, key: string, rendered: Rendered): Promise<void> {
     const headers: Record<string, string | number> = {
       'Content-Type': rendered.contentType,
       'Cache-Control': 'no-store',
@@ -189,10 +197,10 @@ export class ScrapeServer<C> {
     };
     const chunks = typeof rendered.body === 'string' ? [rendered.body] : rendered.body;
     if (acceptsGzip(request.headers['accept-encoding'])) {
-      let compressed = shared.gzipped.get(path);
+      let compressed = shared.gzipped.get(key);
       if (compressed === undefined) {
         compressed = gzipChunks(chunks);
-        shared.gzipped.set(path, compressed);
+        shared.gzipped.set(key, compressed);
       }
       const body = await compressed;
       headers['Content-Encoding'] = 'gzip';
