@@ -1,15 +1,17 @@
 import { afterEach, describe, expect, test } from 'vitest';
 import type { HealthReport } from '../src/exporter/health.js';
 import type { MetricsSnapshot, NumberSeries } from '../src/exporter/json.js';
-import { ScrapeServer } from '../src/exporter/server.js';
+import { ScrapeServer, type Route } from '../src/exporter/server.js';
 import { createMetrics } from '../src/facade/metrics.js';
 import { start, type PromkitHandle } from '../src/start.js';
 import { createManualClock } from '../src/testing/clock.js';
 
 let handle: PromkitHandle | undefined;
+const servers: Array<ScrapeServer<string>> = [];
 afterEach(async () => {
   await handle?.shutdown();
   handle = undefined;
+  await Promise.all(servers.splice(0).map((s) => s.close()));
 });
 
 const LOCAL = { host: '127.0.0.1', port: 0, instrumentHttp: false, instrumentFetch: false, runtimeMetrics: false } as const;
@@ -62,36 +64,47 @@ describe('?name= on /metrics', () => {
 });
 
 describe('bodies shared between concurrent requests', () => {
-  test('are shared per path and query: requests with different filters each get their own', async () => {
+  /** A server over a collection the test releases, with one route that echoes its `name` parameters. */
+  async function echoServer(variant: boolean) {
     let renders = 0;
     let release: (() => void) | undefined;
+    const route: Route<string> = {
+      path: '/metrics',
+      render: (collection, query) => {
+        renders++;
+        return { status: 200, contentType: 'text/plain; charset=utf-8', body: `${collection} ${query.getAll('name').join(',')}\n` };
+      },
+      ...(variant && { variant: (query: URLSearchParams) => query.getAll('name').join(',') }),
+    };
     const server = new ScrapeServer<string>({
       host: '127.0.0.1',
       port: 0,
       endpoint: '/metrics',
       collect: () => new Promise<string>((resolve) => (release = () => resolve('collected'))),
-      routes: [
-        {
-          path: '/metrics',
-          render: (collection, query) => {
-            renders++;
-            return { status: 200, contentType: 'text/plain; charset=utf-8', body: `${collection} ${query.getAll('name').join(',')}\n` };
-          },
-        },
-      ],
+      routes: [route],
     });
     await server.listen();
-    try {
-      const url = (query: string) => `http://127.0.0.1:${server.port}/metrics${query}`;
-      const pending = [fetch(url('?name=a')), fetch(url('?name=b')), fetch(url('?name=a')), fetch(url(''))];
+    servers.push(server);
+    const fetchAll = async (queries: readonly string[]): Promise<string[]> => {
+      const pending = queries.map((query) => fetch(`http://127.0.0.1:${server.port}/metrics${query}`));
       while (server.waiting < pending.length) await new Promise<void>((resolve) => setImmediate(resolve));
       release!();
-      const bodies = await Promise.all((await Promise.all(pending)).map((r) => r.text()));
-      expect(bodies).toEqual(['collected a\n', 'collected b\n', 'collected a\n', 'collected \n']);
-      expect(renders).toBe(3);
-    } finally {
-      await server.close();
-    }
+      return Promise.all((await Promise.all(pending)).map((r) => r.text()));
+    };
+    return { fetchAll, renders: () => renders };
+  }
+
+  test('are shared per variant: requests with different filters each get their own', async () => {
+    const { fetchAll, renders } = await echoServer(true);
+    const bodies = await fetchAll(['?name=a', '?name=b', '?name=a&utm=1', '']);
+    expect(bodies).toEqual(['collected a\n', 'collected b\n', 'collected a\n', 'collected \n']);
+    expect(renders()).toBe(3);
+  });
+
+  test('are shared across queries for a route without variants, so junk parameters add no rendering', async () => {
+    const { fetchAll, renders } = await echoServer(false);
+    expect(await fetchAll(['?x=1', '?x=2', ''])).toEqual(['collected \n', 'collected \n', 'collected \n']);
+    expect(renders()).toBe(1);
   });
 });
 

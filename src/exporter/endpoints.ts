@@ -11,7 +11,7 @@ import type { PrometheusReader } from '../otel/reader.js';
 import type { RuntimeMetrics } from '../runtime/metrics.js';
 import { componentsFrom, HealthTracker, healthHttpStatus } from './health.js';
 import { JSON_CONTENT_TYPE, toJsonSnapshot, type MetricsSnapshot } from './json.js';
-import { parseNameFilter, selectMetrics, type NameFilter } from './name-filter.js';
+import { nameVariant, parseNameFilter, selectMetrics, type NameFilter } from './name-filter.js';
 import { serialize, serializeChunksInSlices, type SerializeOptions } from './serializer.js';
 import { PROMETHEUS_CONTENT_TYPE, type Route } from './server.js';
 
@@ -60,6 +60,7 @@ export function createEndpoints(options: EndpointsOptions): Endpoints {
   const routes: Route<ResourceMetrics>[] = [
     {
       path: config.endpoint,
+      variant: nameVariant,
       // In slices that yield between them: a 50k-series scrape must not freeze the app's event loop.
       render: async (metrics, query) => {
         const names = parseNameFilter(query);
@@ -70,6 +71,7 @@ export function createEndpoints(options: EndpointsOptions): Endpoints {
     },
     {
       path: subPath(config.endpoint, 'json'),
+      variant: nameVariant,
       render: (metrics, query) => ({
         status: 200,
         contentType: JSON_CONTENT_TYPE,
@@ -78,6 +80,7 @@ export function createEndpoints(options: EndpointsOptions): Endpoints {
     },
     {
       path: subPath(config.endpoint, 'health'),
+      variant: nameVariant,
       render: (_metrics, query) => {
         const names = parseNameFilter(query);
         const report = health.report(names === undefined ? undefined : componentsFrom(names, naming));

@@ -23,6 +23,12 @@ export function parseNameFilter(query: URLSearchParams): NameFilter | undefined 
   return names.size === 0 ? undefined : names;
 }
 
+/** The filter as a key for sharing rendered bodies: the same names in any order or spelling of the parameter are one body. */
+export function nameVariant(query: URLSearchParams): string {
+  const names = parseNameFilter(query);
+  return names === undefined ? '' : [...names].sort().join('\n');
+}
+
 function collectedKind(metric: MetricData): PrometheusKind | undefined {
   if (metric.dataPointType === DataPointType.SUM) return metric.isMonotonic ? 'counter' : 'gauge';
   if (metric.dataPointType === DataPointType.GAUGE) return 'gauge';

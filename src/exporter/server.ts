@@ -20,9 +20,14 @@ export interface Route<C> {
   readonly path: string;
   /**
    * May be asynchronous, so a large body can be produced in slices that yield to the app.
-   * `query` is the request's query string (e.g. `?name=` filters); bodies are shared per path and query.
+   * `query` is the request's query string (e.g. `?name=` filters).
    */
   render(collection: C, query: URLSearchParams): Rendered | Promise<Rendered>;
+  /**
+   * Which body a query asks for: requests with the same variant share one rendering. Default: one
+   * body for every query, so parameters the route ignores cannot multiply the rendering work.
+   */
+  variant?(query: URLSearchParams): string;
 }
 
 export interface ScrapeServerOptions<C> {
@@ -174,11 +179,11 @@ export class ScrapeServer<C> {
     shared.collection
       .finally(() => this.#waiting--)
       .then((collection) => {
-        // Requests that differ only in their query (`?name=`) must not share a body.
-        const key = route.path + search;
+        const query = new URLSearchParams(search);
+        const key = `${route.path}?${route.variant?.(query) ?? ''}`;
         let rendered = shared.rendered.get(key);
         if (rendered === undefined) {
-          rendered = Promise.resolve(route.render(collection, new URLSearchParams(search)));
+          rendered = Promise.resolve(route.render(collection, query));
           shared.rendered.set(key, rendered);
         }
         return rendered.then((body) => this.#send(request, response, shared, key, body));
