@@ -27,6 +27,8 @@ export interface InstrumentOpossumOptions {
   readonly name?: string;
   /** Where to record: default promkit's `metrics`; or `createMetrics(...)`, or anything with `circuitBreaker(name)`. */
   readonly metrics?: { readonly circuitBreaker: CircuitBreakerFacade };
+  /** The service cannot work without this dependency; see `CircuitBreakerOptions.critical`. Default false. */
+  readonly critical?: boolean;
 }
 
 const OPOSSUM_DEFAULT_ROLLING_MS = 10_000;
@@ -59,6 +61,7 @@ export function instrumentOpossum(breaker: OpossumBreaker, options: InstrumentOp
   const windowS = (breaker.options?.rollingCountTimeout ?? OPOSSUM_DEFAULT_ROLLING_MS) / 1000;
   const metrics: CircuitBreakerMetrics = (options.metrics ?? defaultMetrics).circuitBreaker(name, {
     window: { maxAgeS: windowS, maxCalls: 1000 },
+    critical: options.critical ?? false,
   });
   const timedOut = new WeakSet<object>();
   const record = (call: BreakerCall): void => metrics.recordCall(call);

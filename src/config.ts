@@ -70,10 +70,15 @@ export interface StartOptions {
   readonly quiet?: boolean;
 }
 
-/** Options of the health view; thresholds are failure ratios from 0 to 1. */
+/** Options of the health view; thresholds are error ratios from 0 to 1. */
 export interface HealthOptions {
-  /** Length of the sliding window in seconds, default 300 (5 minutes). */
+  /** Length of the sliding window in seconds. Env `PROMKIT_HEALTH_WINDOW_SECONDS`, default 300 (5 minutes). */
   readonly windowSeconds?: number;
+  /**
+   * Calls a component needs in the window before its error ratio can make it yellow or red, so
+   * one error among a handful of calls does not flag it. Env `PROMKIT_HEALTH_MIN_CALLS`, default 20.
+   */
+  readonly minCalls?: number;
   /** A component is yellow from this failure ratio on, default 0.05 (5%). */
   readonly yellow?: number;
   /** A component is red above this failure ratio, default 0.1 (10%). */
@@ -84,6 +89,7 @@ export interface HealthOptions {
 
 export interface ResolvedHealthConfig {
   readonly windowSeconds: number;
+  readonly minCalls: number;
   readonly yellow: number;
   readonly red: number;
 }
@@ -113,7 +119,7 @@ export interface ResolvedConfig {
 export const DEFAULT_HOST = 'localhost';
 export const DEFAULT_PORT = 9464;
 export const DEFAULT_ENDPOINT = '/metrics';
-export const DEFAULT_HEALTH: ResolvedHealthConfig = Object.freeze({ windowSeconds: 300, yellow: 0.05, red: 0.1 });
+export const DEFAULT_HEALTH: ResolvedHealthConfig = Object.freeze({ windowSeconds: 300, minCalls: 20, yellow: 0.05, red: 0.1 });
 
 type Env = Readonly<Record<string, string | undefined>>;
 
@@ -151,7 +157,7 @@ export function resolveConfig(options: StartOptions = {}, env: Env = process.env
     instrumentFetch: options.instrumentFetch ?? true,
     runtimeMetrics: options.runtimeMetrics ?? true,
     auth: resolveAuth(options, env),
-    health: resolveHealth(options.health ?? {}),
+    health: resolveHealth(options.health ?? {}, env),
     collectTimeoutMillis: resolveCollectTimeout(options, env),
     quiet: options.quiet ?? resolveQuiet(env),
   };
@@ -206,14 +212,20 @@ function resolveAuth(options: StartOptions, env: Env): EndpointAuth {
   return { kind: 'none' };
 }
 
-function resolveHealth(options: HealthOptions): ResolvedHealthConfig {
+function resolveHealth(options: HealthOptions, env: Env): ResolvedHealthConfig {
   const health = {
-    windowSeconds: options.windowSeconds ?? DEFAULT_HEALTH.windowSeconds,
+    windowSeconds: options.windowSeconds ?? parseNumber('PROMKIT_HEALTH_WINDOW_SECONDS', env) ?? DEFAULT_HEALTH.windowSeconds,
+    minCalls: options.minCalls ?? parseNumber('PROMKIT_HEALTH_MIN_CALLS', env) ?? DEFAULT_HEALTH.minCalls,
     yellow: options.yellow ?? DEFAULT_HEALTH.yellow,
     red: options.red ?? DEFAULT_HEALTH.red,
   };
+  // Errors name where the bad value came from: the option, or else the variable.
+  const from = (option: keyof HealthOptions, variable: string) => (options[option] !== undefined ? `health.${option}` : variable);
   if (!Number.isFinite(health.windowSeconds) || health.windowSeconds <= 0) {
-    throw new ConfigError('health.windowSeconds', `${String(health.windowSeconds)} must be a positive number of seconds, e.g. 300`);
+    throw new ConfigError(from('windowSeconds', 'PROMKIT_HEALTH_WINDOW_SECONDS'), `${String(health.windowSeconds)} must be a positive number of seconds, e.g. 300`);
+  }
+  if (!Number.isInteger(health.minCalls) || health.minCalls < 0) {
+    throw new ConfigError(from('minCalls', 'PROMKIT_HEALTH_MIN_CALLS'), `${String(health.minCalls)} must be a whole number of calls, 0 or more, e.g. 20`);
   }
   if (!(health.yellow >= 0 && health.yellow <= health.red && health.red <= 1)) {
     throw new ConfigError('health', `thresholds yellow ${String(health.yellow)} and red ${String(health.red)} must satisfy 0 <= yellow <= red <= 1`);
@@ -231,6 +243,15 @@ function checkHttpServerSource(source: string): HttpServerSource {
 function nonEmpty(value: string | undefined): string | undefined {
   const trimmed = value?.trim();
   return trimmed ? trimmed : undefined;
+}
+
+/** A number from the environment, or undefined when the variable is unset or empty. */
+function parseNumber(name: string, env: Env): number | undefined {
+  const value = nonEmpty(env[name]);
+  if (value === undefined) return undefined;
+  const parsed = Number(value);
+  if (!Number.isFinite(parsed)) throw new ConfigError(name, `"${value}" is not a number`);
+  return parsed;
 }
 
 function parsePort(raw: string | undefined): number {

@@ -4,7 +4,7 @@
  * `start()` (or the `promkit/register` preload) installs the meter provider, the scrape endpoint
  * and HTTP instrumentation; `metrics` is the typed facade over the global provider.
  */
-export { start, type PromkitHandle } from './start.js';
+export { start, type PromkitHandle, type SnapshotOptions } from './start.js';
 export {
   resolveConfig,
   DEFAULT_HOST,

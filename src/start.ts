@@ -10,6 +10,7 @@ import { createHttpFacade } from './facade/http.js';
 import { resolveConfig, type ResolvedConfig, type StartOptions } from './config.js';
 import { ConfigError } from './errors.js';
 import { createEndpoints } from './server/endpoints.js';
+import { METRICS_SNAPSHOT_SCHEMA, type MetricsSnapshot } from './exposition/json.js';
 import { ScrapeServer } from './server/server.js';
 import { bindDefaultMetrics, metrics } from './facade/metrics.js';
 import { createMeterProvider } from './otel/provider.js';
@@ -30,6 +31,12 @@ export interface PromkitHandle {
   readonly meterProvider: MeterProvider | undefined;
   /** The scrape body as the endpoint would serve it, without HTTP. */
   scrape(): Promise<string>;
+  /**
+   * What `/metrics/json` serves, without HTTP: a fresh collection as typed data, for apps that
+   * log it or expose it themselves. Like every collection it also feeds the health window.
+   * Disabled: an empty snapshot.
+   */
+  snapshot(options?: SnapshotOptions): Promise<MetricsSnapshot>;
   /** Stops the server and instrumentation, flushes and unregisters the meter provider. Idempotent. */
   shutdown(): Promise<void>;
 }
@@ -41,6 +48,11 @@ interface Running {
   stopping?: Promise<void>;
 }
 let running: Running | undefined;
+
+export interface SnapshotOptions {
+  /** Only these metrics, by exact OpenTelemetry or Prometheus name, as `?name=` on the endpoints; none or empty: all. */
+  readonly names?: readonly string[];
+}
 
 /**
  * Starts the meter provider (with the catalogue's views) as the global one, the scrape server
@@ -162,6 +174,8 @@ async function launch(config: ResolvedConfig, options: StartOptions, self: () =>
     },
     meterProvider,
     scrape,
+    snapshot: (snapshotOptions = {}) =>
+      endpoints.snapshot(snapshotOptions.names?.length ? new Set(snapshotOptions.names) : undefined),
     shutdown,
   };
 }
@@ -173,6 +187,7 @@ function disabledHandle(): PromkitHandle {
     port: undefined,
     meterProvider: undefined,
     scrape: async () => '',
+    snapshot: async () => ({ schema: METRICS_SNAPSHOT_SCHEMA, timestamp: new Date().toISOString(), resource: {}, metrics: [] }),
     shutdown: async () => undefined,
   };
 }

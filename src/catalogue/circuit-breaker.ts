@@ -46,11 +46,32 @@ export const CIRCUIT_BREAKER_TRANSITIONS = defineMetric({
   source: 'promkit',
 });
 
+/**
+ * Read at collection time, so it follows the window as it slides: with no calls left in the
+ * window it reads 0 rather than holding its last value (an idle breaker must not keep a
+ * failure-rate alert firing). No series before the breaker's first success or failure.
+ */
 export const CIRCUIT_BREAKER_FAILURE_RATE = defineMetric({
   name: 'circuit_breaker.failure_rate',
-  kind: 'gauge',
+  kind: 'observable_gauge',
   unit: '1',
-  description: 'Share of failed calls over the circuit breaker window, from 0 to 1.',
+  description: 'Share of failed calls over the circuit breaker window, from 0 to 1; 0 when the window holds no calls.',
+  attributes: ['circuit_breaker.name'],
+  domain: 'circuit_breaker',
+  source: 'promkit',
+});
+
+/**
+ * 1 for a breaker whose dependency the service cannot work without, 0 otherwise; set once when
+ * the breaker is created. A series of its own rather than a label on the other breaker series,
+ * so criticality adds one series per breaker and no label to every query; `/metrics/health`
+ * reads it to decide whether an open breaker answers 503, and alert rules can join on it.
+ */
+export const CIRCUIT_BREAKER_CRITICAL = defineMetric({
+  name: 'circuit_breaker.critical',
+  kind: 'gauge',
+  unit: '{breaker}',
+  description: 'Whether the circuit breaker guards a dependency the service cannot work without: 1 for critical, 0 otherwise.',
   attributes: ['circuit_breaker.name'],
   domain: 'circuit_breaker',
   source: 'promkit',
@@ -61,4 +82,5 @@ export const CIRCUIT_BREAKER_METRICS: readonly MetricDefinition[] = Object.freez
   CIRCUIT_BREAKER_STATE,
   CIRCUIT_BREAKER_TRANSITIONS,
   CIRCUIT_BREAKER_FAILURE_RATE,
+  CIRCUIT_BREAKER_CRITICAL,
 ]);

@@ -6,6 +6,7 @@
 import {
   BREAKER_STATES,
   CIRCUIT_BREAKER_CALL_DURATION,
+  CIRCUIT_BREAKER_CRITICAL,
   CIRCUIT_BREAKER_FAILURE_RATE,
   CIRCUIT_BREAKER_STATE,
   CIRCUIT_BREAKER_TRANSITIONS,
@@ -14,6 +15,7 @@ import {
 import { describeValue } from './drops.js';
 import { OVERFLOW_LABELS } from './labels.js';
 import { memoBudget, memoByName } from './memo.js';
+import type { ObserveResult } from './observable.js';
 import { observeCall } from './observe-call.js';
 import type { BoundCounter, BoundGauge, BoundHistogram, Counter, FacadeCore, Gauge, Histogram } from './types.js';
 
@@ -41,6 +43,12 @@ export const DEFAULT_FAILURE_RATE_WINDOW = Object.freeze({ maxCalls: 100, maxAge
 
 export interface CircuitBreakerOptions {
   readonly window?: FailureRateWindow;
+  /**
+   * The service cannot work without this breaker's dependency, default false. Exported as
+   * `circuit_breaker.critical` (1 or 0); `/metrics/health` answers 503 while a critical breaker
+   * is open, and only turns yellow for an open optional one.
+   */
+  readonly critical?: boolean;
 }
 
 export interface CircuitBreakerMetrics {
@@ -60,15 +68,21 @@ export interface CircuitBreakerMetrics {
   setState(state: BreakerState): void;
   /** The last state set, if any. */
   readonly state: BreakerState | undefined;
-  /** The failure rate as last computed (0..1), or undefined before the first success or failure. */
+  /**
+   * The failure rate over the window now (0..1): 0 once the window has emptied, undefined before
+   * the first success or failure. The `circuit_breaker.failure_rate` gauge reads the same at
+   * each collection.
+   */
   readonly failureRate: number | undefined;
+  /** As created with `{ critical }`. */
+  readonly critical: boolean;
 }
 
 /**
  * `circuitBreaker(name)` returns the same handle for the same name; `options` apply only when the
  * handle is first created. Past the cardinality limit of breaker names, new names share one
- * handle whose calls, transitions and failure rate go to the `otel_metric_overflow="true"` series
- * (its state gauge is not written: one series cannot be one-hot for many breakers).
+ * handle whose calls and transitions go to the `otel_metric_overflow="true"` series (its state,
+ * criticality and failure rate are not written: one series cannot stand for many breakers).
  */
 export type CircuitBreakerFacade = (name: string, options?: CircuitBreakerOptions) => CircuitBreakerMetrics;
 
@@ -76,7 +90,7 @@ type NameKey = 'circuit_breaker.name';
 interface Instruments {
   readonly duration: Histogram<NameKey | 'circuit_breaker.outcome'>;
   readonly state: Gauge<NameKey | 'circuit_breaker.state'>;
-  readonly failureRate: Gauge<NameKey>;
+  readonly critical: Gauge<NameKey>;
   readonly transitions: Counter<NameKey | 'circuit_breaker.from_state' | 'circuit_breaker.to_state'>;
 }
 
@@ -107,13 +121,20 @@ class FailureWindow {
   }
 }
 
+interface CreatedBreaker {
+  readonly metrics: CircuitBreakerMetrics;
+  /** Reports the failure rate at collection time (nothing before the first success or failure). */
+  observeRate(result: ObserveResult<NameKey>): void;
+}
+
 function createBreaker(
   name: string,
   core: FacadeCore,
   instruments: Instruments,
   window: Required<FailureRateWindow>,
+  critical: boolean,
   overflow = false,
-): CircuitBreakerMetrics {
+): CreatedBreaker {
   const { clock } = core;
   const at = <T extends object>(labels: T): T => (overflow ? (OVERFLOW_LABELS as T) : labels);
   const byOutcome = new Map<BreakerOutcome, BoundHistogram>();
@@ -131,7 +152,9 @@ function createBreaker(
       instruments.state.bind({ 'circuit_breaker.name': name, 'circuit_breaker.state': state }),
     ]),
   );
-  const rateGauge = instruments.failureRate.bind(at({ 'circuit_breaker.name': name }));
+  // The overflow handle stands for many breakers: its criticality and rate would mean nothing.
+  if (!overflow) instruments.critical.bind({ 'circuit_breaker.name': name }).set(critical ? 1 : 0);
+  const rateLabels = { 'circuit_breaker.name': name };
   // Every transition series exists from the start at 0, so increase() and rate() see the first one.
   const transitions = new Map<string, BoundCounter>();
   for (const from of BREAKER_STATES) {
@@ -143,7 +166,10 @@ function createBreaker(
   }
   const failures = new FailureWindow(window.maxCalls, window.maxAgeS);
   let current: BreakerState | undefined;
-  let rate: number | undefined;
+  let counted = false;
+  // Computed when read, not when recorded: a value stored at the last call would go stale once
+  // calls stop, and keep a failure-rate alert firing on an idle breaker.
+  const rateNow = (): number | undefined => (counted ? (failures.rate(clock.now()) ?? 0) : undefined);
 
   const recordCall = (call: BreakerCall): void => {
     // An unknown outcome would become a new label value; it is refused like any bad measurement.
@@ -153,18 +179,13 @@ function createBreaker(
       return core.dropMeasurement(CIRCUIT_BREAKER_CALL_DURATION.name, 'invalid_label_value', detail);
     }
     durationFor(call.outcome).record(call.durationS ?? 0);
-    const now = clock.now();
     if (call.outcome === 'success' || call.outcome === 'failure' || call.outcome === 'timeout') {
-      failures.add(now, call.outcome !== 'success');
-    }
-    const next = failures.rate(now);
-    if (next !== undefined) {
-      rate = next;
-      rateGauge.set(next);
+      failures.add(clock.now(), call.outcome !== 'success');
+      counted = true;
     }
   };
 
-  return {
+  const metrics: CircuitBreakerMetrics = {
     name,
     recordCall,
     track(fn) {
@@ -189,7 +210,17 @@ function createBreaker(
       return current;
     },
     get failureRate() {
-      return rate;
+      return rateNow();
+    },
+    critical,
+  };
+  return {
+    metrics,
+    observeRate(result) {
+      const rate = rateNow();
+      // The overflow handle stands for many breakers at once: a failure rate of their mix would
+      // read as one breaker's, and would take the observable's last series slot.
+      if (rate !== undefined && !overflow) result.observe(rate, rateLabels);
     },
   };
 }
@@ -198,14 +229,24 @@ export function createCircuitBreakerFacade(core: FacadeCore, defaults: CircuitBr
   const instruments: Instruments = {
     duration: core.histogram(CIRCUIT_BREAKER_CALL_DURATION),
     state: core.gauge(CIRCUIT_BREAKER_STATE),
-    failureRate: core.gauge(CIRCUIT_BREAKER_FAILURE_RATE),
+    critical: core.gauge(CIRCUIT_BREAKER_CRITICAL),
     transitions: core.counter(CIRCUIT_BREAKER_TRANSITIONS),
   };
+  const created: CreatedBreaker[] = [];
+  // One callback for every breaker of this facade, run at each collection.
+  core.observableGauge(CIRCUIT_BREAKER_FAILURE_RATE, (result) => {
+    for (const breaker of created) breaker.observeRate(result);
+  });
   const windowOf = (options: CircuitBreakerOptions = {}) => ({ ...DEFAULT_FAILURE_RATE_WINDOW, ...defaults.window, ...options.window });
+  const remember = (breaker: CreatedBreaker): CircuitBreakerMetrics => {
+    created.push(breaker);
+    return breaker.metrics;
+  };
   return memoByName(
     memoBudget(core.limits),
-    (name, options?: CircuitBreakerOptions) => createBreaker(name, core, instruments, windowOf(options)),
-    () => createBreaker(OVERFLOW_BREAKER_NAME, core, instruments, windowOf(), true),
+    (name, options?: CircuitBreakerOptions) =>
+      remember(createBreaker(name, core, instruments, windowOf(options), options?.critical ?? defaults.critical ?? false)),
+    () => remember(createBreaker(OVERFLOW_BREAKER_NAME, core, instruments, windowOf(), false, true)),
   );
 }
 

@@ -27,7 +27,7 @@ import {
   type InstrumentContext,
   type InstrumentSpec,
 } from './instruments.js';
-import { FacadeObservableGauge, type ObserveCallback } from './observable.js';
+import { FacadeObservableGauge, type ObservableGauge, type ObserveCallback } from './observable.js';
 import type { Clock, Counter, FacadeCore, Gauge, Histogram, UpDownCounter } from './types.js';
 
 export interface FacadeCoreOptions {
@@ -49,7 +49,9 @@ export interface RebindOptions {
  * The core plus generic instruments and provider rebinding. `counter`, `upDownCounter`, `gauge`
  * and `histogram` take a catalogue entry (domain facades) or a user definition.
  */
-export interface PromkitCore extends FacadeCore, Omit<GenericInstruments, 'counter' | 'upDownCounter' | 'gauge' | 'histogram'> {
+export interface PromkitCore
+  extends FacadeCore,
+    Omit<GenericInstruments, 'counter' | 'upDownCounter' | 'gauge' | 'histogram' | 'observableGauge'> {
   counter<A extends string>(definition: MetricDefinition<A>): Counter<A>;
   counter<const L extends string = never>(definition: InstrumentDefinition<L>): Counter<L>;
   upDownCounter<A extends string>(definition: MetricDefinition<A>): UpDownCounter<A>;
@@ -58,6 +60,9 @@ export interface PromkitCore extends FacadeCore, Omit<GenericInstruments, 'count
   gauge<const L extends string = never>(definition: InstrumentDefinition<L>): Gauge<L>;
   histogram<A extends string>(definition: MetricDefinition<A>): Histogram<A>;
   histogram<const L extends string = never>(definition: HistogramDefinition<L>): Histogram<L>;
+  observableGauge<A extends string>(definition: MetricDefinition<A>, callback?: ObserveCallback<A>): ObservableGauge<A>;
+  /** A gauge read through `callback` at each collection; more callbacks can be added to the returned gauge. */
+  observableGauge<const L extends string = never>(definition: InstrumentDefinition<L>, callback?: ObserveCallback<L>): ObservableGauge<L>;
   readonly meterName: string;
   /**
    * Recreates every instrument defined so far on `meterProvider` (default: the current global
@@ -142,8 +147,12 @@ export function createFacadeCore(options: FacadeCoreOptions = {}): PromkitCore {
     upDownCounter: either('updowncounter', 'upDownCounter') as never,
     gauge: either('gauge', 'gauge') as never,
     histogram: either('histogram', 'histogram') as never,
-    observableGauge: ((definition: InstrumentDefinition<string>, callback?: ObserveCallback<string>) => {
-      const gauge = define(genericSpec('observable_gauge', definition)) as FacadeObservableGauge<string>;
+    observableGauge: ((definition: MetricDefinition<string> | InstrumentDefinition<string>, callback?: ObserveCallback<string>) => {
+      const gauge = (
+        isCatalogue(definition)
+          ? fromCatalogue('observable_gauge', 'observableGauge', definition)
+          : define(genericSpec('observable_gauge', definition))
+      ) as FacadeObservableGauge<string>;
       if (callback !== undefined) gauge.addCallback(callback);
       return gauge;
     }) as never,

@@ -89,6 +89,11 @@ export interface FacadeCore {
   upDownCounter<A extends string>(definition: import('../catalogue/types.js').MetricDefinition<A>): UpDownCounter<A>;
   gauge<A extends string>(definition: import('../catalogue/types.js').MetricDefinition<A>): Gauge<A>;
   histogram<A extends string>(definition: import('../catalogue/types.js').MetricDefinition<A>): Histogram<A>;
+  /** A catalogue `observable_gauge`: its value is read through callbacks at each collection. */
+  observableGauge<A extends string>(
+    definition: import('../catalogue/types.js').MetricDefinition<A>,
+    callback?: import('./observable.js').ObserveCallback<A>,
+  ): import('./observable.js').ObservableGauge<A>;
   readonly clock: Clock;
   /** The cardinality limit in force (label sets per metric): handles memoised by name are bounded by it. */
   readonly limits: { readonly cardinality: number };

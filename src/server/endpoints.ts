@@ -12,8 +12,9 @@ import { collectWithin } from '../otel/collection-deadline.js';
 import type { PrometheusReader } from '../otel/reader.js';
 import type { RuntimeMetrics } from '../runtime/metrics.js';
 import type { ExportDropReporter } from '../exposition/families.js';
-import { HealthTracker, healthHttpStatus } from '../health/report.js';
-import { JSON_CONTENT_TYPE, toJsonSnapshot } from '../exposition/json.js';
+import { componentsFrom, HealthTracker, healthHttpStatus } from '../health/report.js';
+import { JSON_CONTENT_TYPE, toJsonSnapshot, type MetricsSnapshot } from '../exposition/json.js';
+import { nameVariant, parseNameFilter, selectMetrics, type NameFilter } from '../exposition/name-filter.js';
 import { serialize, serializeChunksInSlices, type SerializeOptions } from '../exposition/serializer.js';
 import { PROMETHEUS_CONTENT_TYPE, type CollectOptions, type Route } from './server.js';
 
@@ -33,6 +34,8 @@ export interface Endpoints {
   readonly routes: readonly Route<ResourceMetrics>[];
   /** The Prometheus text of a fresh collection, without HTTP. */
   scrapeText(): Promise<string>;
+  /** What `/metrics/json` serves for a fresh collection, without HTTP; `names` as `?name=`. */
+  snapshot(names?: NameFilter): Promise<MetricsSnapshot>;
   readonly health: HealthTracker;
 }
 
@@ -52,6 +55,9 @@ export function createEndpoints(options: EndpointsOptions): Endpoints {
     targetInfo: config.targetInfo,
     onDrop: options.onDrop,
   };
+  const naming = { unitSuffixes: config.unitSuffixes };
+  const select = (metrics: ResourceMetrics, names: NameFilter | undefined) => (names === undefined ? metrics : selectMetrics(metrics, names, naming));
+  const toJson = (metrics: ResourceMetrics, names: NameFilter | undefined) => toJsonSnapshot(select(metrics, names), naming);
 
   const collectOnce = async (timeoutMillis: number): Promise<ResourceMetrics> => {
     // Late facade callbacks are given up on at the deadline; the SDK's timeout cuts off the rest.
@@ -69,28 +75,39 @@ export function createEndpoints(options: EndpointsOptions): Endpoints {
   const routes: Route<ResourceMetrics>[] = [
     {
       path: config.endpoint,
+      variant: nameVariant,
       // In slices that yield between them: a 50k-series scrape must not freeze the app's event loop.
-      render: async (metrics) => ({
-        status: 200,
-        contentType: PROMETHEUS_CONTENT_TYPE,
-        body: await serializeChunksInSlices(metrics, textOptions),
-      }),
+      render: async (metrics, query) => {
+        const names = parseNameFilter(query);
+        // A filtered scrape carries target_info only when it is asked for by name.
+        const options = names === undefined ? textOptions : { ...textOptions, targetInfo: config.targetInfo && names.has('target_info') };
+        return { status: 200, contentType: PROMETHEUS_CONTENT_TYPE, body: await serializeChunksInSlices(select(metrics, names), options) };
+      },
     },
     {
       path: subPath(config.endpoint, 'json'),
-      render: (metrics) => ({
+      variant: nameVariant,
+      render: (metrics, query) => ({
         status: 200,
         contentType: JSON_CONTENT_TYPE,
-        body: JSON.stringify(toJsonSnapshot(metrics, { unitSuffixes: config.unitSuffixes })),
+        body: JSON.stringify(toJson(metrics, parseNameFilter(query))),
       }),
     },
     {
       path: subPath(config.endpoint, 'health'),
-      render: () => {
-        const report = health.report();
+      variant: nameVariant,
+      render: (_metrics, query) => {
+        const names = parseNameFilter(query);
+        const report = health.report(names === undefined ? undefined : componentsFrom(names, naming));
         return { status: healthHttpStatus(report), contentType: JSON_CONTENT_TYPE, body: JSON.stringify(report) };
       },
     },
   ];
-  return { collect, routes, scrapeText: async () => serialize(await collect(), textOptions), health };
+  return {
+    collect,
+    routes,
+    scrapeText: async () => serialize(await collect(), textOptions),
+    snapshot: async (names) => toJson(await collect(), names),
+    health,
+  };
 }

@@ -18,8 +18,16 @@ export interface Rendered {
 /** One endpoint: a path and a pure rendering of the shared collection `C`. */
 export interface Route<C> {
   readonly path: string;
-  /** May be asynchronous, so a large body can be produced in slices that yield to the app. */
-  render(collection: C): Rendered | Promise<Rendered>;
+  /**
+   * May be asynchronous, so a large body can be produced in slices that yield to the app.
+   * `query` is the request's query string (e.g. `?name=` filters).
+   */
+  render(collection: C, query: URLSearchParams): Rendered | Promise<Rendered>;
+  /**
+   * Which body a query asks for: requests with the same variant share one rendering. Default: one
+   * body for every query, so parameters the route ignores cannot multiply the rendering work.
+   */
+  variant?(query: URLSearchParams): string;
 }
 
 /** What one collection is given: the time it may take. */
@@ -193,7 +201,10 @@ export class ScrapeServer<C> {
       respond(request, response, 401, 'Unauthorized.\n');
       return;
     }
-    const path = (request.url ?? '/').split('?', 1)[0] ?? '/';
+    const url = request.url ?? '/';
+    const queryStart = url.indexOf('?');
+    const path = queryStart === -1 ? url : url.slice(0, queryStart);
+    const search = queryStart === -1 ? '' : url.slice(queryStart);
     const route = this.#routes.get(path);
     if (route === undefined) {
       respond(request, response, 404, `Not found. Metrics are at ${this.#options.endpoint}\n`);
@@ -206,23 +217,26 @@ export class ScrapeServer<C> {
     }
     const shared = this.#join(request);
     shared.collection
-      .then((collection) => {
-        let rendered = shared.rendered.get(route.path);
+      .then(async (collection) => {
+        const query = new URLSearchParams(search);
+        // Requests share a rendered body per path and set of names, never per raw query string.
+        const key = `${route.path}?${route.variant?.(query) ?? ''}`;
+        let rendered = shared.rendered.get(key);
         if (rendered === undefined) {
-          rendered = Promise.resolve(route.render(collection));
-          shared.rendered.set(route.path, rendered);
+          rendered = Promise.resolve(route.render(collection, query));
+          shared.rendered.set(key, rendered);
         }
-        return rendered;
+        return { key, body: await rendered };
       })
       .finally(() => this.#leave(shared))
-      .then((body) => this.#send(request, response, shared, route.path, body))
+      .then(({ key, body }) => this.#send(request, response, shared, key, body))
       .catch((error: unknown) => {
         if (response.headersSent) return void response.destroy();
         respond(request, response, 500, `Collecting metrics failed: ${error instanceof Error ? error.message : String(error)}\n`);
       });
   }
 
-  async #send(request: IncomingMessage, response: ServerResponse, shared: Shared<C>, path: string, rendered: Rendered): Promise<void> {
+  async #send(request: IncomingMessage, response: ServerResponse, shared: Shared<C>, key: string, rendered: Rendered): Promise<void> {
     const headers: Record<string, string | number> = {
       'Content-Type': rendered.contentType,
       'Cache-Control': 'no-store',
@@ -230,10 +244,10 @@ export class ScrapeServer<C> {
     };
     const chunks = typeof rendered.body === 'string' ? [rendered.body] : rendered.body;
     if (acceptsGzip(request.headers['accept-encoding'])) {
-      let compressed = shared.gzipped.get(path);
+      let compressed = shared.gzipped.get(key);
       if (compressed === undefined) {
         compressed = gzipChunks(chunks);
-        shared.gzipped.set(path, compressed);
+        shared.gzipped.set(key, compressed);
       }
       const body = await compressed;
       headers['Content-Encoding'] = 'gzip';

@@ -21,7 +21,7 @@ describe('resolveConfig', () => {
       instrumentFetch: true,
       runtimeMetrics: true,
       auth: { kind: 'none' },
-      health: { windowSeconds: 300, yellow: 0.05, red: 0.1 },
+      health: { windowSeconds: 300, minCalls: 20, yellow: 0.05, red: 0.1 },
     });
   });
 

@@ -164,7 +164,9 @@ describe('catalogue rows', () => {
       'circuit_breaker.from_state',
       'circuit_breaker.to_state',
     ]);
-    expect(get('circuit_breaker.failure_rate')).toMatchObject({ kind: 'gauge', unit: '1', attributes: ['circuit_breaker.name'] });
+    // Observable: read at collection, so it follows the sliding window even when calls stop.
+    expect(get('circuit_breaker.failure_rate')).toMatchObject({ kind: 'observable_gauge', unit: '1', attributes: ['circuit_breaker.name'] });
+    expect(get('circuit_breaker.critical')).toMatchObject({ kind: 'gauge', unit: '{breaker}', attributes: ['circuit_breaker.name'] });
   });
 
   it('uses the v8js semconv GC buckets and event-loop gauges in seconds', () => {

@@ -45,8 +45,8 @@ describe('/metrics/health', () => {
     calls(db, pg, 40, 0);
     let { status, report } = await health();
     expect(status).toBe(200);
-    expect(report).toMatchObject({ schema: 'promkit.health/v1', status: 'green', windowSeconds: 60, observedSeconds: 5 });
-    expect(component(report, 'db', 'postgresql')).toMatchObject({ status: 'green', calls: 40, failures: 0, successRatio: 1, failureRatio: 0 });
+    expect(report).toMatchObject({ schema: 'promkit.health/v2', status: 'green', windowSeconds: 60, observedSeconds: 5 });
+    expect(component(report, 'db', 'postgresql')).toMatchObject({ status: 'green', calls: 40, errors: 0, successRatio: 1, errorRatio: 0 });
 
     clock.set(10);
     calls(db, pg, 55, 5); // 5 failures in 100 calls: exactly 5%
@@ -54,8 +54,8 @@ describe('/metrics/health', () => {
     expect(status).toBe(200);
     expect(report.status).toBe('yellow');
     const yellow = component(report, 'db', 'postgresql');
-    expect(yellow).toMatchObject({ status: 'yellow', calls: 100, failures: 5, reason: 'failure ratio 0.05 >= 0.05' });
-    expect(yellow.failureRatio).toBeCloseTo(0.05, 12);
+    expect(yellow).toMatchObject({ status: 'yellow', calls: 100, errors: 5, reason: 'error ratio 0.05 >= 0.05 (5 of 100 calls)' });
+    expect(yellow.errorRatio).toBeCloseTo(0.05, 12);
     expect(yellow.meanLatencySeconds).toBeCloseTo(0.02, 12);
     // All 100 in (0.01, 0.05]: histogram_quantile(0.99) = 0.01 + 0.04 * 99/100.
     expect(yellow.p99LatencySeconds).toBeCloseTo(0.0496, 12);
@@ -63,9 +63,10 @@ describe('/metrics/health', () => {
     clock.set(20);
     calls(db, pg, 80, 20); // 25 failures in 200 calls: 12.5%
     ({ status, report } = await health());
-    expect(status).toBe(503);
-    expect(report.status).toBe('red');
-    expect(component(report, 'db', 'postgresql')).toMatchObject({ status: 'red', calls: 200, failures: 25, failureRatio: 0.125 });
+    // The database is not critical: red in its own row, yellow overall, still in rotation.
+    expect(status).toBe(200);
+    expect(report).toMatchObject({ status: 'yellow', healthy: true });
+    expect(component(report, 'db', 'postgresql')).toMatchObject({ status: 'red', critical: false, calls: 200, errors: 25, errorRatio: 0.125 });
 
     // At 85 the window starts at 25: the snapshot taken at 20 is its baseline, so the failures
     // before it have slid out and only the 100 good calls since are left.
@@ -74,7 +75,7 @@ describe('/metrics/health', () => {
     ({ status, report } = await health());
     expect(status).toBe(200);
     expect(report).toMatchObject({ status: 'green', observedSeconds: 65 });
-    expect(component(report, 'db', 'postgresql')).toMatchObject({ status: 'green', calls: 100, failures: 0, failureRatio: 0 });
+    expect(component(report, 'db', 'postgresql')).toMatchObject({ status: 'green', calls: 100, errors: 0, errorRatio: 0 });
   });
 
   test('scrapes of /metrics feed the window too, so its baseline is the last collection before the window', async () => {
@@ -89,15 +90,16 @@ describe('/metrics/health', () => {
     clock.set(100); // window [40, 100]: baseline is the scrape at 30
     const { status, report } = await health();
     expect(status).toBe(200);
-    expect(component(report, 'llm', 'openai/gpt-4o')).toMatchObject({ status: 'green', calls: 10, failures: 0 });
+    expect(component(report, 'llm', 'openai/gpt-4o')).toMatchObject({ status: 'green', calls: 10, errors: 0 });
     expect(report.observedSeconds).toBe(70);
   });
 
-  test('an open breaker is red whatever its error ratio; the worst component decides', async () => {
+  test('an open critical breaker is red whatever its error ratio, and makes the service unhealthy', async () => {
     const clock = createManualClock(0);
     const meter = await startWith(clock);
     const state = meter.createGauge('circuit_breaker.state', { unit: '{state}' });
     for (const s of ['closed', 'open', 'half_open']) state.record(s === 'open' ? 1 : 0, { 'circuit_breaker.name': 'payments', 'circuit_breaker.state': s });
+    meter.createGauge('circuit_breaker.critical', { unit: '{breaker}' }).record(1, { 'circuit_breaker.name': 'payments' });
     const breakerCalls = meter.createHistogram('circuit_breaker.call.duration', { unit: 's' });
     breakerCalls.record(0.02, { 'circuit_breaker.name': 'payments', 'circuit_breaker.outcome': 'success' });
     breakerCalls.record(0, { 'circuit_breaker.name': 'payments', 'circuit_breaker.outcome': 'rejected' });
@@ -107,13 +109,14 @@ describe('/metrics/health', () => {
     clock.set(1);
     const { status, report } = await health();
     expect(status).toBe(503);
-    expect(report.status).toBe('red');
+    expect(report).toMatchObject({ status: 'red', healthy: false });
     expect(component(report, 'circuit_breaker', 'payments')).toMatchObject({
       status: 'red',
+      critical: true,
       reason: 'breaker open',
       breakerState: 'open',
       calls: 1,
-      failures: 0,
+      errors: 0,
     });
     expect(component(report, 'cache', 'users')).toMatchObject({ status: 'green', calls: 4, hitRatio: 0.75 });
   });
@@ -126,14 +129,21 @@ describe('/metrics/health', () => {
     clock.set(1);
     const { status, report } = await health();
     expect(status).toBe(503);
-    expect(report.thresholds).toEqual({ yellow: 0.01, red: 0.02 });
-    expect(component(report, 'http_route', 'GET /users/:id')).toMatchObject({ status: 'red', reason: 'failure ratio 0.03 > 0.02' });
+    expect(report.thresholds).toEqual({ yellow: 0.01, red: 0.02, minCalls: 20 });
+    expect(component(report, 'http_route', 'GET /users/:id')).toMatchObject({ status: 'red', reason: 'error ratio 0.03 > 0.02 (3 of 100 calls)' });
   });
 
   test('is green with no components at all', async () => {
     handle = await start({ ...LOCAL, health: { clock: createManualClock(0) } });
     const { status, report } = await health();
     expect(status).toBe(200);
-    expect(report).toMatchObject({ status: 'green', windowSeconds: 300, thresholds: { yellow: 0.05, red: 0.1 }, components: [] });
+    expect(report).toMatchObject({
+      status: 'green',
+      healthy: true,
+      httpErrorRatio: null,
+      windowSeconds: 300,
+      thresholds: { yellow: 0.05, red: 0.1, minCalls: 20 },
+      components: [],
+    });
   });
 });
