@@ -92,6 +92,7 @@ export const L = {
   serverAddress: label(HTTP_CLIENT_REQUEST_DURATION, 'server.address'),
   serverPort: label(HTTP_CLIENT_REQUEST_DURATION, 'server.port'),
   requestModel: label(GEN_AI_CLIENT_OPERATION_DURATION, 'gen_ai.request.model'),
+  providerName: label(GEN_AI_CLIENT_OPERATION_DURATION, 'gen_ai.provider.name'),
   tokenType: label(GEN_AI_CLIENT_TOKEN_USAGE, 'gen_ai.token.type'),
   cacheName: label(CACHE_HITS, 'cache.name'),
   cacheOperation: label(CACHE_HITS, 'cache.operation'),
