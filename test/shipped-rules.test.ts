@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
+import { ALERTS_DOC_PATH, renderAlertsDoc, writeAlertsDoc } from '../scripts/alerts-doc.js';
 import { DASHBOARD_PATH, dashboardQueries, DASHBOARD_ROWS, RATE_INTERVAL, renderDashboard, writeDashboard } from '../scripts/grafana-dashboard.js';
 import {
   ALERT_RULES,
@@ -32,11 +33,13 @@ describe('shipped rules and dashboard', () => {
     if (process.env.UPDATE_SHIPPED_RULES === '1') {
       writeShippedRules();
       writeDashboard();
+      writeAlertsDoc();
     }
     const stale = `out of date with scripts/; regenerate with: ${REGENERATE}`;
     expect(readFileSync(RECORDING_RULES_PATH, 'utf8'), `recording-rules.yml is ${stale}`).toBe(renderRecordingRules());
     expect(readFileSync(ALERT_RULES_PATH, 'utf8'), `alert-rules.yml is ${stale}`).toBe(renderAlertRules());
     expect(readFileSync(DASHBOARD_PATH, 'utf8'), `dashboard.json is ${stale}`).toBe(renderDashboard());
+    expect(readFileSync(ALERTS_DOC_PATH, 'utf8'), `docs/alerts.md is ${stale}`).toBe(renderAlertsDoc());
   });
 
   it('pass promtool check config (which checks the rule files it loads)', () => {
