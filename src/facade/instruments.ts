@@ -129,7 +129,8 @@ export abstract class FacadeInstrument<O> {
   }
 
   /** The slow path of a bound cell: classify the refused value, then count it. */
-  readonly refuse = (value: unknown, nonNegative: boolean): void => {
+  readonly refuse = (value: unknown, nonNegative: boolean, thrown = false): void => {
+    if (thrown) return this.context.drops.drop(this.name, 'callback_error', `the reader threw ${describeValue(value)}`);
     this.dropValue(valueProblem(value, nonNegative) ?? 'not_a_number', value);
   };
 
@@ -154,6 +155,10 @@ class RefusedRecorder implements BoundCounter, BoundUpDownCounter, BoundGauge, B
   }
   record(): void {
     this.add();
+  }
+  observe(): () => void {
+    this.add();
+    return () => undefined;
   }
 }
 
