@@ -3,9 +3,10 @@ import type { MeterProvider } from '@opentelemetry/sdk-metrics';
 import { instrumentFetch } from '../instrumentation/fetch.js';
 import { instrumentHttp } from '../instrumentation/http.js';
 import { instrumentHttpServer } from '../instrumentation/http-server.js';
+import { enableOnMeterProvider, loadNamedInstrumentations } from '../instrumentation/otel-instrumentations.js';
 import { createFacadeCore } from './facade/core.js';
 import { createHttpFacade } from './facade/http.js';
-import { resolveConfig, type StartOptions } from './config.js';
+import { NAMED_INSTRUMENTATIONS, resolveConfig, type StartOptions } from './config.js';
 import { createEndpoints } from './exporter/endpoints.js';
 import { ScrapeServer } from './exporter/server.js';
 import { bindDefaultMetrics } from './facade/metrics.js';
@@ -31,8 +32,9 @@ export interface PromkitHandle {
 }
 
 /**
- * Starts the meter provider (with the catalogue's views) as the global one, the scrape server
- * and HTTP instrumentation. Throws a `ConfigError` for a bad option or environment value and a
+ * Starts the meter provider (with the catalogue's views) as the global one, the scrape server,
+ * HTTP instrumentation and the OpenTelemetry `instrumentations` given (or named in
+ * `PROMKIT_INSTRUMENTATIONS`). Throws a `ConfigError` for a bad option or environment value and a
  * `ScrapeServerError` when the port cannot be bound; on failure everything it started is undone.
  */
 export async function start(options: StartOptions = {}): Promise<PromkitHandle> {
@@ -82,6 +84,12 @@ export async function start(options: StartOptions = {}): Promise<PromkitHandle> 
     }
   }
   if (config.instrumentFetch) stops.push(instrumentFetch((request) => http.recordClientRequest(request)));
+  const named = loadNamedInstrumentations(
+    config.namedInstrumentations.map((name) => ({ name, ...NAMED_INSTRUMENTATIONS[name] })),
+    // Named in the environment, so looked up where the app runs; a missing one is one line, not a failed start.
+    { from: process.cwd(), warn: (message) => process.stderr.write(`promkit: ${message}\n`) },
+  );
+  stops.push(enableOnMeterProvider([...config.instrumentations, ...named], meterProvider));
 
   let stopped: Promise<void> | undefined;
   const shutdown = () =>
