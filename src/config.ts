@@ -1,3 +1,4 @@
+import type { Instrumentation } from '@opentelemetry/instrumentation';
 import { ConfigError } from './errors.js';
 import type { RouteNormalizer } from './facade/route.js';
 import type { BucketOverrides } from './otel/views.js';
@@ -9,6 +10,15 @@ export { DEFAULT_COLLECT_TIMEOUT_MILLIS };
 
 export const HTTP_SERVER_SOURCES = ['diagnostics_channel', 'instrumentation-http'] as const;
 export type HttpServerSource = (typeof HTTP_SERVER_SOURCES)[number];
+
+/**
+ * The OpenTelemetry instrumentations `PROMKIT_INSTRUMENTATIONS` can name, and the package and
+ * export each is loaded from (out of the app's own `node_modules`: promkit does not depend on them).
+ */
+export const NAMED_INSTRUMENTATIONS = Object.freeze({
+  pg: Object.freeze({ packageName: '@opentelemetry/instrumentation-pg', exportName: 'PgInstrumentation' }),
+});
+export type InstrumentationName = keyof typeof NAMED_INSTRUMENTATIONS;
 
 /** Options for {@link start}; every field falls back to the standard OTel environment variable, then a default. */
 export interface StartOptions {
@@ -48,6 +58,13 @@ export interface StartOptions {
   readonly normalizeRoute?: RouteNormalizer;
   /** Record `http.client.request.duration` for `fetch` (undici), default true. */
   readonly instrumentFetch?: boolean;
+  /**
+   * OpenTelemetry instrumentations to register on promkit's meter provider (e.g.
+   * `new PgInstrumentation()`), so their metrics get the catalogue's buckets, names and label
+   * allow-lists. Create them before the library they patch is loaded (or use the preload). Env
+   * `PROMKIT_INSTRUMENTATIONS=pg` adds the named ones, loaded from the app's `node_modules`.
+   */
+  readonly instrumentations?: readonly Instrumentation[];
   /** Record Node.js runtime metrics (CPU, memory, heap spaces, event-loop delay, GC, active resources), default true. */
   readonly runtimeMetrics?: boolean;
   /**
@@ -109,6 +126,10 @@ export interface ResolvedConfig {
   readonly httpServerSource: HttpServerSource;
   readonly normalizeRoute: RouteNormalizer | undefined;
   readonly instrumentFetch: boolean;
+  /** Instances passed in `instrumentations`. */
+  readonly instrumentations: readonly Instrumentation[];
+  /** Instrumentations named in `PROMKIT_INSTRUMENTATIONS`, to be loaded from the app's `node_modules`. */
+  readonly namedInstrumentations: readonly InstrumentationName[];
   readonly runtimeMetrics: boolean;
   readonly auth: EndpointAuth;
   readonly health: ResolvedHealthConfig;
@@ -155,6 +176,8 @@ export function resolveConfig(options: StartOptions = {}, env: Env = process.env
     httpServerSource: checkHttpServerSource(options.httpServerSource ?? 'diagnostics_channel'),
     normalizeRoute: options.normalizeRoute,
     instrumentFetch: options.instrumentFetch ?? true,
+    instrumentations: checkInstrumentations(options.instrumentations ?? []),
+    namedInstrumentations: parseInstrumentationNames(env['PROMKIT_INSTRUMENTATIONS']),
     runtimeMetrics: options.runtimeMetrics ?? true,
     auth: resolveAuth(options, env),
     health: resolveHealth(options.health ?? {}, env),
@@ -238,6 +261,34 @@ function checkHttpServerSource(source: string): HttpServerSource {
     throw new ConfigError('httpServerSource', `"${source}" is not one of ${HTTP_SERVER_SOURCES.map((s) => `"${s}"`).join(', ')}`);
   }
   return source as HttpServerSource;
+}
+
+function checkInstrumentations(instrumentations: readonly Instrumentation[]): readonly Instrumentation[] {
+  if (!Array.isArray(instrumentations)) throw new ConfigError('instrumentations', 'must be an array of instrumentation instances, e.g. [new PgInstrumentation()]');
+  instrumentations.forEach((instrumentation: unknown, index) => {
+    const candidate = instrumentation as Partial<Instrumentation> | null;
+    if (typeof candidate?.setMeterProvider !== 'function' || typeof candidate.enable !== 'function' || typeof candidate.disable !== 'function') {
+      throw new ConfigError('instrumentations', `item ${index} is not an OpenTelemetry instrumentation instance (pass e.g. new PgInstrumentation(), not the class)`);
+    }
+  });
+  return instrumentations;
+}
+
+/** `pg,other`: comma-separated names from {@link NAMED_INSTRUMENTATIONS}; duplicates collapse. */
+function parseInstrumentationNames(raw: string | undefined): readonly InstrumentationName[] {
+  const value = nonEmpty(raw);
+  if (value === undefined) return [];
+  const names = new Set<InstrumentationName>();
+  for (const part of value.split(',')) {
+    const name = part.trim();
+    if (name === '') continue;
+    if (!Object.hasOwn(NAMED_INSTRUMENTATIONS, name)) {
+      const known = Object.keys(NAMED_INSTRUMENTATIONS).map((n) => `"${n}"`).join(', ');
+      throw new ConfigError('PROMKIT_INSTRUMENTATIONS', `"${name}" is not a known instrumentation; use a comma-separated list of ${known}`);
+    }
+    names.add(name as InstrumentationName);
+  }
+  return [...names];
 }
 
 function nonEmpty(value: string | undefined): string | undefined {

@@ -5,9 +5,10 @@ import { isDeepStrictEqual } from 'node:util';
 import { instrumentFetch } from '../instrumentation/fetch.js';
 import { instrumentHttp } from '../instrumentation/http.js';
 import { instrumentHttpServer } from '../instrumentation/http-server.js';
+import { enableOnMeterProvider, loadNamedInstrumentations } from '../instrumentation/otel-instrumentations.js';
 import { createFacadeCore } from './facade/core.js';
 import { createHttpFacade } from './facade/http.js';
-import { resolveConfig, type ResolvedConfig, type StartOptions } from './config.js';
+import { NAMED_INSTRUMENTATIONS, resolveConfig, type ResolvedConfig, type StartOptions } from './config.js';
 import { ConfigError } from './errors.js';
 import { createEndpoints } from './server/endpoints.js';
 import { METRICS_SNAPSHOT_SCHEMA, type MetricsSnapshot } from './exposition/json.js';
@@ -55,8 +56,9 @@ export interface SnapshotOptions {
 }
 
 /**
- * Starts the meter provider (with the catalogue's views) as the global one, the scrape server
- * and HTTP instrumentation. Throws a `ConfigError` for a bad option or environment value and a
+ * Starts the meter provider (with the catalogue's views) as the global one, the scrape server,
+ * HTTP instrumentation and the OpenTelemetry `instrumentations` given (or named in
+ * `PROMKIT_INSTRUMENTATIONS`). Throws a `ConfigError` for a bad option or environment value and a
  * `ScrapeServerError` when the port cannot be bound; on failure everything it started is undone.
  *
  * One promkit runs per process: calling `start()` again while one runs (say, the preload's and
@@ -131,6 +133,12 @@ async function launch(config: ResolvedConfig, options: StartOptions, self: () =>
     }
   }
   if (config.instrumentFetch) stops.push(instrumentFetch((request) => http.recordClientRequest(request)));
+  const named = loadNamedInstrumentations(
+    config.namedInstrumentations.map((name) => ({ name, ...NAMED_INSTRUMENTATIONS[name] })),
+    // Named in the environment, so looked up where the app runs; a missing one is one line, not a failed start.
+    { from: process.cwd(), warn: (message) => process.stderr.write(`promkit: ${message}\n`) },
+  );
+  stops.push(enableOnMeterProvider([...config.instrumentations, ...named], meterProvider));
 
   let stopped: Promise<void> | undefined;
   const shutdown = (): Promise<void> => {

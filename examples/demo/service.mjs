@@ -24,6 +24,7 @@ import { LRUCache } from 'lru-cache';
 import OpenAI from 'openai';
 import CircuitBreaker from 'opossum';
 import { metrics } from 'promkit';
+import { instrumentOpenAI } from 'promkit/openai';
 import { instrumentOpossum } from 'promkit/opossum';
 
 const HOST = process.env.HOST ?? '127.0.0.1';
@@ -84,7 +85,9 @@ publishCacheGauges();
 // --- LLM: the real openai client against the local OpenAI-compatible server ---------------------
 
 const openai = new OpenAI({ apiKey: 'demo-key', baseURL: LLM_BASE_URL, maxRetries: 0 });
-const llmHost = new URL(LLM_BASE_URL).hostname;
+// Every call through this client is recorded: duration, tokens, time to first chunk and per chunk,
+// and a refused request (429) by its error type. server.address comes from the base URL.
+instrumentOpenAI(openai, { provider: 'openai' });
 
 // --- Circuit breaker: opossum around the flaky pricing upstream ---------------------------------
 
@@ -153,24 +156,15 @@ async function getReport(response, id) {
 async function chat(request, response) {
   const body = await readJson(request);
   const model = typeof body.model === 'string' ? body.model : 'demo-mini';
-  // The request runs inside the tracked iterable, so a refused request (429) is recorded with its
-  // error type and time to first chunk counts from the request, not from the response headers.
-  async function* completion() {
-    yield* await openai.chat.completions.create({
+  let reply = '';
+  let usage;
+  try {
+    const stream = await openai.chat.completions.create({
       model,
       messages: [{ role: 'user', content: String(body.prompt ?? 'Why measure?') }],
       stream: true,
       stream_options: { include_usage: true },
     });
-  }
-  let reply = '';
-  let usage;
-  try {
-    const stream = metrics.llm.trackStream(
-      completion(),
-      { provider: 'openai', requestModel: model, serverAddress: llmHost },
-      { isContentChunk: (chunk) => chunk.choices.some((choice) => Boolean(choice.delta?.content)) },
-    );
     for await (const chunk of stream) {
       reply += chunk.choices[0]?.delta?.content ?? '';
       usage = chunk.usage ?? usage;

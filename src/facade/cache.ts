@@ -33,10 +33,22 @@ export interface CacheMetrics {
   setSize(bytes: number): void;
   setEntries(count: number): void;
   /**
+   * Reads entries and size from the cache at each collection instead of `setEntries`/`setSize`,
+   * so they are never stale; a field `read` leaves out is not read. Returns a function that stops
+   * reading (the last values read stand until set again).
+   */
+  observe(read: CacheReader): () => void;
+  /**
    * Times `fn` (sync or async) as `operation`, then counts a hit or miss from its result when
    * `options.hit` is given. A thrown error is timed, not counted as hit or miss, and rethrown.
    */
   track<R>(operation: string, fn: () => R, options?: CacheTrackOptions<Awaited<R>>): R;
+}
+
+/** What {@link CacheMetrics.observe} reads: the current entry count and size, either optional. */
+export interface CacheReader {
+  entries?(): number;
+  sizeBytes?(): number;
 }
 
 /**
@@ -51,9 +63,14 @@ export const OVERFLOW_CACHE_NAME = 'otel.metric.overflow';
 
 type OperationKey = 'cache.name' | 'cache.operation';
 
+/**
+ * The recorders of one operation. Hit and miss counters are bound as a pair, on the first hit or
+ * miss or the first `track` with a `hit` predicate: an operation that never looks anything up
+ * (`set`, `delete`) gets no zero-valued hit and miss series, while one that does always has both.
+ */
 interface OperationRecorders {
-  readonly hits: BoundCounter;
-  readonly misses: BoundCounter;
+  readonly labels: Labels<OperationKey>;
+  lookups: { readonly hits: BoundCounter; readonly misses: BoundCounter } | undefined;
   readonly duration: BoundHistogram;
 }
 
@@ -67,11 +84,9 @@ export function createCacheFacade(core: FacadeCore): CacheFacade {
   // Two budgets: cache names, and operations across all caches (their series share the hits metric).
   const nameBudget = memoBudget(core.limits);
   const operationBudget = memoBudget(core.limits);
-  const bindOperation = (labels: Labels<OperationKey>): OperationRecorders => ({
-    hits: hits.bind(labels),
-    misses: misses.bind(labels),
-    duration: duration.bind(labels),
-  });
+  const bindOperation = (labels: Labels<OperationKey>): OperationRecorders => ({ labels, lookups: undefined, duration: duration.bind(labels) });
+  const lookups = (recorder: OperationRecorders) =>
+    (recorder.lookups ??= { hits: hits.bind(recorder.labels), misses: misses.bind(recorder.labels) });
   let overflowOperation: OperationRecorders | undefined;
   const overflowRecorders = (): OperationRecorders => (overflowOperation ??= bindOperation(OVERFLOW_LABELS));
 
@@ -83,20 +98,27 @@ export function createCacheFacade(core: FacadeCore): CacheFacade {
 
     return {
       name,
-      hit: (operation = DEFAULT_CACHE_OPERATION) => recorders(operation).hits.add(1),
-      miss: (operation = DEFAULT_CACHE_OPERATION) => recorders(operation).misses.add(1),
+      hit: (operation = DEFAULT_CACHE_OPERATION) => lookups(recorders(operation)).hits.add(1),
+      miss: (operation = DEFAULT_CACHE_OPERATION) => lookups(recorders(operation)).misses.add(1),
       evict: (n = 1) => evicted.add(n),
       setSize: (value) => bytes.set(value),
       setEntries: (value) => count.set(value),
+      observe(read) {
+        const stops = [read.entries && count.observe(read.entries.bind(read)), read.sizeBytes && bytes.observe(read.sizeBytes.bind(read))];
+        return () => {
+          for (const stop of stops) stop?.();
+        };
+      },
       track(operation, fn, options = {}) {
         const recorder = recorders(operation);
+        const counted = options.hit === undefined ? undefined : lookups(recorder);
         const start = clock.now();
         return observeCall(fn, (outcome) => {
           recorder.duration.record(clock.now() - start);
-          if (!outcome.ok || options.hit === undefined) return;
+          if (!outcome.ok || counted === undefined || options.hit === undefined) return;
           const { hit } = options;
           const isHit = safely((value: typeof outcome.value) => Boolean(hit(value)), outcome.value);
-          if (isHit !== undefined) (isHit ? recorder.hits : recorder.misses).add(1);
+          if (isHit !== undefined) (isHit ? counted.hits : counted.misses).add(1);
         });
       },
     };

@@ -20,8 +20,8 @@
 import type { Attributes, Meter, MetricOptions, Observable, ObservableResult } from '@opentelemetry/api';
 import type { BoundCounter, BoundGauge, BoundUpDownCounter } from './types.js';
 
-/** Called with the refused value; the instrument counts and warns. */
-type Refuse = (value: unknown, nonNegative: boolean) => void;
+/** Called with the refused value (or what a gauge's reader threw); the instrument counts and warns. */
+type Refuse = (value: unknown, nonNegative: boolean, thrown?: boolean) => void;
 
 export class CounterCell implements BoundCounter {
   value = 0;
@@ -65,11 +65,33 @@ export class UpDownCounterCell implements BoundUpDownCounter {
 export class GaugeCell implements BoundGauge {
   /** NaN until the first `set`: an unset gauge is not reported. */
   value = Number.NaN;
+  /** While set, the value is read from here at collection (see {@link BoundGauge.observe}). */
+  #read: (() => number) | undefined;
   constructor(
     readonly attributes: Attributes,
     private readonly refuse: Refuse,
   ) {}
   set(value: number): void {
+    if (typeof value === 'number' && value - value === 0) this.value = value;
+    else this.refuse(value, false);
+  }
+  observe(read: () => number): () => void {
+    this.#read = read;
+    return () => {
+      if (this.#read === read) this.#read = undefined;
+    };
+  }
+  /** Called at collection: refreshes `value` from the reader, if any; a bad reading is refused and skipped. */
+  refresh(): void {
+    const read = this.#read;
+    if (read === undefined) return;
+    this.value = Number.NaN;
+    let value: unknown;
+    try {
+      value = read();
+    } catch (error) {
+      return this.refuse(error, false, true);
+    }
     if (typeof value === 'number' && value - value === 0) this.value = value;
     else this.refuse(value, false);
   }
@@ -85,6 +107,7 @@ export class CellSet<C extends Cell> {
   #meter: Meter | undefined;
   readonly #report = (result: ObservableResult): void => {
     for (const cell of this.#cells.values()) {
+      if (cell instanceof GaugeCell) cell.refresh();
       if (cell.value === cell.value) result.observe(cell.value, cell.attributes);
     }
   };

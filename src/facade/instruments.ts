@@ -131,7 +131,8 @@ export abstract class FacadeInstrument<O> {
   }
 
   /** The slow path of a bound cell: classify the refused value, then count it. A value fine on its own would overflow the total. */
-  readonly refuse = (value: unknown, nonNegative: boolean): void => {
+  readonly refuse = (value: unknown, nonNegative: boolean, thrown = false): void => {
+    if (thrown) return this.context.drops.drop(this.name, 'callback_error', `the reader threw ${describeValue(value)}`);
     this.dropValue(valueProblem(value, nonNegative) ?? 'non_finite', value);
   };
 
@@ -163,6 +164,10 @@ class RefusedRecorder implements BoundCounter, BoundUpDownCounter, BoundGauge, B
   }
   record(): void {
     this.add();
+  }
+  observe(): () => void {
+    this.add();
+    return () => undefined;
   }
 }
 

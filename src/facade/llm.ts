@@ -52,6 +52,8 @@ export interface TrackOptions<R> {
   readonly usage?: (result: R) => LlmUsage | undefined;
   /** Response model in the result; default {@link defaultResponseModel} (`result.model`). */
   readonly responseModel?: (result: R) => string | undefined;
+  /** When the request started, in facade clock seconds; default the `track` call. */
+  readonly startedAt?: number;
 }
 
 export interface LlmFacade {
@@ -129,7 +131,7 @@ export function createLlmFacade(core: FacadeCore): LlmFacade {
     },
 
     track(attrs, fn, options = {}) {
-      const operation = startOperation(instruments, attrs);
+      const operation = startOperation(instruments, attrs, options.startedAt);
       const usage = options.usage ?? defaultUsage;
       const responseModel = options.responseModel ?? defaultResponseModel;
       return observeCall(fn, (outcome) => {

@@ -63,6 +63,13 @@ export interface Gauge<L extends string = string> {
 }
 export interface BoundGauge {
   set(value: number): void;
+  /**
+   * Reports `read()` at each collection instead of the last `set`, until the returned function
+   * is called (the last value read then stands until the next `set`). A `read` that throws or
+   * returns a bad value is counted as a drop in that collection and reports nothing, never a
+   * failed scrape.
+   */
+  observe(read: () => number): () => void;
 }
 
 /** A distribution over explicit buckets (latency, sizes). */

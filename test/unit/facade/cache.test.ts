@@ -54,6 +54,39 @@ describe('cache(name)', () => {
     expect(await t.getValue('cache.entries', SESSIONS)).toBe(7);
   });
 
+  it('observe() reads entries and size at each collection, until stopped', async () => {
+    const c = cache('sessions');
+    const state = { entries: 3, bytes: 300 };
+    const stop = c.observe({ entries: () => state.entries, sizeBytes: () => state.bytes });
+    expect(await t.getValue('cache.entries', SESSIONS)).toBe(3);
+    state.entries = 5;
+    state.bytes = 512;
+    expect(await t.getValue('cache.entries', SESSIONS)).toBe(5);
+    expect(await t.getValue('cache.size', SESSIONS)).toBe(512);
+    stop();
+    state.entries = 6;
+    expect(await t.getValue('cache.entries', SESSIONS)).toBe(5);
+    c.setEntries(9);
+    expect(await t.getValue('cache.entries', SESSIONS)).toBe(9);
+  });
+
+  it('observe() counts a throwing or non-numeric reading as a drop and reports nothing for it', async () => {
+    const c = cache('sessions');
+    c.observe({
+      entries: () => {
+        throw new Error('gone');
+      },
+      sizeBytes: () => Number.NaN,
+    });
+    expect(await t.getValue('cache.entries', SESSIONS)).toBeUndefined();
+    expect(await t.getValue('cache.size', SESSIONS)).toBeUndefined();
+    const dropped = (metric: string, reason: string) =>
+      t.getValue('promkit.measurements.dropped', { 'promkit.metric': metric, 'promkit.reason': reason });
+    // One drop per collection: the two reads above and the one that reads the drop counter.
+    expect(await dropped('cache.entries', 'callback_error')).toBe(3);
+    expect(await dropped('cache.size', 'not_a_number')).toBe(4);
+  });
+
   it('drops a negative eviction count without throwing', async () => {
     const c = cache('sessions');
     c.evict(2);
@@ -75,8 +108,22 @@ describe('track', () => {
     expect(h).toMatchObject({ count: 1, sum: 0.002 });
     // le: 0.0005 0.001 0.0025 0.005 0.01 0.025 0.05 0.1 0.25 0.5 1 2.5 5 +Inf
     expect(h?.buckets.map((b) => b.count)).toEqual([0, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1]);
-    // No hit predicate: no hit or miss is counted (an operation's hit and miss series start at 0 once it is used).
-    expect(await t.getValue('cache.hits', { 'cache.name': 'lru', 'cache.operation': 'get' })).toBe(0);
+    // No hit predicate: no hit or miss is counted, and no zero-valued series appears for them.
+    expect(await t.getValue('cache.hits', { 'cache.name': 'lru', 'cache.operation': 'get' })).toBeUndefined();
+    expect(await t.getValue('cache.misses', { 'cache.name': 'lru', 'cache.operation': 'get' })).toBeUndefined();
+  });
+
+  it("track('set') without a hit predicate creates no hit or miss series at all", async () => {
+    const c = cache('lru');
+    c.track('set', () => undefined);
+    c.track('set', () => undefined);
+    c.hit();
+    const text = await t.scrapeText();
+    expect(text).toContain('cache_operation_duration_seconds_count{cache_name="lru",cache_operation="set"} 2');
+    expect(text).not.toMatch(/cache_(hits|misses)_total\{[^}]*cache_operation="set"/);
+    // A lookup operation still gets both series, so the hit ratio is defined from the first hit.
+    expect(text).toContain('cache_hits_total{cache_name="lru",cache_operation="get"} 1');
+    expect(text).toContain('cache_misses_total{cache_name="lru",cache_operation="get"} 0');
   });
 
   it('counts a hit or a miss from the awaited result when asked', async () => {
