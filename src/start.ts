@@ -1,11 +1,11 @@
 import { metrics as otelMetrics } from '@opentelemetry/api';
 import type { MeterProvider } from '@opentelemetry/sdk-metrics';
 import { instrumentFetch } from '../instrumentation/fetch.js';
-import { instrumentHttp } from '../instrumentation/http.js';
+import { instrumentHttpClient } from '../instrumentation/http-client.js';
 import { instrumentHttpServer } from '../instrumentation/http-server.js';
 import { createFacadeCore } from './facade/core.js';
 import { createHttpFacade } from './facade/http.js';
-import { resolveConfig, type StartOptions } from './config.js';
+import { resolveConfig, type ResolvedConfig, type StartOptions } from './config.js';
 import { createEndpoints } from './server/endpoints.js';
 import { ScrapeServer } from './server/server.js';
 import { bindDefaultMetrics } from './facade/metrics.js';
@@ -38,6 +38,8 @@ export interface PromkitHandle {
 export async function start(options: StartOptions = {}): Promise<PromkitHandle> {
   const config = resolveConfig(options);
   if (config.disabled) return disabledHandle();
+  // Loaded only when chosen: instrumentation-http and its dependencies cost start-up time and memory.
+  const otelHttp = config.instrumentHttp && usesInstrumentationHttp(config) ? await import('../instrumentation/http.js') : undefined;
 
   const reader = createPrometheusReader(
     config.cardinalityLimit !== undefined ? { cardinalityLimit: config.cardinalityLimit } : {},
@@ -75,10 +77,21 @@ export async function start(options: StartOptions = {}): Promise<PromkitHandle> 
     config.normalizeRoute !== undefined ? { normalizeRoute: config.normalizeRoute } : {},
   );
   if (config.instrumentHttp) {
-    const serverFromChannel = config.httpServerSource === 'diagnostics_channel';
-    stops.push(instrumentHttp({ meterProvider, scrapePort, incoming: !serverFromChannel }));
-    if (serverFromChannel) {
+    if (config.httpServerSource === 'diagnostics_channel') {
       stops.push(instrumentHttpServer({ http, ignore: (request) => request.socket.localPort === scrapePort() }));
+    }
+    if (config.httpClientSource === 'diagnostics_channel') {
+      stops.push(instrumentHttpClient((request) => http.recordClientRequest(request)));
+    }
+    if (otelHttp !== undefined) {
+      stops.push(
+        otelHttp.instrumentHttp({
+          meterProvider,
+          scrapePort,
+          incoming: config.httpServerSource === 'instrumentation-http',
+          outgoing: config.httpClientSource === 'instrumentation-http',
+        }),
+      );
     }
   }
   if (config.instrumentFetch) stops.push(instrumentFetch((request) => http.recordClientRequest(request)));
@@ -110,6 +123,10 @@ export async function start(options: StartOptions = {}): Promise<PromkitHandle> 
     scrape,
     shutdown,
   };
+}
+
+function usesInstrumentationHttp(config: ResolvedConfig): boolean {
+  return config.httpServerSource === 'instrumentation-http' || config.httpClientSource === 'instrumentation-http';
 }
 
 function disabledHandle(): PromkitHandle {
