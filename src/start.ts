@@ -1,5 +1,6 @@
 import { metrics as otelMetrics } from '@opentelemetry/api';
 import type { MeterProvider } from '@opentelemetry/sdk-metrics';
+import { instrumentFastify } from '../instrumentation/fastify.js';
 import { instrumentFetch } from '../instrumentation/fetch.js';
 import { instrumentHttpClient } from '../instrumentation/http-client.js';
 import { instrumentHttpServer } from '../instrumentation/http-server.js';
@@ -79,6 +80,7 @@ export async function start(options: StartOptions = {}): Promise<PromkitHandle> 
   if (config.instrumentHttp) {
     if (config.httpServerSource === 'diagnostics_channel') {
       stops.push(instrumentHttpServer({ http, ignore: (request) => request.socket.localPort === scrapePort() }));
+      stops.push(instrumentFastify());
     }
     if (config.httpClientSource === 'diagnostics_channel') {
       stops.push(instrumentHttpClient((request) => http.recordClientRequest(request)));
