@@ -34,6 +34,8 @@ interface Cursor {
   family: number;
   part: number;
   point: number;
+  /** The family whose header is already written: a slice can end right after a header. */
+  headed: number;
   readonly chunks: string[];
   pending: string[];
 }
@@ -95,7 +97,10 @@ function render(families: readonly Family[], cursor: Cursor, deadline: number): 
   for (; cursor.family < families.length; cursor.family++, cursor.part = 0, cursor.point = 0) {
     const family = families[cursor.family];
     if (family === undefined) continue;
-    if (cursor.part === 0 && cursor.point === 0) pending.push(family.header);
+    if (cursor.headed !== cursor.family) {
+      pending.push(family.header);
+      cursor.headed = cursor.family;
+    }
     const name = family.name;
     if (family.kind !== 'histogram') {
       for (; cursor.part < family.parts.length; cursor.part++, cursor.point = 0) {
@@ -158,7 +163,7 @@ function render(families: readonly Family[], cursor: Cursor, deadline: number): 
 }
 
 function startCursor(resourceMetrics: ResourceMetrics, options: SerializeOptions): Cursor {
-  return { family: 0, part: 0, point: 0, chunks: [targetInfo(resourceMetrics, options)], pending: [] };
+  return { family: 0, part: 0, point: 0, headed: -1, chunks: [targetInfo(resourceMetrics, options)], pending: [] };
 }
 
 /**

@@ -307,6 +307,20 @@ describe('serializeInSlices', () => {
     expect(sliced).toBe(serialize(resourceMetrics));
     expect(parsePrometheusText(sliced).samples).toHaveLength(1 + 2500 + 2500 * 8);
   });
+
+  it('writes each header once when a slice ends right after it', async () => {
+    const { provider, collect } = setup([{ instrumentName: 'first.items', aggregationCardinalityLimit: 10_000 }]);
+    const meter = provider.getMeter('app');
+    // 63 points plus the header fill one chunk, so the slice ends just after the next family's header.
+    const first = meter.createCounter('first.items');
+    for (let i = 0; i < 63; i++) first.add(1, { 'item.id': `i${i}` });
+    meter.createCounter('second.items').add(1);
+    const resourceMetrics = await collect();
+    // A budget already spent: every chunk boundary ends a slice, whatever the machine's speed.
+    const sliced = await serializeInSlices(resourceMetrics, {}, -1);
+    expect(sliced.match(/# HELP second_items_total /g)).toHaveLength(1);
+    expect(sliced).toBe(serialize(resourceMetrics));
+  });
 });
 
 describe('promtool check metrics', () => {
