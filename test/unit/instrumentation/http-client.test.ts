@@ -1,4 +1,4 @@
-import { createServer, get as httpGet, request as httpRequest, type Server } from 'node:http';
+import { createServer, get as httpGet, type RequestOptions, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import { instrumentFetch } from '../../../instrumentation/fetch.js';
@@ -39,7 +39,7 @@ async function refusedPort(): Promise<number> {
   return free;
 }
 
-function get(options: Parameters<typeof httpRequest>[0]): Promise<number | string> {
+function get(options: string | RequestOptions): Promise<number | string> {
   return new Promise((resolve) => {
     httpGet(options, (response) => {
       response.resume();
