@@ -1,4 +1,5 @@
 import diagnosticsChannel from 'node:diagnostics_channel';
+import { errorTypeOf } from '../src/facade/error-type.js';
 import type { ClientRequest } from '../src/facade/http.js';
 
 interface UndiciRequest {
@@ -66,13 +67,4 @@ function parseOrigin(origin: string | URL | undefined): { hostname: string; port
   } catch {
     return { hostname: 'unknown' };
   }
-}
-
-function errorTypeOf(error: unknown): string {
-  if (error && typeof error === 'object') {
-    const { code, name } = error as { code?: unknown; name?: unknown };
-    if (typeof code === 'string' && code) return code;
-    if (typeof name === 'string' && name) return name;
-  }
-  return '_OTHER';
 }

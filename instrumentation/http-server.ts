@@ -1,11 +1,19 @@
 import diagnosticsChannel from 'node:diagnostics_channel';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { HttpFacade } from '../src/facade/http.js';
-import { explicitRouteOf } from '../src/facade/route.js';
+import { explicitRouteOf, isRoutedServer, UNMATCHED_ROUTE } from '../src/facade/route.js';
 import type { BoundUpDownCounter } from '../src/facade/types.js';
 
-/** Express (and routers modelled on it) leave the matched layer on the request. */
-type ExpressLike = IncomingMessage & { route?: { path?: unknown }; baseUrl?: unknown };
+/**
+ * Express (and routers modelled on it) leave the matched layer on the request; `app` (on the
+ * prototype Express gives every request it handles) says Express saw the request at all.
+ */
+type ExpressLike = IncomingMessage & {
+  route?: { path?: unknown };
+  baseUrl?: unknown;
+  originalUrl?: unknown;
+  app?: { handle?: unknown };
+};
 
 export interface HttpServerInstrumentationOptions {
   readonly http: HttpFacade;
@@ -17,6 +25,8 @@ interface Pending {
   readonly start: number;
   readonly request: IncomingMessage;
   readonly active: BoundUpDownCounter;
+  /** The server belongs to a router (Fastify): no template means unmatched, never the raw path. */
+  readonly routed: boolean;
 }
 
 const START_CHANNEL = 'http.server.request.start';
@@ -26,7 +36,9 @@ const START_CHANNEL = 'http.server.request.start';
  * and `node:https` server from Node's built-in `diagnostics_channel` events: no monkey-patching,
  * no loader hook, no per-request context, so it works the same for CommonJS and ESM apps and
  * costs one channel message and one `close` listener per request. `http.route` comes from
- * {@link setRoute}, Express's matched route, or the facade's route normaliser, never the raw path.
+ * `setRoute` (which the Fastify, Koa and Hono adapters call), Express's matched route, or the
+ * facade's route normaliser, never the raw path; a request a router saw but matched to no route
+ * (Express, Fastify) is the unmatched route whatever its status.
  * A response whose connection closed before it finished is recorded with `error.type="aborted"`,
  * and without `http.response.status_code` when not even the status line was sent.
  */
@@ -40,7 +52,7 @@ export function instrumentHttpServer(options: HttpServerInstrumentationOptions):
     entry.active.add(-1);
     const { request } = entry;
     const finished = this.writableFinished;
-    const route = routeOf(request);
+    const route = routeOf(request, entry.routed);
     options.http.recordServerRequest({
       method: request.method ?? 'GET',
       // Before writeHead, statusCode is only Node's default 200: no status was sent, so none is recorded.
@@ -55,11 +67,11 @@ export function instrumentHttpServer(options: HttpServerInstrumentationOptions):
   }
 
   const onStart = (message: unknown) => {
-    const { request, response } = message as { request: IncomingMessage; response: ServerResponse };
+    const { request, response, server } = message as { request: IncomingMessage; response: ServerResponse; server?: unknown };
     if (options.ignore(request)) return;
     const active = options.http.activeRequests(request.method ?? 'GET', schemeOf(request));
     active.add(1);
-    pending.set(response, { start: performance.now(), request, active });
+    pending.set(response, { start: performance.now(), request, active, routed: isRoutedServer(server) });
     response.once('close', onClose);
   };
 
@@ -67,13 +79,34 @@ export function instrumentHttpServer(options: HttpServerInstrumentationOptions):
   return () => diagnosticsChannel.unsubscribe(START_CHANNEL, onStart);
 }
 
-function routeOf(request: IncomingMessage): string | undefined {
+function routeOf(request: IncomingMessage, routed: boolean): string | undefined {
   const explicit = explicitRouteOf(request);
   if (explicit !== undefined) return explicit;
   const express = request as ExpressLike;
   const path = express.route?.path;
-  if (typeof path === 'string') return `${typeof express.baseUrl === 'string' ? express.baseUrl : ''}${path}`;
+  if (typeof path === 'string') return `${mountPathOf(express, path)}${path}`;
+  if (routed || typeof express.app?.handle === 'function') return UNMATCHED_ROUTE;
   return undefined;
+}
+
+/**
+ * The path a nested Express router is mounted at. `req.baseUrl` holds it while the route runs, but
+ * Express restores it to the parent's when an error leaves the router, so by the time a failed
+ * request closes it can be short. A plain template (no wildcard, optional or pattern part) matches
+ * exactly as many segments as it has, so the mount path is then the original URL's leading rest.
+ */
+function mountPathOf(request: ExpressLike, template: string): string {
+  const baseUrl = typeof request.baseUrl === 'string' ? request.baseUrl : '';
+  if (typeof request.originalUrl !== 'string' || /[*?(]/.test(template)) return baseUrl;
+  const original = segmentsOf(request.originalUrl);
+  const routeSegments = segmentsOf(template).length;
+  if (segmentsOf(baseUrl).length + routeSegments === original.length) return baseUrl;
+  return original.length > routeSegments ? `/${original.slice(0, original.length - routeSegments).join('/')}` : baseUrl;
+}
+
+function segmentsOf(path: string): string[] {
+  const cut = path.search(/[?#]/);
+  return (cut === -1 ? path : path.slice(0, cut)).split('/').filter((segment) => segment !== '');
 }
 
 function schemeOf(request: IncomingMessage): string {

@@ -10,6 +10,8 @@ export { DEFAULT_COLLECT_TIMEOUT_MILLIS };
 
 export const HTTP_SERVER_SOURCES = ['diagnostics_channel', 'instrumentation-http'] as const;
 export type HttpServerSource = (typeof HTTP_SERVER_SOURCES)[number];
+export const HTTP_CLIENT_SOURCES = ['diagnostics_channel', 'instrumentation-http'] as const;
+export type HttpClientSource = (typeof HTTP_CLIENT_SOURCES)[number];
 
 /**
  * The OpenTelemetry instrumentations `PROMKIT_INSTRUMENTATIONS` can name, and the package and
@@ -45,15 +47,22 @@ export interface StartOptions {
   /** Per-metric bucket overrides for catalogue histograms. */
   readonly buckets?: BucketOverrides;
   /**
-   * Record HTTP metrics automatically, default true: `node:http` client requests through
-   * `@opentelemetry/instrumentation-http`, server requests from the source chosen by `httpServerSource`.
+   * Record HTTP metrics automatically, default true: `node:http`/`node:https` server and client
+   * requests, from the sources chosen by `httpServerSource` and `httpClientSource`.
    */
   readonly instrumentHttp?: boolean;
   /**
    * Where automatic `http.server.*` metrics come from: Node's `diagnostics_channel` HTTP events
    * (default: cheaper, and records `http.route`) or `@opentelemetry/instrumentation-http`.
+   * Env `PROMKIT_HTTP_SERVER_SOURCE`.
    */
   readonly httpServerSource?: HttpServerSource;
+  /**
+   * Where automatic `http.client.request.duration` for `node:http`/`node:https` comes from: Node's
+   * `diagnostics_channel` HTTP events (default: one count per request in CommonJS and ESM apps,
+   * no loader hook) or `@opentelemetry/instrumentation-http`. Env `PROMKIT_HTTP_CLIENT_SOURCE`.
+   */
+  readonly httpClientSource?: HttpClientSource;
   /** Turns raw request paths into route templates for `http.route`; default `normalizeRoute`. */
   readonly normalizeRoute?: RouteNormalizer;
   /** Record `http.client.request.duration` for `fetch` (undici), default true. */
@@ -124,6 +133,7 @@ export interface ResolvedConfig {
   readonly buckets: BucketOverrides;
   readonly instrumentHttp: boolean;
   readonly httpServerSource: HttpServerSource;
+  readonly httpClientSource: HttpClientSource;
   readonly normalizeRoute: RouteNormalizer | undefined;
   readonly instrumentFetch: boolean;
   /** Instances passed in `instrumentations`. */
@@ -173,7 +183,8 @@ export function resolveConfig(options: StartOptions = {}, env: Env = process.env
     cardinalityLimit: options.cardinalityLimit,
     buckets: options.buckets ?? {},
     instrumentHttp: options.instrumentHttp ?? true,
-    httpServerSource: checkHttpServerSource(options.httpServerSource ?? 'diagnostics_channel'),
+    httpServerSource: resolveSource(HTTP_SERVER_SOURCES, ['httpServerSource', options.httpServerSource], ['PROMKIT_HTTP_SERVER_SOURCE', env]),
+    httpClientSource: resolveSource(HTTP_CLIENT_SOURCES, ['httpClientSource', options.httpClientSource], ['PROMKIT_HTTP_CLIENT_SOURCE', env]),
     normalizeRoute: options.normalizeRoute,
     instrumentFetch: options.instrumentFetch ?? true,
     instrumentations: checkInstrumentations(options.instrumentations ?? []),
@@ -256,11 +267,33 @@ function resolveHealth(options: HealthOptions, env: Env): ResolvedHealthConfig {
   return health;
 }
 
-function checkHttpServerSource(source: string): HttpServerSource {
-  if (!(HTTP_SERVER_SOURCES as readonly string[]).includes(source)) {
-    throw new ConfigError('httpServerSource', `"${source}" is not one of ${HTTP_SERVER_SOURCES.map((s) => `"${s}"`).join(', ')}`);
+/**
+ * A source from the option, else the environment variable, else the first (default) one; a name
+ * not in `sources` is refused, naming the option or variable it came from.
+ */
+function resolveSource<S extends string>(
+  sources: readonly S[],
+  [option, given]: readonly [string, string | undefined],
+  [variable, env]: readonly [string, Env],
+): S {
+  const fromEnv = nonEmpty(env[variable]);
+  const [setting, source] = given !== undefined ? [option, given] : [variable, fromEnv];
+  if (source === undefined) return sources[0]!;
+  if (!(sources as readonly string[]).includes(source)) {
+    throw new ConfigError(setting, `"${source}" is not one of ${sources.map((s) => `"${s}"`).join(', ')}`);
   }
-  return source as HttpServerSource;
+  return source as S;
+}
+
+/**
+ * Whether the ESM loader hook (`import-in-the-middle`) must be registered before the app loads:
+ * only OpenTelemetry instrumentations that patch modules need it (today `instrumentation-http`
+ * as a source), and it costs a loader thread that parses every module, so the default
+ * configuration does without it.
+ */
+export function needsLoaderHook(config: ResolvedConfig): boolean {
+  if (config.disabled || !config.instrumentHttp) return false;
+  return config.httpServerSource === 'instrumentation-http' || config.httpClientSource === 'instrumentation-http';
 }
 
 function checkInstrumentations(instrumentations: readonly Instrumentation[]): readonly Instrumentation[] {

@@ -7,18 +7,13 @@
  * provider is shut down on `beforeExit`.
  */
 import { register } from 'node:module';
+import { needsLoaderHook, resolveConfig } from './config.js';
 
 const PREFIX = 'promkit: metrics not started:';
 
 try {
-  // ESM apps bind `import { createServer } from 'node:http'` at link time; only this loader
-  // hook (import-in-the-middle) lets instrumentation-http patch them, so it goes first.
-  register('@opentelemetry/instrumentation/hook.mjs', import.meta.url);
-} catch (error) {
-  process.stderr.write(`promkit: ESM HTTP instrumentation unavailable (${message(error)}); CommonJS apps are unaffected\n`);
-}
-
-try {
+  // The preload has no options: the environment is its whole configuration.
+  if (needsLoaderHook(resolveConfig())) registerLoaderHook();
   const { start } = await import('./start.js');
   const { resolveQuiet } = await import('./config.js');
   const handle = await start();
@@ -28,6 +23,20 @@ try {
   }
 } catch (error) {
   process.stderr.write(`${PREFIX} ${message(error)}\n`);
+}
+
+/**
+ * ESM apps bind `import { request } from 'node:http'` at link time; only this loader hook
+ * (import-in-the-middle) lets an OpenTelemetry instrumentation patch them, so it must be in place
+ * before the app's modules load. It is registered only when configuration chooses such an
+ * instrumentation: it costs a loader thread that parses every module.
+ */
+function registerLoaderHook(): void {
+  try {
+    register('@opentelemetry/instrumentation/hook.mjs', import.meta.url);
+  } catch (error) {
+    process.stderr.write(`promkit: ESM instrumentation unavailable (${message(error)}); CommonJS apps are unaffected\n`);
+  }
 }
 
 function message(error: unknown): string {

@@ -2,8 +2,9 @@ import { metrics as otelMetrics } from '@opentelemetry/api';
 import type { MeterProvider } from '@opentelemetry/sdk-metrics';
 import { isIP } from 'node:net';
 import { isDeepStrictEqual } from 'node:util';
+import { instrumentFastify } from '../instrumentation/fastify.js';
 import { instrumentFetch } from '../instrumentation/fetch.js';
-import { instrumentHttp } from '../instrumentation/http.js';
+import { instrumentHttpClient } from '../instrumentation/http-client.js';
 import { instrumentHttpServer } from '../instrumentation/http-server.js';
 import { enableOnMeterProvider, loadNamedInstrumentations } from '../instrumentation/otel-instrumentations.js';
 import { createFacadeCore } from './facade/core.js';
@@ -87,6 +88,8 @@ export async function start(options: StartOptions = {}): Promise<PromkitHandle> 
 
 async function launch(config: ResolvedConfig, options: StartOptions, self: () => Running): Promise<PromkitHandle> {
   setQuiet(config.quiet);
+  // Loaded only when chosen: instrumentation-http and its dependencies cost start-up time and memory.
+  const otelHttp = config.instrumentHttp && usesInstrumentationHttp(config) ? await import('../instrumentation/http.js') : undefined;
 
   const reader = createPrometheusReader(
     config.cardinalityLimit !== undefined ? { cardinalityLimit: config.cardinalityLimit } : {},
@@ -126,10 +129,22 @@ async function launch(config: ResolvedConfig, options: StartOptions, self: () =>
     config.normalizeRoute !== undefined ? { normalizeRoute: config.normalizeRoute } : {},
   );
   if (config.instrumentHttp) {
-    const serverFromChannel = config.httpServerSource === 'diagnostics_channel';
-    stops.push(instrumentHttp({ meterProvider, scrapePort, incoming: !serverFromChannel }));
-    if (serverFromChannel) {
+    if (config.httpServerSource === 'diagnostics_channel') {
       stops.push(instrumentHttpServer({ http, ignore: (request) => request.socket.localPort === scrapePort() }));
+      stops.push(instrumentFastify());
+    }
+    if (config.httpClientSource === 'diagnostics_channel') {
+      stops.push(instrumentHttpClient((request) => http.recordClientRequest(request)));
+    }
+    if (otelHttp !== undefined) {
+      stops.push(
+        otelHttp.instrumentHttp({
+          meterProvider,
+          scrapePort,
+          incoming: config.httpServerSource === 'instrumentation-http',
+          outgoing: config.httpClientSource === 'instrumentation-http',
+        }),
+      );
     }
   }
   if (config.instrumentFetch) stops.push(instrumentFetch((request) => http.recordClientRequest(request)));
@@ -186,6 +201,10 @@ async function launch(config: ResolvedConfig, options: StartOptions, self: () =>
       endpoints.snapshot(snapshotOptions.names?.length ? new Set(snapshotOptions.names) : undefined),
     shutdown,
   };
+}
+
+function usesInstrumentationHttp(config: ResolvedConfig): boolean {
+  return config.httpServerSource === 'instrumentation-http' || config.httpClientSource === 'instrumentation-http';
 }
 
 function disabledHandle(): PromkitHandle {

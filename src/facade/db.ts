@@ -12,7 +12,8 @@ import {
   DB_CLIENT_OPERATION_DURATION,
   DB_CLIENT_RESPONSE_RETURNED_ROWS,
 } from '../catalogue/db.js';
-import { errorCodeOrName, observeCall, safely } from './observe-call.js';
+import { observeCall, safely } from './observe-call.js';
+import { errorTypeOf } from './error-type.js';
 import { OVERFLOW_LABELS } from './labels.js';
 import { memoBudget, memoByName } from './memo.js';
 import type { BoundUpDownCounter, FacadeCore } from './types.js';
@@ -59,7 +60,7 @@ export interface DbPoolMetrics {
 export interface DbFacade {
   /**
    * Times `fn` (sync or async). A thrown error is recorded with `error.type` = its `code` (driver
-   * codes such as SQLSTATE `23505` or `ECONNRESET`) or else its name, and rethrown as is.
+   * codes such as SQLSTATE `23505` or `ECONNRESET`) or else its class name (`errorTypeOf`), and rethrown as is.
    */
   track<R>(operation: DbOperation, fn: () => R, options?: DbTrackOptions<Awaited<R>>): R;
   /**
@@ -149,7 +150,7 @@ export function createDbFacade(core: FacadeCore): DbFacade {
           return;
         }
         const status = options.statusCode ? safely(options.statusCode, outcome.error) : undefined;
-        const failed = { ...labels, 'error.type': errorCodeOrName(outcome.error) };
+        const failed = { ...labels, 'error.type': errorTypeOf(outcome.error) };
         duration.record(elapsed, status === undefined ? failed : { ...failed, 'db.response.status_code': status });
       });
     },

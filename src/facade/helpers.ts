@@ -8,6 +8,7 @@
  * that inject a manual clock get exact values.
  */
 import { DEFAULT_CLOCK } from './core.js';
+import { errorTypeOf } from './error-type.js';
 import { FacadeInstrument } from './instruments.js';
 import { isThenable } from './observe-call.js';
 import type { Clock, Counter, Histogram, LabelValue, Labels, UpDownCounter } from './types.js';
@@ -78,8 +79,8 @@ export function trackDuration<L extends string>(histogram: Histogram<L>, target:
 
 /**
  * Adds 1 to `counter` for each call (or the promise) that throws or rejects. When the counter
- * declares `error.type`, that label is set from the error: its `code` (`ECONNREFUSED`) if it has
- * one, else its `name` (`TypeError`), else `_OTHER` (the semantic conventions' fallback).
+ * declares `error.type`, that label is set from the error by `errorTypeOf`: its `code`
+ * (`ECONNREFUSED`) if it has one, else its class name (`TypeError`), else `_OTHER`.
  */
 export function trackErrors<L extends string, F extends AnyFunction>(counter: Counter<L>, fn: F, labels?: Labels<L>): F;
 export function trackErrors<L extends string, T>(counter: Counter<L>, promise: PromiseLike<T>, labels?: Labels<L>): Promise<T>;
@@ -87,7 +88,7 @@ export function trackErrors<L extends string>(counter: Counter<L>, target: unkno
   const withType = counter instanceof FacadeInstrument && counter.labelKeys.has('error.type');
   return track(target, () => (error) => {
     if (error === undefined) return;
-    counter.add(1, withType ? ({ ...labels, 'error.type': errorType(error.value) } as unknown as Labels<L>) : labels);
+    counter.add(1, withType ? ({ ...labels, 'error.type': errorTypeOf(error.value) } as unknown as Labels<L>) : labels);
   });
 }
 
@@ -124,15 +125,4 @@ export function startTimer<L extends string>(histogram: Histogram<L>, labels?: L
       return recorded;
     },
   };
-}
-
-/** The `error.type` value for a thrown value: a low-cardinality code or class name. */
-export function errorType(error: unknown): LabelValue {
-  if (typeof error === 'object' && error !== null) {
-    const { code, name } = error as { code?: unknown; name?: unknown };
-    if (typeof code === 'string' && code !== '') return code;
-    if (typeof code === 'number' && Number.isFinite(code)) return String(code);
-    if (typeof name === 'string' && name !== '') return name;
-  }
-  return '_OTHER';
 }

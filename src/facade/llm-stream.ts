@@ -4,7 +4,8 @@
  * records the duration and token usage, and everything after it is ignored.
  */
 import type { Clock, Histogram } from './types.js';
-import { errorName, safely } from './observe-call.js';
+import { safely } from './observe-call.js';
+import { errorTypeOf } from './error-type.js';
 import type { LlmAttributes, LlmUsage, TrackStreamOptions } from './llm.js';
 
 /** `error.type` of a stream the consumer abandoned (`break`, `return()`) before its last chunk. */
@@ -140,7 +141,7 @@ export function wrapStream<T>(
         result = await source().next();
       } catch (error) {
         sourceDone = true;
-        operation.finish(errorName(error));
+        operation.finish(errorTypeOf(error));
         throw error;
       }
       if (result.done) {
@@ -161,7 +162,7 @@ export function wrapStream<T>(
       return { done: true, value };
     },
     async throw(error?: unknown) {
-      operation.finish(errorName(error));
+      operation.finish(errorTypeOf(error));
       if (!sourceDone) {
         sourceDone = true;
         const upstream = source();

@@ -11,7 +11,8 @@ import {
 } from '../catalogue/llm.js';
 import { commonLabels, recordTokens, startOperation, wrapStream, type LlmInstruments } from './llm-stream.js';
 import { describeValue } from './drops.js';
-import { errorName, observeCall, safely } from './observe-call.js';
+import { observeCall, safely } from './observe-call.js';
+import { errorTypeOf } from './error-type.js';
 import type { FacadeCore } from './types.js';
 
 export { LLM_STREAM_ABORTED } from './llm-stream.js';
@@ -60,7 +61,7 @@ export interface LlmFacade {
   /**
    * Passes every chunk of `stream` through unchanged while recording time to first chunk, time
    * per output chunk, duration and usage. Duration is recorded exactly once: on the last chunk, on
-   * a thrown error (`error.type` = error name), or when the consumer stops early (`break`,
+   * a thrown error (`error.type` from `errorTypeOf`: its code, else its class name), or when the consumer stops early (`break`,
    * `return()`: `error.type` = `aborted`, and the source iterator is closed). A stream that is
    * dropped without `return()` records nothing. Iterate the result once. Something that is not
    * an async iterable is returned as it is, unmeasured, and counted as a `not_iterable` drop.
@@ -135,7 +136,7 @@ export function createLlmFacade(core: FacadeCore): LlmFacade {
       const usage = options.usage ?? defaultUsage;
       const responseModel = options.responseModel ?? defaultResponseModel;
       return observeCall(fn, (outcome) => {
-        if (!outcome.ok) return operation.finish(errorName(outcome.error));
+        if (!outcome.ok) return operation.finish(errorTypeOf(outcome.error));
         operation.observeModel(safely(responseModel, outcome.value));
         operation.observeUsage(safely(usage, outcome.value));
         operation.finish();

@@ -1,7 +1,7 @@
 /**
  * Internal helpers shared by the domain facades (cache, DB, LLM, circuit breaker): observe how a
- * sync or async call ends without changing what it returns or throws, and name an error for
- * `error.type`. Not part of the public surface.
+ * sync or async call ends without changing what it returns or throws. Not part of the public
+ * surface; errors are named by `errorTypeOf` (error-type.ts).
  */
 import { diag } from '@opentelemetry/api';
 
@@ -62,31 +62,4 @@ export function safely<A, T>(extract: (arg: A) => T, arg: A): T | undefined {
     diag.warn('promkit: a metrics extractor threw and was ignored', error);
     return undefined;
   }
-}
-
-/** Semconv's fallback `error.type` when nothing better identifies the error. */
-export const OTHER_ERROR = '_OTHER';
-
-/**
- * A low-cardinality name for an error: its `name`, or its class name when `name` is the generic
- * `Error` (subclasses that forget to set `name`), else {@link OTHER_ERROR}. Never the message.
- */
-export function errorName(error: unknown): string {
-  if (error === null || typeof error !== 'object') return OTHER_ERROR;
-  const name = (error as { name?: unknown }).name;
-  if (typeof name === 'string' && name !== '' && name !== 'Error') return name;
-  const ctor = (error as { constructor?: { name?: unknown } }).constructor?.name;
-  if (typeof ctor === 'string' && ctor !== '' && ctor !== 'Object') return ctor;
-  return typeof name === 'string' && name !== '' ? name : OTHER_ERROR;
-}
-
-/** `error.code` (database and system errors: `23505`, `ECONNRESET`) when present, else {@link errorName}. */
-export function errorCodeOrName(error: unknown): string {
-  if (error !== null && typeof error === 'object') {
-    const code = (error as { code?: unknown }).code;
-    if ((typeof code === 'string' && code !== '') || (typeof code === 'number' && Number.isFinite(code))) {
-      return String(code);
-    }
-  }
-  return errorName(error);
 }

@@ -109,8 +109,10 @@ type Routed = object & { [ROUTE]?: string };
 
 /**
  * Tells promkit the route template that served `request` (`/users/:id`), for frameworks that do
- * not expose it in a way promkit reads (Express's `req.route` is read automatically). Call it any
- * time before the response ends; the template still passes through the route normaliser.
+ * not expose it in a way promkit reads (Express, Fastify and NestJS routes are read automatically;
+ * `promkit/koa` and `promkit/hono` call this for you). Call it any time before the response ends;
+ * the template still passes through the route normaliser. Pass {@link UNMATCHED_ROUTE} when the
+ * framework matched no route, so the raw path never becomes a label.
  */
 export function setRoute(request: IncomingMessage, template: string): void {
   (request as Routed)[ROUTE] = template;
@@ -119,4 +121,21 @@ export function setRoute(request: IncomingMessage, template: string): void {
 /** The template given to {@link setRoute} for `request`, if any. */
 export function explicitRouteOf(request: IncomingMessage): string | undefined {
   return (request as Routed)[ROUTE];
+}
+
+const ROUTED = Symbol.for('promkit.http.routedServer');
+
+type Marked = object & { [ROUTED]?: true };
+
+/**
+ * Marks `server` as owned by a router (a Fastify instance's server): a request it serves without
+ * a route template is {@link UNMATCHED_ROUTE}, whatever its status, instead of a normalised path.
+ */
+export function markRoutedServer(server: object): void {
+  (server as Marked)[ROUTED] = true;
+}
+
+/** Whether {@link markRoutedServer} marked `server`. */
+export function isRoutedServer(server: unknown): boolean {
+  return typeof server === 'object' && server !== null && (server as Marked)[ROUTED] === true;
 }

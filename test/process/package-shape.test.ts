@@ -149,7 +149,7 @@ describe('the packed and installed package', () => {
     expect(targets.filter((target) => !existsSync(join(installed, target)))).toEqual([]);
   });
 
-  test('resolves promkit/testing and promkit/opossum under TypeScript moduleResolution node10', () => {
+  test('resolves promkit/testing, promkit/opossum, promkit/koa and promkit/hono under TypeScript moduleResolution node10', () => {
     const app = join(installed, '..', '..');
     writeFileSync(
       join(app, 'node10.ts'),
@@ -157,7 +157,9 @@ describe('the packed and installed package', () => {
         "import { start } from 'promkit';",
         "import { createTestMetrics } from 'promkit/testing';",
         "import { instrumentOpossum } from 'promkit/opossum';",
-        'export const used: unknown[] = [start, createTestMetrics, instrumentOpossum];',
+        "import { promkitKoa } from 'promkit/koa';",
+        "import { promkitHono } from 'promkit/hono';",
+        'export const used: unknown[] = [start, createTestMetrics, instrumentOpossum, promkitKoa, promkitHono];',
       ].join('\n'),
     );
     const tsc = join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');

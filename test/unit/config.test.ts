@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { resolveConfig } from '../../src/config.js';
+import { needsLoaderHook, resolveConfig } from '../../src/config.js';
 import { ConfigError } from '../../src/errors.js';
 
 describe('resolveConfig', () => {
@@ -17,6 +17,7 @@ describe('resolveConfig', () => {
       buckets: {},
       instrumentHttp: true,
       httpServerSource: 'diagnostics_channel',
+      httpClientSource: 'diagnostics_channel',
       normalizeRoute: undefined,
       instrumentFetch: true,
       runtimeMetrics: true,
@@ -30,6 +31,23 @@ describe('resolveConfig', () => {
     expect(() => resolveConfig({ httpServerSource: 'express' }, {})).toThrow(
       'httpServerSource: "express" is not one of "diagnostics_channel", "instrumentation-http"',
     );
+  });
+
+  test('takes the HTTP sources from PROMKIT_HTTP_*_SOURCE unless options set them, naming the variable on a bad value', () => {
+    const env = { PROMKIT_HTTP_SERVER_SOURCE: 'instrumentation-http', PROMKIT_HTTP_CLIENT_SOURCE: 'instrumentation-http' };
+    expect(resolveConfig({}, env)).toMatchObject({ httpServerSource: 'instrumentation-http', httpClientSource: 'instrumentation-http' });
+    expect(resolveConfig({ httpClientSource: 'diagnostics_channel' }, env).httpClientSource).toBe('diagnostics_channel');
+    expect(() => resolveConfig({}, { PROMKIT_HTTP_CLIENT_SOURCE: 'undici' })).toThrow(
+      'PROMKIT_HTTP_CLIENT_SOURCE: "undici" is not one of "diagnostics_channel", "instrumentation-http"',
+    );
+  });
+
+  test('asks for the ESM loader hook only when instrumentation-http is a chosen source', () => {
+    expect(needsLoaderHook(resolveConfig({}, {}))).toBe(false);
+    expect(needsLoaderHook(resolveConfig({ httpServerSource: 'instrumentation-http' }, {}))).toBe(true);
+    expect(needsLoaderHook(resolveConfig({ httpClientSource: 'instrumentation-http' }, {}))).toBe(true);
+    expect(needsLoaderHook(resolveConfig({ httpClientSource: 'instrumentation-http', instrumentHttp: false }, {}))).toBe(false);
+    expect(needsLoaderHook(resolveConfig({ httpClientSource: 'instrumentation-http', disabled: true }, {}))).toBe(false);
   });
 
   test('reads the standard OTEL_* variables', () => {

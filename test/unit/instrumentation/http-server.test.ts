@@ -4,7 +4,7 @@ import { afterEach, describe, expect, test } from 'vitest';
 import { instrumentHttpServer } from '../../../instrumentation/http-server.js';
 import { setRoute } from '../../../src/facade/route.js';
 import { createHttpFacade } from '../../../src/facade/http.js';
-import { UNMATCHED_ROUTE } from '../../../src/facade/route.js';
+import { markRoutedServer, UNMATCHED_ROUTE } from '../../../src/facade/route.js';
 import { createTestMetrics, type TestMetrics } from '../../../src/testing/index.js';
 
 let t: TestMetrics;
@@ -69,6 +69,34 @@ describe('HTTP server metrics from diagnostics_channel', () => {
     });
     await get(port, '/api/items/XYZ-1');
     expect((await t.getHistogram('http.server.request.duration', route('/api/items/:sku', 200)))?.count).toBe(1);
+  });
+
+  test('keeps an Express mount path that was restored when an error left the nested router', async () => {
+    const port = await serve((request, response) => {
+      // What Express leaves after a thrown error: the sub-router's route, the parent's baseUrl.
+      Object.assign(request, { baseUrl: '', originalUrl: request.url, route: { path: '/items/:sku' } });
+      response.statusCode = 500;
+      response.end();
+    });
+    await get(port, '/api/items/XYZ-1?x=1');
+    expect((await t.getHistogram('http.server.request.duration', { ...route('/api/items/:sku', 500), 'error.type': '500' }))?.count).toBe(1);
+  });
+
+  test('an Express request that matched no route is the unmatched route even when answered 200', async () => {
+    const port = await serve((request, response) => {
+      Object.assign(request, { app: { handle: () => undefined } });
+      response.end('static file');
+    });
+    await get(port, '/assets/app-3f9c2.js');
+    await get(port, '/assets/app-77ab1.js');
+    expect((await t.getHistogram('http.server.request.duration', route(UNMATCHED_ROUTE, 200)))?.count).toBe(2);
+  });
+
+  test("a router's server (markRoutedServer) gives the unmatched route to requests without a template", async () => {
+    const port = await serve((_request, response) => response.end('fallback'));
+    markRoutedServer(server!);
+    await get(port, '/some/page-slug');
+    expect((await t.getHistogram('http.server.request.duration', route(UNMATCHED_ROUTE, 200)))?.count).toBe(1);
   });
 
   test('records 5xx responses with error.type set to the status code', async () => {
