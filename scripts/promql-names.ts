@@ -42,11 +42,11 @@ function single(def: MetricDefinition): string {
   return name;
 }
 
-/** The `_bucket`, `_sum` and `_count` names of a histogram. */
-function histogram(def: MetricDefinition): { bucket: string; sum: string; count: string } {
+/** The `_bucket`, `_sum` and `_count` names of a histogram, and its bucket boundaries. */
+function histogram(def: MetricDefinition): { bucket: string; sum: string; count: string; boundaries: readonly number[] } {
   const [bucket, sum, count] = scrapedNames(def);
-  if (bucket === undefined || sum === undefined || count === undefined) throw new Error(`${def.name} is not a histogram`);
-  return { bucket, sum, count };
+  if (bucket === undefined || sum === undefined || count === undefined || def.boundaries === undefined) throw new Error(`${def.name} is not a histogram`);
+  return { bucket, sum, count, boundaries: def.boundaries };
 }
 
 /** A label name as scraped, checked against the metric's declared attributes. */
@@ -92,6 +92,7 @@ export const L = {
   serverAddress: label(HTTP_CLIENT_REQUEST_DURATION, 'server.address'),
   serverPort: label(HTTP_CLIENT_REQUEST_DURATION, 'server.port'),
   requestModel: label(GEN_AI_CLIENT_OPERATION_DURATION, 'gen_ai.request.model'),
+  providerName: label(GEN_AI_CLIENT_OPERATION_DURATION, 'gen_ai.provider.name'),
   tokenType: label(GEN_AI_CLIENT_TOKEN_USAGE, 'gen_ai.token.type'),
   cacheName: label(CACHE_HITS, 'cache.name'),
   cacheOperation: label(CACHE_HITS, 'cache.operation'),

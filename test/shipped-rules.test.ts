@@ -4,10 +4,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
+import { ALERTS_DOC_PATH, renderAlertsDoc, writeAlertsDoc } from '../scripts/alerts-doc.js';
 import { DASHBOARD_PATH, dashboardQueries, DASHBOARD_ROWS, RATE_INTERVAL, renderDashboard, writeDashboard } from '../scripts/grafana-dashboard.js';
 import {
   ALERT_RULES,
   ALERT_RULES_PATH,
+  alertExpr,
+  buildAlertRules,
+  DEFAULT_ALERT_OPTIONS,
   PROMETHEUS_DIR,
   RECORDING_RULES,
   RECORDING_RULES_PATH,
@@ -32,11 +36,13 @@ describe('shipped rules and dashboard', () => {
     if (process.env.UPDATE_SHIPPED_RULES === '1') {
       writeShippedRules();
       writeDashboard();
+      writeAlertsDoc();
     }
     const stale = `out of date with scripts/; regenerate with: ${REGENERATE}`;
     expect(readFileSync(RECORDING_RULES_PATH, 'utf8'), `recording-rules.yml is ${stale}`).toBe(renderRecordingRules());
     expect(readFileSync(ALERT_RULES_PATH, 'utf8'), `alert-rules.yml is ${stale}`).toBe(renderAlertRules());
     expect(readFileSync(DASHBOARD_PATH, 'utf8'), `dashboard.json is ${stale}`).toBe(renderDashboard());
+    expect(readFileSync(ALERTS_DOC_PATH, 'utf8'), `docs/alerts.md is ${stale}`).toBe(renderAlertsDoc());
   });
 
   it('pass promtool check config (which checks the rule files it loads)', () => {
@@ -45,6 +51,20 @@ describe('shipped rules and dashboard', () => {
     expect(output).toContain(`${RECORDING_RULES.length} rules found`);
     expect(output).toContain(`${ALERT_RULES.length} rules found`);
     expect(status, output).toBe(0);
+  });
+
+  it('take thresholds and for: durations from the generator options, the guides\' values by default', () => {
+    expect(ALERT_RULES.map((r) => r.alert)).toEqual(Object.keys(DEFAULT_ALERT_OPTIONS));
+    expect(alertExpr(ALERT_RULES.find((r) => r.alert === 'CircuitBreakerHighFailureRate')!)).toBe('job_breaker:circuit_breaker_call_failures:ratio_rate5m > 0.1');
+    const custom = buildAlertRules({ HttpHighErrorRatio: { threshold: 0.02 }, CircuitBreakerOpen: { for: '1m' } });
+    const errors = custom.find((r) => r.alert === 'HttpHighErrorRatio')!;
+    expect(alertExpr(errors)).toBe('job:http_server_request_errors:ratio_rate5m > 0.02');
+    expect(errors.for).toBe('5m');
+    expect(errors.summary).toBe('More than 2% of requests to {{ $labels.job }} fail');
+    const breaker = custom.find((r) => r.alert === 'CircuitBreakerOpen')!;
+    expect(breaker.for).toBe('1m');
+    expect(breaker.labels).toEqual({ circuit_breaker_state: 'open' });
+    expect(renderAlertRules(custom)).toContain("expr: 'job:http_server_request_errors:ratio_rate5m > 0.02'");
   });
 
   it('pass promtool check rules', () => {

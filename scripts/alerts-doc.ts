@@ -1,0 +1,115 @@
+/**
+ * `docs/alerts.md`: the shipped recording rules and alerts, with each alert's threshold option,
+ * default and source in the seed guides, rendered from the rule definitions so the table cannot
+ * drift from the rules (`test/shipped-rules.test.ts` compares it with a fresh render).
+ */
+import { writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { RULE_TEST_EVALUATION_INTERVAL, RULE_TEST_INTERVALS } from './prometheus-rule-tests.js';
+import {
+  ALERT_RULES,
+  alertExpr,
+  DEFAULT_ALERT_OPTIONS,
+  LLM_SERVICE_DOWN_LOOKBACK,
+  RATE_WINDOW,
+  RECORDING_RULES,
+  type AlertName,
+} from './prometheus-rules.js';
+
+export const ALERTS_DOC_PATH = fileURLToPath(new URL('../docs/alerts.md', import.meta.url));
+
+/** Where each alert comes from: the seed guide that defines it (numbers as in docs/seed-mapping.md). */
+const SOURCE: Record<AlertName, string> = {
+  HttpHighErrorRatio: '`HighErrorRate` (003, 004): error rate > 5% for 5m',
+  HttpLatencyP95OverSlo: 'promkit: a 500 ms p95 SLO (004\'s `HighLatency` uses p95 > 2 s; p99 > 1 s below is stricter)',
+  HttpLatencyP99High: '`HighLatency` (003): p99 > 1 s for 5m',
+  HttpLatencySpike: '`LatencySpike` (002): mean latency > 1 s for 5m, here of the service\'s requests',
+  CircuitBreakerOpen: '`CircuitBreakerOpen` (002): state open for 1m; here open or half-open for 30s',
+  CircuitBreakerHighFailureRate: '`HighFailureRate` (002): failure rate > 10% for 5m',
+  CircuitBreakerLatencySpike: '`LatencySpike` (002): mean call latency > 1 s for 5m, per breaker',
+  DbLatencySpike: '`LatencySpike` (002) applied to database operations (003 tracks their mean)',
+  LlmTimeToFirstChunkP95High: 'promkit: TTFT (004 records it, gives no alert)',
+  LlmProviderDown: '`ProviderDown` (003: error rate > 20% for 5m); by default here every call failing',
+  LlmServiceDown: '`LLMServiceDown` (004): `rate(llm_requests_total[5m]) == 0` for 5m',
+  CacheHitRatioLow: '`LowCacheHitRate` (003): hit rate < 0.5 for 10m',
+  ScrapeTargetDown: 'target down (002, 003: "verify the target shows UP")',
+};
+
+const cell = (text: string) => text.replaceAll('|', '\\|');
+
+export function renderAlertsDoc(): string {
+  const alertRows = ALERT_RULES.map((rule) => {
+    const name = rule.alert as AlertName;
+    const option: { threshold?: number; for: string } = DEFAULT_ALERT_OPTIONS[name];
+    const labels = Object.entries({ severity: rule.severity, ...rule.labels })
+      .map(([k, v]) => `${k}=${v}`)
+      .join(', ');
+    const threshold = option.threshold === undefined ? '–' : `\`${option.threshold}\``;
+    return `| \`${name}\` | \`${cell(alertExpr(rule))}\` | ${threshold} | ${rule.for} | ${labels} | ${cell(SOURCE[name])} |`;
+  });
+  const intervals = RULE_TEST_INTERVALS.map((i) => `${i} s`).join(', ');
+  return `${[
+    '# Shipped alerts and recording rules',
+    '',
+    '<!-- Generated from scripts/prometheus-rules.ts by scripts/alerts-doc.ts; do not edit by hand.',
+    '     Regenerate: UPDATE_SHIPPED_RULES=1 npx vitest run test/shipped-rules.test.ts -->',
+    '',
+    '`examples/prometheus/recording-rules.yml` and `examples/prometheus/alert-rules.yml` (load both:',
+    `the alerts read the recording rules). Every \`rate()\` uses a \`[${RATE_WINDOW}]\` window, as the seed`,
+    'guides do: it holds at least four samples at any scrape interval up to Prometheus\'s default',
+    'of 1 m. (A `[1m]` window holds one sample at a 60 s interval, `rate()` is empty and an alert',
+    'reading it never fires.) The Grafana dashboard uses `$__rate_interval`, which Grafana keeps at',
+    'four scrape intervals or more once the data source\'s scrape interval is set.',
+    '',
+    '## Alerts',
+    '',
+    'Thresholds and `for:` durations are the options of the rule generator',
+    '(`DEFAULT_ALERT_OPTIONS` in `scripts/prometheus-rules.ts`, keyed by alert name, defaulting to the',
+    'guides\' values); `renderAlertRules(buildAlertRules({ HttpHighErrorRatio: { threshold: 0.02 } }))`',
+    'renders the rules for other values. Each alert also carries the labels of its expression (`job`, and the',
+    'breaker, provider, model or cache it is about).',
+    '',
+    '| alert | expression | threshold (default) | for | labels | source |',
+    '| --- | --- | --- | --- | --- | --- |',
+    ...alertRows,
+    '',
+    'Choices behind them:',
+    '',
+    '- **Latency thresholds** sit on bucket boundaries (0.5 s, 1 s, 1.28 s), where `histogram_quantile`',
+    '  is exact. The mean latencies are `rate(_sum) / rate(_count)`: no calls give no value, so no alert.',
+    '- **Mean latency of LLM calls** has no alert: a streamed completion routinely runs for seconds,',
+    '  so a 1 s mean would always fire. `LlmTimeToFirstChunkP95High` covers how fast a model answers.',
+    '- **Circuit-breaker failure rate** is computed from call counts over the window (failure and',
+    '  timeout over the calls that ran: rejected and fallback calls are not in it, as in the breaker\'s',
+    '  own `circuit_breaker_failure_rate_ratio`), so it never holds a stale value once calls stop.',
+    '  The mean call latency leaves rejected calls out too: they take no time.',
+    '- **`CircuitBreakerOpen`** fires for open and half-open alike (a breaker probing a dead upstream',
+    '  flips between the two) and is labelled `circuit_breaker_state=open`: the expression drops the',
+    '  one-hot state label and the rule adds its own.',
+    '- **`LlmProviderDown`** fires when no call to a provider succeeds over the window (error ratio',
+    '  1, including a provider that never succeeded); a threshold of `0.2` gives guide 003\'s',
+    '  `ProviderDown` (>= 20% errors). A provider with no calls at all has no ratio.',
+    `- **\`LlmServiceDown\`** fires when the service made no LLM call in the last ${RATE_WINDOW} (also once its`,
+    `  series are gone, e.g. after a restart with no call since) but made some in the ${LLM_SERVICE_DOWN_LOOKBACK} before. A`,
+    '  service that never calls an LLM stays silent. It fires about 10 minutes after the last call',
+    `  (${RATE_WINDOW} without calls, then \`for:\`) and resolves once the ${LLM_SERVICE_DOWN_LOOKBACK} lookback holds no call either.`,
+    '',
+    '## Recording rules',
+    '',
+    ...RECORDING_RULES.map((r) => `- \`${r.record}\``),
+    '',
+    '## Unit tests',
+    '',
+    '`examples/prometheus/tests/rules-{15,30,60}s.yml` are `promtool test rules` files (generated by',
+    `\`scripts/prometheus-rule-tests.ts\`, run by \`test/rule-unit-tests.test.ts\`): series scraped every ${intervals}`,
+    `with the rules evaluated every ${RULE_TEST_EVALUATION_INTERVAL} s, so also between scrapes as on a real server. For each`,
+    'alert, a scenario where its condition holds checks that it is silent one evaluation before',
+    'its `for:` has elapsed and fires, with exact labels and annotations, at the next; a scenario',
+    'where it does not hold checks that it stays silent. Every recording rule\'s value is checked.',
+    'Run one yourself: `promtool test rules examples/prometheus/tests/rules-60s.yml`.',
+  ].join('\n')}\n`;
+}
+
+export function writeAlertsDoc(): void {
+  writeFileSync(ALERTS_DOC_PATH, renderAlertsDoc());
+}
