@@ -98,9 +98,21 @@ export function stopGroup(child: ChildProcess, graceMs = 5000): Promise<void> {
 
 /**
  * Starts Prometheus with `config` (YAML text; relative paths in it resolve against `cwd` of the
- * config file, so pass absolute rule file paths) and waits until `/-/ready` answers.
+ * config file, so pass absolute rule file paths) and waits until `/-/ready` answers. A port
+ * taken between {@link freePort} and Prometheus binding it (another test, a second Prometheus
+ * started at the same time) is retried on a new port.
  */
 export async function startPrometheus(config: string): Promise<PrometheusServer> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startOnce(config);
+    } catch (error) {
+      if (attempt === 3 || !(error instanceof Error) || !/address already in use/.test(error.message)) throw error;
+    }
+  }
+}
+
+async function startOnce(config: string): Promise<PrometheusServer> {
   const dir = mkdtempSync(join(tmpdir(), 'promkit-prometheus-'));
   const configFile = join(dir, 'prometheus.yml');
   writeFileSync(configFile, config);
