@@ -7,10 +7,14 @@
 //   PORT=0 OTEL_EXPORTER_PROMETHEUS_PORT=0 npm run demo     any free ports
 //
 // Options: --duration <seconds>, --json (one JSON line per second instead of the summary; the
-// e2e test reads it). Environment: PORT (service, default 3000), OTEL_EXPORTER_PROMETHEUS_PORT
-// and the other promkit variables (passed to the service), DEMO_UPSTREAM_SCHEDULE (pricing
-// upstream up/down phases in seconds, default "up:20,down:12", repeated).
+// e2e test reads it, and may write `drain` on stdin: the traffic stops, every request in flight
+// finishes, one `drained` line gives the final totals, and the service keeps serving its
+// metrics until the demo is stopped). Environment: PORT (service, default 3000), EVENTS_PORT
+// (its HTTP/2 events server, default PORT + 1), OTEL_EXPORTER_PROMETHEUS_PORT and the other
+// promkit variables (passed to the service), DEMO_UPSTREAM_SCHEDULE (pricing upstream up/down
+// phases in seconds, default "up:20,down:12", repeated).
 import { spawn } from 'node:child_process';
+import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { startLlmServer } from './llm-server.mjs';
@@ -52,12 +56,16 @@ const ready = new Promise((resolve, reject) => {
   let stderr = '';
   let scrapeUrl;
   let servicePort;
+  let eventsPort;
   const check = () => {
     const notStarted = /promkit: metrics not started: (.*)/.exec(stderr);
     if (notStarted) reject(new Error(`promkit did not start in the service: ${notStarted[1]}`));
     scrapeUrl ??= /serving metrics at (\S+)/.exec(stderr)?.[1];
-    servicePort ??= /listening (\d+)/.exec(stdout)?.[1];
-    if (scrapeUrl !== undefined && servicePort !== undefined) resolve({ scrapeUrl, serviceUrl: `http://127.0.0.1:${servicePort}` });
+    servicePort ??= /^listening (\d+)$/m.exec(stdout)?.[1];
+    eventsPort ??= /^listening http2 (\d+)$/m.exec(stdout)?.[1];
+    if (scrapeUrl !== undefined && servicePort !== undefined && eventsPort !== undefined) {
+      resolve({ scrapeUrl, serviceUrl: `http://127.0.0.1:${servicePort}`, eventsUrl: `http://127.0.0.1:${eventsPort}` });
+    }
   };
   service.stdout.on('data', (chunk) => {
     stdout += chunk;
@@ -87,13 +95,14 @@ service.once('exit', (code, signal) => {
   void shutdown().then(() => process.exit(1));
 });
 
-const { scrapeUrl, serviceUrl } = started;
+const { scrapeUrl, serviceUrl, eventsUrl } = started;
 if (json) {
-  console.log(JSON.stringify({ event: 'ready', serviceUrl, scrapeUrl, llmUrl: llm.url, upstreamUrl: upstream.url }));
+  console.log(JSON.stringify({ event: 'ready', serviceUrl, eventsUrl, scrapeUrl, llmUrl: llm.url, upstreamUrl: upstream.url }));
 } else {
   console.log(`
 promkit demo
   service  ${serviceUrl}   GET /users/:id /orders/:id /reports/:id /quotes/:id, POST /chat /orders
+  events   ${eventsUrl}   POST /events over HTTP/2 (h2c), recorded through the manual API
   metrics  ${scrapeUrl}   <- scrape this (examples/prometheus/prometheus.yml does)
   fake LLM ${llm.url}, pricing upstream ${upstream.url} (schedule ${process.env.DEMO_UPSTREAM_SCHEDULE ?? DEFAULT_SCHEDULE})
   ${Number.isFinite(durationS) ? `running for ${durationS} s` : 'Ctrl-C to stop'}
@@ -102,8 +111,19 @@ promkit demo
 
 upstream.startSchedule();
 const controller = new AbortController();
+const drain = new AbortController();
 const stats = createStats();
-const traffic = runTraffic({ baseUrl: serviceUrl, signal: controller.signal, stats });
+const traffic = runTraffic({ baseUrl: serviceUrl, eventsUrl, signal: controller.signal, stop: drain.signal, stats });
+if (json) {
+  createInterface({ input: process.stdin }).on('line', (line) => {
+    if (line.trim() !== 'drain' || drain.signal.aborted) return;
+    drain.abort();
+    void traffic.then(() => {
+      clearInterval(reporter);
+      console.log(JSON.stringify({ event: 'drained', ...snapshot(stats), events: stats.events }));
+    });
+  });
+}
 
 const percent = (part, whole) => (whole > 0 ? `${((100 * part) / whole).toFixed(1)}%` : '-');
 const reporter = setInterval(

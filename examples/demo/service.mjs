@@ -14,11 +14,19 @@
 //   GET  /quotes/:id   an opossum breaker around the flaky pricing upstream, with a fallback
 //   anything else      404, recorded under the single route "/*unmatched"
 //
-// HTTP server metrics need nothing here: promkit records every request and turns the path into
-// a route template (`/users/1234` → `/users/:id`, a 404 → `/*unmatched`), so raw ids never
+// and, on a second port (EVENTS_PORT), an HTTP/2 (h2c) server:
+//
+//   POST /events       a batch of analytics events, recorded by hand with its body sizes
+//
+// Every query borrows a connection from a small pool reported through `metrics.db.pool`.
+//
+// HTTP/1.1 server metrics need nothing here: promkit records every request and turns the path
+// into a route template (`/users/1234` → `/users/:id`, a 404 → `/*unmatched`), so raw ids never
 // become label values. A router whose ids are not numeric, UUIDs or hex would call
-// `setRoute(request, '/quotes/:sku')` (from 'promkit') with the template it matched.
+// `setRoute(request, '/quotes/:sku')` (from 'promkit') with the template it matched. The
+// automatic path does not see `node:http2` servers, so `/events` shows the manual API.
 import { createServer } from 'node:http';
+import { createServer as createHttp2Server } from 'node:http2';
 import { PGlite } from '@electric-sql/pglite';
 import { LRUCache } from 'lru-cache';
 import OpenAI from 'openai';
@@ -26,9 +34,12 @@ import CircuitBreaker from 'opossum';
 import { metrics } from 'promkit';
 import { instrumentOpenAI } from 'promkit/openai';
 import { instrumentOpossum } from 'promkit/opossum';
+import { createPool } from './pool.mjs';
 
 const HOST = process.env.HOST ?? '127.0.0.1';
 const PORT = Number(process.env.PORT ?? 3000);
+/** The HTTP/2 events server; by default the port after PORT (any free port when PORT is 0). */
+const EVENTS_PORT = Number(process.env.EVENTS_PORT ?? (PORT === 0 ? 0 : PORT + 1));
 const LLM_BASE_URL = required('LLM_BASE_URL');
 const UPSTREAM_URL = required('UPSTREAM_URL');
 /** Artificial latency of `/reports/:id`; 300 ms lands in the (0.25, 0.5] bucket of http.server.request.duration. */
@@ -55,13 +66,21 @@ await db.exec(`
   INSERT INTO orders (user_id, total) SELECT 1 + i % 200, (i * 37) % 500 / 10.0 FROM generate_series(1, 400) AS i;
 `);
 
-/** One query, timed as `db.client.operation.duration` with its verb and table, never its text. */
-function query(operation, collection, sql, params = []) {
+/** Every query borrows one of 4 connections: db_client_connection_* come from this pool. */
+const pool = createPool({ name: 'pglite', connection: db, max: 4, acquireTimeoutMs: 5000 });
+
+/** One query on `connection`, timed as `db.client.operation.duration` with its verb and table, never its text. */
+function queryOn(connection, operation, collection, sql, params = []) {
   return metrics.db.track(
     { system: 'postgresql', operation, collection, namespace: 'postgres' },
-    () => db.query(sql, params),
+    () => connection.query(sql, params),
     { rows: (result) => result.rows.length, statusCode: (error) => error?.code },
   );
+}
+
+/** One query on a connection borrowed for just that query. */
+function query(operation, collection, sql, params = []) {
+  return pool.use((connection) => queryOn(connection, operation, collection, sql, params));
 }
 
 // --- Cache: lru-cache, instrumented through metrics.cache('users') -----------------------------
@@ -143,13 +162,17 @@ async function createOrder(request, response) {
 }
 
 async function getReport(response, id) {
-  await sleep(REPORT_DELAY_MS);
-  const { rows } = await query(
-    'SELECT',
-    'orders',
-    'SELECT count(*)::int AS orders, coalesce(sum(total), 0)::float AS spent FROM orders WHERE user_id = $1',
-    [1 + (Number(id) % 200)],
-  );
+  // The report holds its connection while it works, so its lease lasts at least REPORT_DELAY_MS.
+  const { rows } = await pool.use(async (connection) => {
+    await sleep(REPORT_DELAY_MS);
+    return queryOn(
+      connection,
+      'SELECT',
+      'orders',
+      'SELECT count(*)::int AS orders, coalesce(sum(total), 0)::float AS spent FROM orders WHERE user_id = $1',
+      [1 + (Number(id) % 200)],
+    );
+  });
   send(response, 200, rows[0]);
 }
 
@@ -221,7 +244,64 @@ function readJson(request) {
   });
 }
 
+// --- HTTP/2 events endpoint, recorded through the manual API -------------------------------------
+
+/** The last events received; a real service would forward them to a queue. */
+const recentEvents = [];
+
+async function receiveEvents(request, response) {
+  const started = performance.now();
+  const inFlight = metrics.http.activeRequest({ method: request.method, scheme: 'http' });
+  let requestBodySize = 0;
+  let text = '';
+  for await (const chunk of request) {
+    requestBodySize += chunk.length;
+    text += chunk;
+  }
+  let status = 202;
+  let reply;
+  try {
+    const { events } = JSON.parse(text);
+    if (!Array.isArray(events)) throw new Error('"events" must be an array');
+    recentEvents.push(...events);
+    recentEvents.splice(0, recentEvents.length - 1000);
+    reply = { accepted: events.length, ids: events.map((event) => event.id) };
+  } catch (error) {
+    status = 400;
+    reply = { error: error.message };
+  }
+  const body = JSON.stringify(reply);
+  const durationS = (performance.now() - started) / 1000;
+  // The exact value recorded, so the e2e test can check which bucket each request landed in.
+  response.writeHead(status, { 'content-type': 'application/json', 'x-recorded-duration-s': String(durationS) });
+  response.end(body);
+  metrics.http.recordServerRequest({
+    method: request.method,
+    route: '/events',
+    statusCode: status,
+    durationS,
+    scheme: 'http',
+    protocolVersion: '2',
+    requestBodySize,
+    responseBodySize: Buffer.byteLength(body),
+  });
+  inFlight();
+}
+
+const events = createHttp2Server((request, response) => {
+  if (request.method === 'POST' && request.url === '/events') return void receiveEvents(request, response);
+  const started = performance.now();
+  response.writeHead(404, { 'content-type': 'application/json' });
+  response.end(JSON.stringify({ error: 'not found' }));
+  // A raw path is normalised: a 404 lands in the one unmatched route.
+  const durationS = (performance.now() - started) / 1000;
+  metrics.http.recordServerRequest({ method: request.method, path: request.url, statusCode: 404, durationS, scheme: 'http', protocolVersion: '2' });
+});
+
 server.listen(PORT, HOST, () => {
-  // The parent (examples/demo/main.mjs, the e2e test) reads the bound port from this line.
-  console.log(`listening ${server.address().port}`);
+  events.listen(EVENTS_PORT, HOST, () => {
+    // The parent (examples/demo/main.mjs, the e2e test) reads the bound ports from these lines.
+    console.log(`listening ${server.address().port}`);
+    console.log(`listening http2 ${events.address().port}`);
+  });
 });

@@ -46,12 +46,17 @@ export interface PrometheusRule {
   readonly health: string;
   readonly lastError?: string;
   readonly state?: 'inactive' | 'pending' | 'firing';
+  /** When the rule was last evaluated (RFC 3339). */
+  readonly lastEvaluation?: string;
 }
 
 export interface PrometheusServer {
   readonly url: string;
-  /** `/api/v1/query` at the current time; throws on an API error, returns the vector. */
-  query(expr: string): Promise<InstantSample[]>;
+  /**
+   * `/api/v1/query` at `time` (Unix seconds; default now); throws on an API error, returns the
+   * vector. Queries pinned to one time see the same samples, so their results agree with each other.
+   */
+  query(expr: string, time?: number): Promise<InstantSample[]>;
   alerts(): Promise<PrometheusAlert[]>;
   rules(): Promise<PrometheusRule[]>;
   targets(): Promise<{ health: string; scrapeUrl: string; lastError: string }[]>;
@@ -93,9 +98,21 @@ export function stopGroup(child: ChildProcess, graceMs = 5000): Promise<void> {
 
 /**
  * Starts Prometheus with `config` (YAML text; relative paths in it resolve against `cwd` of the
- * config file, so pass absolute rule file paths) and waits until `/-/ready` answers.
+ * config file, so pass absolute rule file paths) and waits until `/-/ready` answers. A port
+ * taken between {@link freePort} and Prometheus binding it (another test, a second Prometheus
+ * started at the same time) is retried on a new port.
  */
 export async function startPrometheus(config: string): Promise<PrometheusServer> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startOnce(config);
+    } catch (error) {
+      if (attempt === 3 || !(error instanceof Error) || !/address already in use/.test(error.message)) throw error;
+    }
+  }
+}
+
+async function startOnce(config: string): Promise<PrometheusServer> {
   const dir = mkdtempSync(join(tmpdir(), 'promkit-prometheus-'));
   const configFile = join(dir, 'prometheus.yml');
   writeFileSync(configFile, config);
@@ -119,9 +136,10 @@ export async function startPrometheus(config: string): Promise<PrometheusServer>
   let stopped: Promise<void> | undefined;
   const server: PrometheusServer = {
     url,
-    async query(expr) {
+    async query(expr, time) {
+      const at = time === undefined ? '' : `&time=${time}`;
       const data = await api<{ resultType: string; result: { metric: Record<string, string>; value: [number, string] }[] }>(
-        `${url}/api/v1/query?query=${encodeURIComponent(expr)}`,
+        `${url}/api/v1/query?query=${encodeURIComponent(expr)}${at}`,
       );
       if (data.resultType !== 'vector') throw new Error(`expected a vector from ${expr}, got ${data.resultType}`);
       return data.result.map((r) => ({ metric: r.metric, value: Number(r.value[1]) }));
