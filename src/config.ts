@@ -5,6 +5,14 @@ import type { BucketOverrides } from './otel/views.js';
 export const HTTP_SERVER_SOURCES = ['diagnostics_channel', 'instrumentation-http'] as const;
 export type HttpServerSource = (typeof HTTP_SERVER_SOURCES)[number];
 
+/**
+ * Which names runtime metrics are exported under: the OpenTelemetry conventions (`otel`, the
+ * default), prom-client's default metrics (`prom-client`: `process_cpu_seconds_total`,
+ * `nodejs_heap_size_used_bytes`, ...), both sets, or none (`off`).
+ */
+export const RUNTIME_METRICS_SELECTIONS = ['otel', 'prom-client', 'both', 'off'] as const;
+export type RuntimeMetricsSelection = (typeof RUNTIME_METRICS_SELECTIONS)[number];
+
 /** Options for {@link start}; every field falls back to the standard OTel environment variable, then a default. */
 export interface StartOptions {
   /** Interface the scrape server binds. Env `OTEL_EXPORTER_PROMETHEUS_HOST`, default `localhost` (never all interfaces by accident). */
@@ -43,8 +51,13 @@ export interface StartOptions {
   readonly normalizeRoute?: RouteNormalizer;
   /** Record `http.client.request.duration` for `fetch` (undici), default true. */
   readonly instrumentFetch?: boolean;
-  /** Record Node.js runtime metrics (CPU, memory, heap spaces, event-loop delay, GC, active resources), default true. */
-  readonly runtimeMetrics?: boolean;
+  /**
+   * Record Node.js runtime metrics (CPU, memory, heap spaces, event-loop delay, GC, active
+   * resources) and under which names: `'otel'` (same as `true`, the default), `'prom-client'`
+   * (prom-client's default metric names, for existing dashboards), `'both'`, or `'off'` (same as
+   * `false`). Env `PROMKIT_RUNTIME_METRICS`.
+   */
+  readonly runtimeMetrics?: boolean | RuntimeMetricsSelection;
   /**
    * A bearer token every endpoint (`/metrics`, `/metrics/json`, `/metrics/health`) requires. Env
    * `PROMKIT_METRICS_TOKEN`. Prefer the variable: a token in code ends up in the repository.
@@ -95,7 +108,7 @@ export interface ResolvedConfig {
   readonly httpServerSource: HttpServerSource;
   readonly normalizeRoute: RouteNormalizer | undefined;
   readonly instrumentFetch: boolean;
-  readonly runtimeMetrics: boolean;
+  readonly runtimeMetrics: RuntimeMetricsSelection;
   readonly auth: EndpointAuth;
   readonly health: ResolvedHealthConfig;
 }
@@ -139,7 +152,7 @@ export function resolveConfig(options: StartOptions = {}, env: Env = process.env
     httpServerSource: checkHttpServerSource(options.httpServerSource ?? 'diagnostics_channel'),
     normalizeRoute: options.normalizeRoute,
     instrumentFetch: options.instrumentFetch ?? true,
-    runtimeMetrics: options.runtimeMetrics ?? true,
+    runtimeMetrics: resolveRuntimeMetrics(options.runtimeMetrics, env['PROMKIT_RUNTIME_METRICS']),
     auth: resolveAuth(options, env),
     health: resolveHealth(options.health ?? {}),
   };
@@ -182,6 +195,18 @@ function resolveHealth(options: HealthOptions): ResolvedHealthConfig {
     throw new ConfigError('health', `thresholds yellow ${String(health.yellow)} and red ${String(health.red)} must satisfy 0 <= yellow <= red <= 1`);
   }
   return health;
+}
+
+function resolveRuntimeMetrics(option: boolean | string | undefined, raw: string | undefined): RuntimeMetricsSelection {
+  if (option === true) return 'otel';
+  if (option === false) return 'off';
+  const fromEnv = option === undefined;
+  const value = option ?? nonEmpty(raw)?.toLowerCase() ?? 'otel';
+  if (!(RUNTIME_METRICS_SELECTIONS as readonly string[]).includes(value)) {
+    const allowed = RUNTIME_METRICS_SELECTIONS.map((s) => `"${s}"`).join(', ');
+    throw new ConfigError(fromEnv ? 'PROMKIT_RUNTIME_METRICS' : 'runtimeMetrics', `"${value}" is not one of ${allowed}`);
+  }
+  return value as RuntimeMetricsSelection;
 }
 
 function checkHttpServerSource(source: string): HttpServerSource {
