@@ -45,3 +45,23 @@ export function linearBuckets(start: number, width: number, count: number): numb
 export function exponentialBuckets(start: number, factor: number, count: number): number[] {
   return Array.from({ length: count }, (_, i) => start * factor ** i);
 }
+
+import { Counter } from './counter.js';
+import { Gauge } from './gauge.js';
+import { Histogram, Summary } from './histogram.js';
+import { Registry, register, prometheusContentType, openMetricsContentType } from './registry.js';
+
+/** For `import client from 'prom-client'` style code: the same names as the named exports. */
+export default {
+  Counter,
+  Gauge,
+  Histogram,
+  Summary,
+  Registry,
+  register,
+  collectDefaultMetrics,
+  linearBuckets,
+  exponentialBuckets,
+  prometheusContentType,
+  openMetricsContentType,
+};
