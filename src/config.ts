@@ -22,6 +22,14 @@ export const NAMED_INSTRUMENTATIONS = Object.freeze({
 });
 export type InstrumentationName = keyof typeof NAMED_INSTRUMENTATIONS;
 
+/**
+ * Which names runtime metrics are exported under: the OpenTelemetry conventions (`otel`, the
+ * default), prom-client's default metrics (`prom-client`: `process_cpu_seconds_total`,
+ * `nodejs_heap_size_used_bytes`, ...), both sets, or none (`off`).
+ */
+export const RUNTIME_METRICS_SELECTIONS = ['otel', 'prom-client', 'both', 'off'] as const;
+export type RuntimeMetricsSelection = (typeof RUNTIME_METRICS_SELECTIONS)[number];
+
 /** Options for {@link start}; every field falls back to the standard OTel environment variable, then a default. */
 export interface StartOptions {
   /** Interface the scrape server binds. Env `OTEL_EXPORTER_PROMETHEUS_HOST`, default `localhost` (never all interfaces by accident). */
@@ -74,8 +82,13 @@ export interface StartOptions {
    * `PROMKIT_INSTRUMENTATIONS=pg` adds the named ones, loaded from the app's `node_modules`.
    */
   readonly instrumentations?: readonly Instrumentation[];
-  /** Record Node.js runtime metrics (CPU, memory, heap spaces, event-loop delay, GC, active resources), default true. */
-  readonly runtimeMetrics?: boolean;
+  /**
+   * Record Node.js runtime metrics (CPU, memory, heap spaces, event-loop delay, GC, active
+   * resources) and under which names: `'otel'` (same as `true`, the default), `'prom-client'`
+   * (prom-client's default metric names, for existing dashboards), `'both'`, or `'off'` (same as
+   * `false`). Env `PROMKIT_RUNTIME_METRICS`.
+   */
+  readonly runtimeMetrics?: boolean | RuntimeMetricsSelection;
   /**
    * A bearer token every endpoint (`/metrics`, `/metrics/json`, `/metrics/health`) requires. Env
    * `PROMKIT_METRICS_TOKEN`. Prefer the variable: a token in code ends up in the repository.
@@ -140,7 +153,7 @@ export interface ResolvedConfig {
   readonly instrumentations: readonly Instrumentation[];
   /** Instrumentations named in `PROMKIT_INSTRUMENTATIONS`, to be loaded from the app's `node_modules`. */
   readonly namedInstrumentations: readonly InstrumentationName[];
-  readonly runtimeMetrics: boolean;
+  readonly runtimeMetrics: RuntimeMetricsSelection;
   readonly auth: EndpointAuth;
   readonly health: ResolvedHealthConfig;
   readonly collectTimeoutMillis: number;
@@ -189,7 +202,7 @@ export function resolveConfig(options: StartOptions = {}, env: Env = process.env
     instrumentFetch: options.instrumentFetch ?? true,
     instrumentations: checkInstrumentations(options.instrumentations ?? []),
     namedInstrumentations: parseInstrumentationNames(env['PROMKIT_INSTRUMENTATIONS']),
-    runtimeMetrics: options.runtimeMetrics ?? true,
+    runtimeMetrics: resolveRuntimeMetrics(options.runtimeMetrics, env['PROMKIT_RUNTIME_METRICS']),
     auth: resolveAuth(options, env),
     health: resolveHealth(options.health ?? {}, env),
     collectTimeoutMillis: resolveCollectTimeout(options, env),
@@ -283,6 +296,18 @@ function resolveSource<S extends string>(
     throw new ConfigError(setting, `"${source}" is not one of ${sources.map((s) => `"${s}"`).join(', ')}`);
   }
   return source as S;
+}
+
+function resolveRuntimeMetrics(option: boolean | string | undefined, raw: string | undefined): RuntimeMetricsSelection {
+  if (option === true) return 'otel';
+  if (option === false) return 'off';
+  const fromEnv = option === undefined;
+  const value = option ?? nonEmpty(raw)?.toLowerCase() ?? 'otel';
+  if (!(RUNTIME_METRICS_SELECTIONS as readonly string[]).includes(value)) {
+    const allowed = RUNTIME_METRICS_SELECTIONS.map((s) => `"${s}"`).join(', ');
+    throw new ConfigError(fromEnv ? 'PROMKIT_RUNTIME_METRICS' : 'runtimeMetrics', `"${value}" is not one of ${allowed}`);
+  }
+  return value as RuntimeMetricsSelection;
 }
 
 /**

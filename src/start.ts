@@ -18,9 +18,10 @@ import { bindDefaultMetrics, metrics } from './facade/metrics.js';
 import { createMeterProvider } from './otel/provider.js';
 import { createPrometheusReader } from './otel/reader.js';
 import { createResource } from './otel/resource.js';
-import { startRuntimeMetrics } from './runtime/metrics.js';
+import { bindPromClient } from './prom-client/bridge.js';
 import { runtimeResourceAttributes } from './runtime/resource.js';
 import { setQuiet, warn } from './warnings.js';
+import { startRuntimeSets } from './runtime/select.js';
 
 /** A running promkit: where it serves, and how to stop it. */
 export interface PromkitHandle {
@@ -96,13 +97,14 @@ async function launch(config: ResolvedConfig, options: StartOptions, self: () =>
   );
   const meterProvider = createMeterProvider({
     readers: [reader],
-    resource: createResource(config.runtimeMetrics ? { ...runtimeResourceAttributes(), ...config.resourceAttributes } : config.resourceAttributes),
+    resource: createResource(config.runtimeMetrics !== 'off' ? { ...runtimeResourceAttributes(), ...config.resourceAttributes } : config.resourceAttributes),
     buckets: config.buckets,
     ...(config.cardinalityLimit !== undefined && { cardinalityLimit: config.cardinalityLimit }),
   });
   const stops: Array<() => void> = [];
-  const runtime = config.runtimeMetrics ? startRuntimeMetrics(meterProvider) : undefined;
-  if (runtime !== undefined) stops.push(() => runtime.stop());
+  // Always created: with 'off' it costs nothing until collectDefaultMetrics() adds prom-client's names.
+  const runtime = startRuntimeSets(meterProvider, config.runtimeMetrics);
+  stops.push(() => runtime.stop());
   // Points left out of a scrape for a name collision are counted with the facade's other drops.
   const endpoints = createEndpoints({ reader, config, runtime, clock: options.health?.clock, onDrop: metrics.dropMeasurement });
   const scrape = () => endpoints.scrapeText();
@@ -118,6 +120,15 @@ async function launch(config: ResolvedConfig, options: StartOptions, self: () =>
 
   otelMetrics.setGlobalMeterProvider(meterProvider);
   bindDefaultMetrics(meterProvider, config.cardinalityLimit !== undefined ? { cardinalityLimit: config.cardinalityLimit } : {});
+  stops.push(
+    bindPromClient({
+      meterProvider,
+      scrape,
+      collect: endpoints.collect,
+      enableRuntimeNames: (names) => runtime.enablePromClientNames(names),
+      ...(config.cardinalityLimit !== undefined && { cardinalityLimit: config.cardinalityLimit }),
+    }),
+  );
   const scrapePort = () => server.port;
   // Automatic HTTP metrics go through the same facade users call, so both write identical series.
   const http = createHttpFacade(

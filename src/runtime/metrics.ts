@@ -38,6 +38,8 @@ export interface RuntimeMetricsOptions extends LoopMonitorOptions {
    * `promtool check metrics` rejects as a histogram-only suffix.
    */
   readonly fileDescriptors?: boolean;
+  /** An event-loop monitor shared with another runtime set (its owner stops it); default: a new one. */
+  readonly loop?: LoopMonitor;
 }
 
 const USER: Attributes = Object.freeze({ 'cpu.mode': 'user' });
@@ -77,7 +79,7 @@ export function startRuntimeMetrics(meterProvider: MeterProvider, options: Runti
   };
   const fdCount = options.fileDescriptors === true && process.platform === 'linux' ? upDown(R.PROCESS_UNIX_FILE_DESCRIPTOR_COUNT) : undefined;
 
-  const loop = new LoopMonitor(options);
+  const loop = options.loop ?? new LoopMonitor(options);
   const stopGc = observeGc(meter.createHistogram(R.V8JS_GC_DURATION.name, describe(R.V8JS_GC_DURATION)));
   const cpus = availableParallelism();
   // The start time is fixed; performance.timeOrigin is when this process began, in epoch ms.
@@ -148,7 +150,7 @@ export function startRuntimeMetrics(meterProvider: MeterProvider, options: Runti
       stopped = true;
       meter.removeBatchObservableCallback(observe, observables);
       stopGc();
-      loop.stop();
+      if (options.loop === undefined) loop.stop();
     },
   };
 }

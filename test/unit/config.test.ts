@@ -20,10 +20,24 @@ describe('resolveConfig', () => {
       httpClientSource: 'diagnostics_channel',
       normalizeRoute: undefined,
       instrumentFetch: true,
-      runtimeMetrics: true,
+      runtimeMetrics: 'otel',
       auth: { kind: 'none' },
       health: { windowSeconds: 300, minCalls: 20, yellow: 0.05, red: 0.1 },
     });
+  });
+
+  test('runtime metric names: booleans, the four selections, PROMKIT_RUNTIME_METRICS, option over environment', () => {
+    expect(resolveConfig({ runtimeMetrics: true }, {}).runtimeMetrics).toBe('otel');
+    expect(resolveConfig({ runtimeMetrics: false }, {}).runtimeMetrics).toBe('off');
+    expect(resolveConfig({ runtimeMetrics: 'both' }, {}).runtimeMetrics).toBe('both');
+    expect(resolveConfig({}, { PROMKIT_RUNTIME_METRICS: 'prom-client' }).runtimeMetrics).toBe('prom-client');
+    expect(resolveConfig({}, { PROMKIT_RUNTIME_METRICS: ' OFF ' }).runtimeMetrics).toBe('off');
+    expect(resolveConfig({ runtimeMetrics: 'otel' }, { PROMKIT_RUNTIME_METRICS: 'off' }).runtimeMetrics).toBe('otel');
+    expect(() => resolveConfig({}, { PROMKIT_RUNTIME_METRICS: 'prometheus' })).toThrow(
+      'PROMKIT_RUNTIME_METRICS: "prometheus" is not one of "otel", "prom-client", "both", "off"',
+    );
+    // @ts-expect-error: the type already refuses it; the check guards plain JavaScript callers.
+    expect(() => resolveConfig({ runtimeMetrics: 'all' }, {})).toThrow('runtimeMetrics: "all" is not one of');
   });
 
   test('rejects an unknown HTTP server source, listing the allowed ones', () => {
