@@ -1,3 +1,6 @@
+import { nonEmpty, resolveQuiet, type Env } from './env.js';
+import { DEFAULT_HEALTH, type HealthOptions, type ResolvedHealthConfig } from './health/options.js';
+import { RUNTIME_METRICS_SELECTIONS, type RuntimeMetricsSelection } from './runtime/select.js';
 import type { Instrumentation } from '@opentelemetry/instrumentation';
 import { ConfigError } from './errors.js';
 import type { RouteNormalizer } from './facade/route.js';
@@ -5,7 +8,8 @@ import type { BucketOverrides } from './otel/views.js';
 import type { EndpointAuth } from './server/auth.js';
 import { DEFAULT_COLLECT_TIMEOUT_MILLIS } from './server/server.js';
 
-export type { EndpointAuth };
+export type { EndpointAuth, HealthOptions, ResolvedHealthConfig, RuntimeMetricsSelection };
+export { DEFAULT_HEALTH, RUNTIME_METRICS_SELECTIONS, resolveQuiet };
 export { DEFAULT_COLLECT_TIMEOUT_MILLIS };
 
 export const HTTP_SERVER_SOURCES = ['diagnostics_channel', 'instrumentation-http'] as const;
@@ -27,8 +31,6 @@ export type InstrumentationName = keyof typeof NAMED_INSTRUMENTATIONS;
  * default), prom-client's default metrics (`prom-client`: `process_cpu_seconds_total`,
  * `nodejs_heap_size_used_bytes`, ...), both sets, or none (`off`).
  */
-export const RUNTIME_METRICS_SELECTIONS = ['otel', 'prom-client', 'both', 'off'] as const;
-export type RuntimeMetricsSelection = (typeof RUNTIME_METRICS_SELECTIONS)[number];
 
 /** Options for {@link start}; every field falls back to the standard OTel environment variable, then a default. */
 export interface StartOptions {
@@ -109,30 +111,6 @@ export interface StartOptions {
   readonly quiet?: boolean;
 }
 
-/** Options of the health view; thresholds are error ratios from 0 to 1. */
-export interface HealthOptions {
-  /** Length of the sliding window in seconds. Env `PROMKIT_HEALTH_WINDOW_SECONDS`, default 300 (5 minutes). */
-  readonly windowSeconds?: number;
-  /**
-   * Calls a component needs in the window before its error ratio can make it yellow or red, so
-   * one error among a handful of calls does not flag it. Env `PROMKIT_HEALTH_MIN_CALLS`, default 20.
-   */
-  readonly minCalls?: number;
-  /** A component is yellow from this failure ratio on, default 0.05 (5%). */
-  readonly yellow?: number;
-  /** A component is red above this failure ratio, default 0.1 (10%). */
-  readonly red?: number;
-  /** Seconds, monotonic; defaults to `performance.now() / 1000`. Tests pass a manual clock. */
-  readonly clock?: { now(): number };
-}
-
-export interface ResolvedHealthConfig {
-  readonly windowSeconds: number;
-  readonly minCalls: number;
-  readonly yellow: number;
-  readonly red: number;
-}
-
 export interface ResolvedConfig {
   readonly host: string;
   readonly port: number;
@@ -163,9 +141,7 @@ export interface ResolvedConfig {
 export const DEFAULT_HOST = 'localhost';
 export const DEFAULT_PORT = 9464;
 export const DEFAULT_ENDPOINT = '/metrics';
-export const DEFAULT_HEALTH: ResolvedHealthConfig = Object.freeze({ windowSeconds: 300, minCalls: 20, yellow: 0.05, red: 0.1 });
 
-type Env = Readonly<Record<string, string | undefined>>;
 
 /**
  * The one place promkit reads environment variables. Options win over the environment; a bad
@@ -175,6 +151,9 @@ export function resolveConfig(options: StartOptions = {}, env: Env = process.env
   const port = options.port ?? parsePort(env['OTEL_EXPORTER_PROMETHEUS_PORT']);
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
     throw new ConfigError('port', `${String(port)} is not a port number; use an integer from 0 to 65535 (0 picks a free port)`);
+  }
+  if (options.cardinalityLimit !== undefined && (!Number.isInteger(options.cardinalityLimit) || options.cardinalityLimit < 1)) {
+    throw new ConfigError('cardinalityLimit', `${String(options.cardinalityLimit)} is not a number of series; use an integer of 1 or more (default 2000)`);
   }
   const endpoint = options.endpoint ?? DEFAULT_ENDPOINT;
   if (!endpoint.startsWith('/')) throw new ConfigError('endpoint', `"${endpoint}" must start with "/", e.g. "/metrics"`);
@@ -215,10 +194,6 @@ export function resolveConfig(options: StartOptions = {}, env: Env = process.env
  * asks here too. Anything else means "not quiet": a typo in a logging switch is no reason to
  * run the app without metrics.
  */
-export function resolveQuiet(env: Env = process.env): boolean {
-  return nonEmpty(env['PROMKIT_QUIET'])?.toLowerCase() === 'true';
-}
-
 function resolveCollectTimeout(options: StartOptions, env: Env): number {
   const raw = nonEmpty(env['PROMKIT_COLLECT_TIMEOUT_MS']);
   if (options.collectTimeoutMillis === undefined && raw !== undefined && !/^\d+$/.test(raw)) {
@@ -349,10 +324,6 @@ function parseInstrumentationNames(raw: string | undefined): readonly Instrument
   return [...names];
 }
 
-function nonEmpty(value: string | undefined): string | undefined {
-  const trimmed = value?.trim();
-  return trimmed ? trimmed : undefined;
-}
 
 /** A number from the environment, or undefined when the variable is unset or empty. */
 function parseNumber(name: string, env: Env): number | undefined {

@@ -49,6 +49,11 @@ export class ConfigError extends PromkitError {
   }
 }
 
+/** The scrape server could not bind its host and port; the message says what to set instead. */
+export class ScrapeServerError extends PromkitError {
+  override readonly name = 'ScrapeServerError';
+}
+
 /** Type guard for any error promkit throws. */
 export function isPromkitError(error: unknown): error is PromkitError {
   return error instanceof PromkitError;

@@ -17,11 +17,12 @@ export {
 } from './config.js';
 export type { HistogramSeries, MetricSnapshot, MetricsSnapshot, NumberSeries, SeriesSnapshot } from './exposition/json.js';
 export type { ComponentHealth, ComponentKind, HealthReport, HealthStatus } from './health/report.js';
-export { ConfigError, ConflictingDefinitionError, InvalidDefinitionError, PromkitError, isPromkitError } from './errors.js';
-export { ScrapeServerError, PROMETHEUS_CONTENT_TYPE } from './server/server.js';
+export { ConfigError, ConflictingDefinitionError, InvalidDefinitionError, PromkitError, ScrapeServerError, isPromkitError } from './errors.js';
+export { PROMETHEUS_CONTENT_TYPE } from './server/server.js';
 
 export { metrics, createMetrics, type Metrics } from './facade/metrics.js';
-export type { FacadeCoreOptions, PromkitCore } from './facade/core.js';
+export type { FacadeCoreOptions as MetricsOptions } from './facade/core.js';
+export type { ObservableGauge, ObserveCallback, ObserveResult } from './facade/observable.js';
 export type { InstrumentDefinition, HistogramDefinition } from './facade/generic.js';
 export type {
   BoundCounter,
@@ -43,11 +44,11 @@ export { trackDuration, trackErrors, trackActive, startTimer, type Timer } from 
 export { timed, countErrors, activeGauge } from './facade/decorators.js';
 export { createRouteNormalizer, normalizeRoute, setRoute, UNMATCHED_ROUTE, type RouteNormalizer, type RouteNormalizerOptions } from './facade/route.js';
 export type { HttpFacade, ServerRequest, ClientRequest } from './facade/http.js';
-export { LLM_STREAM_ABORTED, type LlmFacade, type LlmAttributes, type LlmUsage, type TrackStreamOptions } from './facade/llm.js';
-export type { CacheFacade, CacheMetrics } from './facade/cache.js';
-export type { DbFacade, DbOperation, DbPoolMetrics } from './facade/db.js';
-export type { BreakerOutcome, BreakerState, CircuitBreakerFacade, CircuitBreakerMetrics, CircuitBreakerOptions } from './facade/circuit-breaker.js';
+export { LLM_STREAM_ABORTED, type LlmFacade, type LlmAttributes, type LlmUsage, type TrackStreamOptions, type TrackOptions as LlmTrackOptions } from './facade/llm.js';
+export type { CacheFacade, CacheMetrics, CacheReader, CacheTrackOptions } from './facade/cache.js';
+export type { DbFacade, DbOperation, DbPoolMetrics, DbTrackOptions } from './facade/db.js';
+export type { BreakerCall, BreakerOutcome, BreakerState, CircuitBreakerFacade, CircuitBreakerMetrics, CircuitBreakerOptions } from './facade/circuit-breaker.js';
 
 export { CATALOGUE, findDefinition, BUCKET_PRESETS, type BucketPreset, type MetricDefinition, type MetricKind, type Domain } from './catalogue/index.js';
 export type { BucketOverride, BucketOverrides } from './otel/views.js';
-export { prometheusName } from './exposition/naming.js';
+export { prometheusName, type NamingOptions, type PrometheusKind } from './exposition/naming.js';

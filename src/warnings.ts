@@ -5,7 +5,7 @@
  * otherwise one line on stderr, unless `PROMKIT_QUIET=true` (or `start({ quiet: true })`).
  */
 import { diag } from '@opentelemetry/api';
-import { resolveQuiet } from './config.js';
+import { resolveQuiet } from './env.js';
 
 /**
  * The key under which `@opentelemetry/api` 1.x keeps its globals, shared by every copy of the

@@ -36,7 +36,7 @@ import type {
   MetricOptions,
   UpDownCounter as OtelUpDownCounter,
 } from '@opentelemetry/api';
-import { CellSet, CounterCell, GaugeCell, OVERFLOW_ATTRIBUTES, UpDownCounterCell } from './cells.js';
+import { CellSet, CounterCell, GaugeCell, OVERFLOW_ATTRIBUTES, UpDownCounterCell, type CellKind } from './cells.js';
 import type { DropCause, DropRecorder } from './drops.js';
 import { describeValue } from './drops.js';
 import { EMPTY_ATTRIBUTES, LabelProblem, OVERFLOW_LABELS, resolveLabels } from './labels.js';
@@ -88,6 +88,13 @@ export function valueProblem(value: unknown, nonNegative: boolean): DropCause | 
   return undefined;
 }
 
+/**
+ * The OTel options of an instrument. Buckets reach the SDK on two roads, and the SDK's rule
+ * decides between them: a view's explicit-bucket aggregation wins over the instrument's advice.
+ * Catalogue histograms get a view (from `otel/views.ts`, with the user's bucket overrides), so
+ * their advice is a fallback only a view-less provider would use; user histograms get no view,
+ * so their `buckets` reach the SDK as advice alone.
+ */
 export function otelOptions(spec: InstrumentSpec): MetricOptions {
   const options: MetricOptions = { description: spec.description };
   if (spec.unit !== '') options.unit = spec.unit;
@@ -171,13 +178,39 @@ class RefusedRecorder implements BoundCounter, BoundUpDownCounter, BoundGauge, B
   }
 }
 
-export class FacadeCounter<L extends string> extends FacadeInstrument<OtelCounter> implements Counter<L> {
-  #cells: CellSet<CounterCell> | undefined;
+/**
+ * Counters, up-down counters and gauges: a synchronous OTel instrument for `add`/`set` with
+ * labels, and cells (see `cells.ts`) for bound handles. Subclasses name the OTel instrument and
+ * the cell; attaching, rebinding and binding are the same for all three.
+ */
+abstract class CellBackedInstrument<O, C extends CounterCell | UpDownCounterCell | GaugeCell> extends FacadeInstrument<O> {
+  #cells: CellSet<C> | undefined;
+  protected abstract readonly cellKind: CellKind;
+  protected abstract createOtel(meter: Meter): O;
+  protected abstract createCell(attributes: Attributes): C;
+
   attach(meter: Meter): void {
     // The first attach runs inside the base constructor, before #cells exists.
     const rebinding = this.otel !== undefined;
-    this.otel = meter.createCounter(this.name, otelOptions(this.spec));
+    this.otel = this.createOtel(meter);
     if (rebinding) this.#cells?.attach(this.context.meters.bound);
+  }
+
+  protected bindCell(labels: unknown): C | RefusedRecorder {
+    const attributes = this.bindAttributes(labels);
+    if (attributes instanceof LabelProblem) return new RefusedRecorder(this, attributes);
+    this.#cells ??= new CellSet(this.cellKind, this.name, otelOptions(this.spec));
+    return this.#cells.cell(attributes, this.context.meters.bound, this.context.limits.cardinality, (a) => this.createCell(a));
+  }
+}
+
+export class FacadeCounter<L extends string> extends CellBackedInstrument<OtelCounter, CounterCell> implements Counter<L> {
+  protected readonly cellKind = 'counter';
+  protected createOtel(meter: Meter): OtelCounter {
+    return meter.createCounter(this.name, otelOptions(this.spec));
+  }
+  protected createCell(attributes: Attributes): CounterCell {
+    return new CounterCell(attributes, this.refuse);
   }
   add(value: number = 1, labels?: Labels<L>): void {
     const reason = valueProblem(value, true);
@@ -188,20 +221,17 @@ export class FacadeCounter<L extends string> extends FacadeInstrument<OtelCounte
     this.otel.add(value, attributes);
   }
   bind(labels: Labels<L>): BoundCounter {
-    const attributes = this.bindAttributes(labels);
-    if (attributes instanceof LabelProblem) return new RefusedRecorder(this, attributes);
-    this.#cells ??= new CellSet('counter', this.name, otelOptions(this.spec));
-    return this.#cells.cell(attributes, this.context.meters.bound, this.context.limits.cardinality, (a) => new CounterCell(a, this.refuse));
+    return this.bindCell(labels);
   }
 }
 
-export class FacadeUpDownCounter<L extends string> extends FacadeInstrument<OtelUpDownCounter> implements UpDownCounter<L> {
-  #cells: CellSet<UpDownCounterCell> | undefined;
-  attach(meter: Meter): void {
-    // The first attach runs inside the base constructor, before #cells exists.
-    const rebinding = this.otel !== undefined;
-    this.otel = meter.createUpDownCounter(this.name, otelOptions(this.spec));
-    if (rebinding) this.#cells?.attach(this.context.meters.bound);
+export class FacadeUpDownCounter<L extends string> extends CellBackedInstrument<OtelUpDownCounter, UpDownCounterCell> implements UpDownCounter<L> {
+  protected readonly cellKind = 'updowncounter';
+  protected createOtel(meter: Meter): OtelUpDownCounter {
+    return meter.createUpDownCounter(this.name, otelOptions(this.spec));
+  }
+  protected createCell(attributes: Attributes): UpDownCounterCell {
+    return new UpDownCounterCell(attributes, this.refuse);
   }
   add(value: number, labels?: Labels<L>): void {
     const reason = valueProblem(value, false);
@@ -212,20 +242,17 @@ export class FacadeUpDownCounter<L extends string> extends FacadeInstrument<Otel
     this.otel.add(value, attributes);
   }
   bind(labels: Labels<L>): BoundUpDownCounter {
-    const attributes = this.bindAttributes(labels);
-    if (attributes instanceof LabelProblem) return new RefusedRecorder(this, attributes);
-    this.#cells ??= new CellSet('updowncounter', this.name, otelOptions(this.spec));
-    return this.#cells.cell(attributes, this.context.meters.bound, this.context.limits.cardinality, (a) => new UpDownCounterCell(a, this.refuse));
+    return this.bindCell(labels);
   }
 }
 
-export class FacadeGauge<L extends string> extends FacadeInstrument<OtelGauge> implements Gauge<L> {
-  #cells: CellSet<GaugeCell> | undefined;
-  attach(meter: Meter): void {
-    // The first attach runs inside the base constructor, before #cells exists.
-    const rebinding = this.otel !== undefined;
-    this.otel = meter.createGauge(this.name, otelOptions(this.spec));
-    if (rebinding) this.#cells?.attach(this.context.meters.bound);
+export class FacadeGauge<L extends string> extends CellBackedInstrument<OtelGauge, GaugeCell> implements Gauge<L> {
+  protected readonly cellKind = 'gauge';
+  protected createOtel(meter: Meter): OtelGauge {
+    return meter.createGauge(this.name, otelOptions(this.spec));
+  }
+  protected createCell(attributes: Attributes): GaugeCell {
+    return new GaugeCell(attributes, this.refuse);
   }
   set(value: number, labels?: Labels<L>): void {
     const reason = valueProblem(value, false);
@@ -234,10 +261,7 @@ export class FacadeGauge<L extends string> extends FacadeInstrument<OtelGauge> i
     if (attributes !== undefined) this.otel.record(value, attributes);
   }
   bind(labels: Labels<L>): BoundGauge {
-    const attributes = this.bindAttributes(labels);
-    if (attributes instanceof LabelProblem) return new RefusedRecorder(this, attributes);
-    this.#cells ??= new CellSet('gauge', this.name, otelOptions(this.spec));
-    return this.#cells.cell(attributes, this.context.meters.bound, this.context.limits.cardinality, (a) => new GaugeCell(a, this.refuse));
+    return this.bindCell(labels);
   }
 }
 

@@ -10,7 +10,7 @@ import { createLlmFacade, type LlmFacade } from './llm.js';
  * promkit's typed facade: generic instruments (`counter`, `histogram`, ...) plus one API per
  * catalogue domain, each already knowing its metrics' names, units, buckets and labels.
  */
-export interface Metrics extends PromkitCore {
+export interface Metrics extends Omit<PromkitCore, 'rebind'> {
   /** Manual HTTP server/client metrics for what the automatic instrumentation does not see. */
   readonly http: HttpFacade;
   /** GenAI client metrics: streams, non-streaming calls, token usage. */
@@ -44,5 +44,15 @@ export const metrics: Metrics = createMetrics();
 
 /** Called by `start()`: moves every instrument of the default facade onto `meterProvider`. */
 export function bindDefaultMetrics(meterProvider: MeterProvider, options: RebindOptions = {}): void {
-  metrics.rebind(meterProvider, options);
+  rebindMetrics(metrics, meterProvider, options);
+}
+
+/**
+ * Moves every instrument of `target` onto `meterProvider` (default: the current global provider).
+ * Plumbing for `start()` and promkit's test helpers, kept off the public `Metrics` type: a facade
+ * is bound once, by whoever installs the provider.
+ */
+export function rebindMetrics(target: Metrics, meterProvider?: MeterProvider, options: RebindOptions = {}): void {
+  // createMetrics() returns the core itself, so the method is there at run time.
+  (target as Metrics & Pick<PromkitCore, 'rebind'>).rebind(meterProvider, options);
 }

@@ -5,7 +5,7 @@
  * collection deadline is given up on and counted, so it can never fail or hang a scrape.
  */
 import type { Meter, ObservableGauge as OtelObservableGauge, ObservableResult } from '@opentelemetry/api';
-import { settlesBeforeDeadline } from '../otel/collection-deadline.js';
+import { settlesBeforeDeadline } from './collection-deadline.js';
 import { describeValue } from './drops.js';
 import { FacadeInstrument, otelOptions, valueProblem } from './instruments.js';
 import type { Labels } from './types.js';

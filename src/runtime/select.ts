@@ -5,10 +5,13 @@
  * later, by `collectDefaultMetrics()` from `promkit/prom-client`.
  */
 import type { MeterProvider } from '@opentelemetry/api';
-import type { RuntimeMetricsSelection } from '../config.js';
 import { LoopMonitor } from './event-loop.js';
 import { startRuntimeMetrics, type RuntimeMetrics } from './metrics.js';
 import { startPromClientRuntimeMetrics, type PromClientRuntimeOptions } from './prom-client-names.js';
+
+/** Which runtime metrics `start()` records, and under which names. */
+export const RUNTIME_METRICS_SELECTIONS = ['otel', 'prom-client', 'both', 'off'] as const;
+export type RuntimeMetricsSelection = (typeof RUNTIME_METRICS_SELECTIONS)[number];
 
 export interface RuntimeSets extends RuntimeMetrics {
   /** Whether any set records (and the runtime resource attributes belong on `target_info`). */

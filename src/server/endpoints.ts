@@ -7,8 +7,9 @@
  */
 import { diag } from '@opentelemetry/api';
 import type { ResourceMetrics } from '@opentelemetry/sdk-metrics';
-import type { ResolvedConfig } from '../config.js';
-import { collectWithin } from '../otel/collection-deadline.js';
+import { collectWithin } from '../facade/collection-deadline.js';
+import { DEFAULT_CLOCK } from '../facade/core.js';
+import type { ResolvedHealthConfig } from '../health/options.js';
 import type { PrometheusReader } from '../otel/reader.js';
 import type { RuntimeMetrics } from '../runtime/metrics.js';
 import type { ExportDropReporter } from '../exposition/families.js';
@@ -18,9 +19,20 @@ import { nameVariant, parseNameFilter, selectMetrics, type NameFilter } from '..
 import { serialize, serializeChunksInSlices, type SerializeOptions } from '../exposition/serializer.js';
 import { PROMETHEUS_CONTENT_TYPE, type CollectOptions, type Route } from './server.js';
 
+/** The settings the endpoints read (a slice of `start()`'s resolved config). */
+export interface EndpointsConfig {
+  readonly endpoint: string;
+  readonly unitSuffixes: boolean;
+  readonly scopeLabels: boolean;
+  readonly targetInfo: boolean;
+  readonly health: ResolvedHealthConfig;
+  /** The collection deadline when the scraper sends none. */
+  readonly collectTimeoutMillis: number;
+}
+
 export interface EndpointsOptions {
   readonly reader: PrometheusReader;
-  readonly config: Pick<ResolvedConfig, 'endpoint' | 'unitSuffixes' | 'scopeLabels' | 'targetInfo' | 'health' | 'collectTimeoutMillis'>;
+  readonly config: EndpointsConfig;
   readonly runtime?: RuntimeMetrics | undefined;
   /** Seconds, monotonic, for the health window; defaults to `performance.now() / 1000`. */
   readonly clock?: { now(): number } | undefined;
@@ -39,7 +51,6 @@ export interface Endpoints {
   readonly health: HealthTracker;
 }
 
-const DEFAULT_CLOCK = { now: () => performance.now() / 1000 };
 
 /** `/metrics` → `/metrics/json`; a root endpoint `/` → `/json`. */
 export function subPath(endpoint: string, name: string): string {

@@ -1,7 +1,9 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { EndpointAuth } from './auth.js';
-import { PromkitError } from '../errors.js';
+import { ScrapeServerError } from '../errors.js';
+
+export { ScrapeServerError };
 import { acceptsGzip, createAuthenticator, type Authenticator } from './auth.js';
 import { gzipChunks, writeChunks } from './body.js';
 
@@ -71,10 +73,6 @@ export interface ScrapeServerOptions<C> {
   readonly auth?: EndpointAuth;
 }
 
-/** The scrape port could not be bound; the message says which variable to set. */
-export class ScrapeServerError extends PromkitError {
-  override readonly name = 'ScrapeServerError';
-}
 
 /**
  * One collection shared by every request that arrived while it was collected or rendered, with

@@ -15,7 +15,6 @@
 import type { MeterProvider } from '@opentelemetry/sdk-metrics';
 import type { ResourceMetrics } from '@opentelemetry/sdk-metrics';
 import { serialize, type SerializeOptions } from '../exposition/serializer.js';
-import type { PromkitCore } from '../facade/core.js';
 import { createMetrics, type Metrics } from '../facade/metrics.js';
 import type { Clock } from '../facade/types.js';
 import { createMeterProvider } from '../otel/provider.js';
@@ -40,7 +39,7 @@ export interface TestMetrics<C extends Clock = ManualClock> {
   /** What to instrument the code under test with: the full facade (generic instruments and every domain). */
   readonly metrics: Metrics;
   /** The core the facade is built on, for domain code that takes a `FacadeCore`. */
-  readonly core: PromkitCore;
+  readonly core: Metrics;
   readonly clock: C;
   readonly meterProvider: MeterProvider;
   readonly reader: PrometheusReader;
@@ -65,7 +64,7 @@ export function createTestMetrics<C extends Clock = ManualClock>(options: TestMe
   });
   const clock = options.clock ?? (createManualClock() as Clock as C);
   const metrics = createMetrics({ meterProvider, clock, ...(limit !== undefined && { cardinalityLimit: limit }) });
-  const core: PromkitCore = metrics;
+  const core = metrics;
 
   async function collect(): Promise<ResourceMetrics> {
     const { resourceMetrics, errors } = await reader.collect();

@@ -7,6 +7,7 @@
  * request) each see their own deadline.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
+import { isThenable } from './observe-call.js';
 
 /** Absolute deadline in `performance.now()` milliseconds. */
 const deadlines = new AsyncLocalStorage<number>();
@@ -45,8 +46,4 @@ export async function settlesBeforeDeadline(returned: unknown): Promise<boolean>
   } finally {
     clearTimeout(timer);
   }
-}
-
-function isThenable(value: unknown): value is PromiseLike<unknown> {
-  return value !== null && (typeof value === 'object' || typeof value === 'function') && typeof (value as { then?: unknown }).then === 'function';
 }
