@@ -52,7 +52,7 @@ export function renderAlertsDoc(): string {
     '# Shipped alerts and recording rules',
     '',
     '<!-- Generated from scripts/prometheus-rules.ts by scripts/alerts-doc.ts; do not edit by hand.',
-    '     Regenerate: UPDATE_SHIPPED_RULES=1 npx vitest run test/shipped-rules.test.ts -->',
+    '     Regenerate: npm run generate -->',
     '',
     '`examples/prometheus/recording-rules.yml` and `examples/prometheus/alert-rules.yml` (load both:',
     `the alerts read the recording rules). Every \`rate()\` uses a \`[${RATE_WINDOW}]\` window, as the seed`,

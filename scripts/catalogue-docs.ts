@@ -1,8 +1,8 @@
 /**
  * Writes `docs/catalogue.md` from the catalogue. The docs test calls {@link writeCatalogueDocs}
- * when `UPDATE_CATALOGUE_DOCS=1`, which is the portable way to regenerate:
+ * when `PROMKIT_REGENERATE=1`; regenerate every derived file with:
  *
- *   UPDATE_CATALOGUE_DOCS=1 npx vitest run test/catalogue-docs.test.ts
+ *   npm run generate
  *
  * Run directly, this file also writes the docs, given a TypeScript-aware runner that resolves
  * the source tree's `.js` import specifiers to `.ts` files.

@@ -55,7 +55,7 @@ export function renderCatalogueMarkdown(): string {
     '# Metric catalogue',
     '',
     '<!-- Generated from src/catalogue by scripts/catalogue-docs.ts; do not edit by hand. -->',
-    '<!-- Regenerate: UPDATE_CATALOGUE_DOCS=1 npx vitest run test/catalogue-docs.test.ts -->',
+    '<!-- Regenerate: npm run generate -->',
     '',
     'Every metric promkit ships. Prometheus names are shown as scraped with unit suffixes on',
     '(the default); with `unitSuffixes: false` the `_seconds`, `_bytes` and `_ratio` parts are',

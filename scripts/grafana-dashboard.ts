@@ -3,7 +3,7 @@
  * from the catalogue's names. `test/shipped-rules.test.ts` fails when the committed file differs
  * from a fresh render; regenerate with
  *
- *   UPDATE_SHIPPED_RULES=1 npx vitest run test/shipped-rules.test.ts
+ *   npm run generate
  *
  * Queries use Grafana's `$__rate_interval`; the e2e test evaluates each with it set to `1m`.
  */

@@ -3,7 +3,7 @@
  * generated from the catalogue's names. `test/shipped-rules.test.ts` fails when the committed
  * files differ from a fresh render; regenerate with
  *
- *   UPDATE_SHIPPED_RULES=1 npx vitest run test/shipped-rules.test.ts
+ *   npm run generate
  *
  * Every alert is `<signal> <op> <threshold>` (optionally `and <guard>`), with the signal kept
  * separately so the e2e test can evaluate it on its own (an alert expression that is not firing
@@ -279,7 +279,7 @@ const quote = (text: string) => `'${text.replaceAll("'", "''")}'`;
 function header(what: string): string[] {
   return [
     `# promkit: ${what}, generated from the catalogue by scripts/prometheus-rules.ts; do not edit by hand.`,
-    '# Regenerate: UPDATE_SHIPPED_RULES=1 npx vitest run test/shipped-rules.test.ts',
+    '# Regenerate: npm run generate',
   ];
 }
 

@@ -4,11 +4,11 @@ import { durationSeconds, renderRuleTests, RULE_TEST_INTERVALS, ruleTestCoverage
 import { ALERT_RULES, alertExpr, RECORDING_RULES } from '../../scripts/prometheus-rules.js';
 import { promtool } from '../helpers/promtool.js';
 
-const REGENERATE = 'UPDATE_SHIPPED_RULES=1 npx vitest run test/rule-unit-tests.test.ts';
+const REGENERATE = 'npm run generate';
 
 describe('promtool unit tests of the shipped rules', () => {
   it('equal a fresh render from scripts/prometheus-rule-tests.ts', () => {
-    if (process.env.UPDATE_SHIPPED_RULES === '1') writeRuleTests();
+    if (process.env.PROMKIT_REGENERATE === '1') writeRuleTests();
     for (const interval of RULE_TEST_INTERVALS) {
       expect(readFileSync(ruleTestPath(interval), 'utf8'), `rules-${interval}s.yml is out of date; regenerate with: ${REGENERATE}`).toBe(renderRuleTests(interval));
     }

@@ -1,4 +1,3 @@
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -19,21 +18,15 @@ import {
   renderRecordingRules,
   writeShippedRules,
 } from '../../scripts/prometheus-rules.js';
+import { promtool } from '../helpers/promtool.js';
 
-const REGENERATE = 'UPDATE_SHIPPED_RULES=1 npx vitest run test/shipped-rules.test.ts';
+const REGENERATE = 'npm run generate';
 const scratch = mkdtempSync(join(tmpdir(), 'promkit-rules-'));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
-/** Runs promtool; a missing promtool fails the test (CI installs Debian's prometheus package). */
-function promtool(...args: string[]): { status: number | null; output: string } {
-  const result = spawnSync('promtool', args, { encoding: 'utf8' });
-  if (result.error) throw new Error(`promtool is not available (${result.error.message}); install Debian's "prometheus" package`);
-  return { status: result.status, output: `${result.stdout}${result.stderr}`.trim() };
-}
-
 describe('shipped rules and dashboard', () => {
   it('equal a fresh render from the catalogue', () => {
-    if (process.env.UPDATE_SHIPPED_RULES === '1') {
+    if (process.env.PROMKIT_REGENERATE === '1') {
       writeShippedRules();
       writeDashboard();
       writeAlertsDoc();

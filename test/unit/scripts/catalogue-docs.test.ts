@@ -4,11 +4,11 @@ import { CATALOGUE_DOCS_PATH, writeCatalogueDocs } from '../../../scripts/catalo
 import { CATALOGUE, DOMAINS } from '../../../src/catalogue/index.js';
 import { renderCatalogueMarkdown, scrapedNames } from '../../../scripts/catalogue-markdown.js';
 
-const REGENERATE = 'UPDATE_CATALOGUE_DOCS=1 npx vitest run test/unit/scripts/catalogue-docs.test.ts';
+const REGENERATE = 'npm run generate';
 
 describe('docs/catalogue.md', () => {
   it('equals a fresh render of the catalogue', () => {
-    if (process.env.UPDATE_CATALOGUE_DOCS === '1') writeCatalogueDocs();
+    if (process.env.PROMKIT_REGENERATE === '1') writeCatalogueDocs();
     const onDisk = readFileSync(CATALOGUE_DOCS_PATH, 'utf8');
     expect(onDisk, `docs/catalogue.md is out of date with src/catalogue; regenerate it with: ${REGENERATE}`).toBe(
       renderCatalogueMarkdown(),
