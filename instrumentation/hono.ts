@@ -10,10 +10,14 @@
  * After the rest of the chain ran, it hands the path of the handler that answered (`/items/:slug`)
  * to `setRoute` on the Node request (`c.env.incoming`), or the unmatched route when nothing but
  * catch-all middleware matched. The metrics themselves come from the HTTP server
- * instrumentation. Hono is not imported: the context is described by the members used.
+ * instrumentation.
+ *
+ * `app.use(promkitHonoMetrics())` serves promkit's endpoints on the app's own port. Hono is not
+ * imported: the context is described by the members used.
  */
-import type { IncomingMessage } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { setRoute, UNMATCHED_ROUTE } from '../src/facade/route.js';
+import { metricsHandler, type MetricsHandler } from '../src/server/app-handler.js';
 
 interface MatchedRoute {
   readonly path: string;
@@ -57,4 +61,27 @@ function routeOf(c: HonoContextLike, self: HonoMiddleware): string {
   // Only this middleware (or other catch-all middleware) ran: the notFound handler answered.
   if (answered === undefined || answered.handler === self || CATCH_ALL.has(answered.path)) return UNMATCHED_ROUTE;
   return answered.path;
+}
+
+/**
+ * The header with which a response tells `@hono/node-server` that the Node response was written
+ * directly (its `RESPONSE_ALREADY_SENT`, made here so promkit need not import the server).
+ */
+const ALREADY_SENT_HEADER = 'x-hono-already-sent';
+
+/**
+ * A Hono middleware (for `@hono/node-server`) that answers `/metrics`, `/metrics/json` and
+ * `/metrics/health` on the app's own port, writing the Node response (`c.env.outgoing`) from
+ * `handler` (default `metricsHandler()` of the running promkit), and passes every other request
+ * on; `app.use` it before the routes.
+ */
+export function promkitHonoMetrics(handler: MetricsHandler = metricsHandler()): (c: HonoContextLike, next: () => Promise<void>) => Promise<Response | undefined> {
+  return async (c, next) => {
+    const env = c.env as { incoming?: IncomingMessage; outgoing?: ServerResponse } | undefined;
+    if (env?.incoming !== undefined && env.outgoing !== undefined && handler(env.incoming, env.outgoing)) {
+      return new Response(null, { headers: { [ALREADY_SENT_HEADER]: 'true' } });
+    }
+    await next();
+    return undefined;
+  };
 }
