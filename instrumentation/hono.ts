@@ -64,10 +64,13 @@ function routeOf(c: HonoContextLike, self: HonoMiddleware): string {
 }
 
 /**
- * The header with which a response tells `@hono/node-server` that the Node response was written
- * directly (its `RESPONSE_ALREADY_SENT`, made here so promkit need not import the server).
+ * Tells `@hono/node-server` that the Node response was written directly: its
+ * `RESPONSE_ALREADY_SENT`, made here so promkit need not import the server. Like the original it
+ * is made once, when this module loads: the server replaces the global `Response` with a
+ * lighter one when it starts serving, and answers such a response itself instead of reading
+ * the marker header.
  */
-const ALREADY_SENT_HEADER = 'x-hono-already-sent';
+const RESPONSE_ALREADY_SENT = new Response(null, { headers: { 'x-hono-already-sent': 'true' } });
 
 /**
  * A Hono middleware (for `@hono/node-server`) that answers `/metrics`, `/metrics/json` and
@@ -79,7 +82,7 @@ export function promkitHonoMetrics(handler: MetricsHandler = metricsHandler()): 
   return async (c, next) => {
     const env = c.env as { incoming?: IncomingMessage; outgoing?: ServerResponse } | undefined;
     if (env?.incoming !== undefined && env.outgoing !== undefined && handler(env.incoming, env.outgoing)) {
-      return new Response(null, { headers: { [ALREADY_SENT_HEADER]: 'true' } });
+      return RESPONSE_ALREADY_SENT;
     }
     await next();
     return undefined;
