@@ -245,11 +245,13 @@ export class ScrapeHandler<C> {
    * paths are no secret, and every other path belongs to the app.
    */
   serveRoute(routes: ReadonlyMap<string, Route<C>>, request: IncomingMessage, response: ServerResponse): boolean {
-    const { path, search } = splitUrl(request.url);
-    const route = routes.get(path);
+    // Runs for every request of the app: no allocation but the path, until it is one of ours.
+    const url = request.url ?? '/';
+    const queryStart = url.indexOf('?');
+    const route = routes.get(queryStart === -1 ? url : url.slice(0, queryStart));
     if (route === undefined) return false;
     markNotAppTraffic(request, response);
-    if (this.#authenticated(request, response)) this.#answer(route, search, request, response);
+    if (this.#authenticated(request, response)) this.#answer(route, queryStart === -1 ? '' : url.slice(queryStart), request, response);
     return true;
   }
 
