@@ -67,8 +67,8 @@ export interface SnapshotOptions {
 
 /**
  * Starts the meter provider (with the catalogue's views) as the global one, the scrape server
- * (unless `scrapeServer: false`), HTTP instrumentation and the OpenTelemetry `instrumentations` given (or named in
- * `PROMKIT_INSTRUMENTATIONS`). Throws a `ConfigError` for a bad option or environment value and a
+ * (unless `scrapeServer: false`), HTTP instrumentation and the OpenTelemetry `instrumentations`
+ * given (or named in `PROMKIT_INSTRUMENTATIONS`). Throws a `ConfigError` for a bad option or environment value and a
  * `ScrapeServerError` when the port cannot be bound; on failure everything it started is undone.
  *
  * One promkit runs per process: calling `start()` again while one runs (say, the preload's and
