@@ -10,10 +10,14 @@
  * After the rest of the chain ran, it hands the path of the handler that answered (`/items/:slug`)
  * to `setRoute` on the Node request (`c.env.incoming`), or the unmatched route when nothing but
  * catch-all middleware matched. The metrics themselves come from the HTTP server
- * instrumentation. Hono is not imported: the context is described by the members used.
+ * instrumentation.
+ *
+ * `app.use(promkitHonoMetrics())` serves promkit's endpoints on the app's own port. Hono is not
+ * imported: the context is described by the members used.
  */
-import type { IncomingMessage } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { setRoute, UNMATCHED_ROUTE } from '../src/facade/route.js';
+import { metricsHandler, type MetricsHandler } from '../src/server/app-handler.js';
 
 interface MatchedRoute {
   readonly path: string;
@@ -57,4 +61,30 @@ function routeOf(c: HonoContextLike, self: HonoMiddleware): string {
   // Only this middleware (or other catch-all middleware) ran: the notFound handler answered.
   if (answered === undefined || answered.handler === self || CATCH_ALL.has(answered.path)) return UNMATCHED_ROUTE;
   return answered.path;
+}
+
+/**
+ * Tells `@hono/node-server` that the Node response was written directly: its
+ * `RESPONSE_ALREADY_SENT`, made here so promkit need not import the server. Like the original it
+ * is made once, when this module loads: the server replaces the global `Response` with a
+ * lighter one when it starts serving, and answers such a response itself instead of reading
+ * the marker header.
+ */
+const RESPONSE_ALREADY_SENT = new Response(null, { headers: { 'x-hono-already-sent': 'true' } });
+
+/**
+ * A Hono middleware (for `@hono/node-server`) that answers `/metrics`, `/metrics/json` and
+ * `/metrics/health` on the app's own port, writing the Node response (`c.env.outgoing`) from
+ * `handler` (default `metricsHandler()` of the running promkit), and passes every other request
+ * on; `app.use` it before the routes.
+ */
+export function promkitHonoMetrics(handler: MetricsHandler = metricsHandler()): (c: HonoContextLike, next: () => Promise<void>) => Promise<Response | undefined> {
+  return async (c, next) => {
+    const env = c.env as { incoming?: IncomingMessage; outgoing?: ServerResponse } | undefined;
+    if (env?.incoming !== undefined && env.outgoing !== undefined && handler(env.incoming, env.outgoing)) {
+      return RESPONSE_ALREADY_SENT;
+    }
+    await next();
+    return undefined;
+  };
 }

@@ -1,7 +1,7 @@
 import diagnosticsChannel from 'node:diagnostics_channel';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { HttpFacade } from '../src/facade/http.js';
-import { explicitRouteOf, isRoutedServer, UNMATCHED_ROUTE } from '../src/facade/route.js';
+import { explicitRouteOf, isRoutedServer, NOT_APP_TRAFFIC_CHANNEL, UNMATCHED_ROUTE } from '../src/facade/route.js';
 import type { BoundUpDownCounter } from '../src/facade/types.js';
 
 /**
@@ -40,7 +40,9 @@ const START_CHANNEL = 'http.server.request.start';
  * facade's route normaliser, never the raw path; a request a router saw but matched to no route
  * (Express, Fastify) is the unmatched route whatever its status.
  * A response whose connection closed before it finished is recorded with `error.type="aborted"`,
- * and without `http.response.status_code` when not even the status line was sent.
+ * and without `http.response.status_code` when not even the status line was sent. Requests
+ * promkit's own endpoints serve on the app's port (`markNotAppTraffic`) are taken out again when
+ * they are known to be such: off `http.server.active_requests` at once, and never recorded.
  */
 export function instrumentHttpServer(options: HttpServerInstrumentationOptions): () => void {
   const pending = new WeakMap<ServerResponse, Pending>();
@@ -75,8 +77,22 @@ export function instrumentHttpServer(options: HttpServerInstrumentationOptions):
     response.once('close', onClose);
   };
 
+  // Only known once the app's handler runs, after the start: the request was counted as in flight.
+  const onNotAppTraffic = (message: unknown) => {
+    const { response } = message as { response: ServerResponse };
+    const entry = pending.get(response);
+    if (entry === undefined) return;
+    pending.delete(response);
+    entry.active.add(-1);
+    response.off('close', onClose);
+  };
+
   diagnosticsChannel.subscribe(START_CHANNEL, onStart);
-  return () => diagnosticsChannel.unsubscribe(START_CHANNEL, onStart);
+  diagnosticsChannel.subscribe(NOT_APP_TRAFFIC_CHANNEL, onNotAppTraffic);
+  return () => {
+    diagnosticsChannel.unsubscribe(START_CHANNEL, onStart);
+    diagnosticsChannel.unsubscribe(NOT_APP_TRAFFIC_CHANNEL, onNotAppTraffic);
+  };
 }
 
 function routeOf(request: IncomingMessage, routed: boolean): string | undefined {

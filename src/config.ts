@@ -40,6 +40,12 @@ export interface StartOptions {
   readonly port?: number;
   /** Path of the scrape endpoint, default `/metrics`. */
   readonly endpoint?: string;
+  /**
+   * Open the scrape server on its own port, default true. With `false` nothing listens: the
+   * endpoints are served only on the app's own server through `metricsHandler()`, for services
+   * that cannot open a second port. Env `PROMKIT_SCRAPE_SERVER=false`.
+   */
+  readonly scrapeServer?: boolean;
   /** `service.name` resource attribute. Env `OTEL_SERVICE_NAME`. */
   readonly serviceName?: string;
   /** Extra resource attributes; merged over env `OTEL_RESOURCE_ATTRIBUTES`. */
@@ -115,6 +121,7 @@ export interface ResolvedConfig {
   readonly host: string;
   readonly port: number;
   readonly endpoint: string;
+  readonly scrapeServer: boolean;
   readonly disabled: boolean;
   readonly resourceAttributes: Readonly<Record<string, string>>;
   readonly unitSuffixes: boolean;
@@ -167,6 +174,7 @@ export function resolveConfig(options: StartOptions = {}, env: Env = process.env
     host: options.host ?? nonEmpty(env['OTEL_EXPORTER_PROMETHEUS_HOST']) ?? DEFAULT_HOST,
     port,
     endpoint,
+    scrapeServer: options.scrapeServer ?? (nonEmpty(env['PROMKIT_SCRAPE_SERVER']) === undefined || parseBoolean('PROMKIT_SCRAPE_SERVER', env['PROMKIT_SCRAPE_SERVER'])),
     disabled: options.disabled ?? parseBoolean('OTEL_SDK_DISABLED', env['OTEL_SDK_DISABLED']),
     resourceAttributes,
     unitSuffixes: options.unitSuffixes ?? true,

@@ -19,6 +19,7 @@ export type { HistogramSeries, MetricSnapshot, MetricsSnapshot, NumberSeries, Se
 export type { ComponentHealth, ComponentKind, HealthReport, HealthStatus } from './health/report.js';
 export { ConfigError, ConflictingDefinitionError, InvalidDefinitionError, PromkitError, ScrapeServerError, isPromkitError } from './errors.js';
 export { PROMETHEUS_CONTENT_TYPE } from './server/server.js';
+export { metricsHandler, type MetricsHandler, type MetricsHandlerOptions } from './server/app-handler.js';
 
 export { metrics, createMetrics, type Metrics } from './facade/metrics.js';
 export type { FacadeCoreOptions as MetricsOptions } from './facade/core.js';

@@ -19,7 +19,9 @@ try {
   const handle = await start();
   if (handle.enabled) {
     process.once('beforeExit', () => void handle.shutdown());
-    if (!resolveQuiet()) process.stderr.write(`promkit: serving metrics at ${handle.url}\n`);
+    if (!resolveQuiet()) {
+      process.stderr.write(handle.url !== undefined ? `promkit: serving metrics at ${handle.url}\n` : 'promkit: no scrape port (PROMKIT_SCRAPE_SERVER=false); serve metrics with metricsHandler() on the app\'s own server\n');
+    }
   }
 } catch (error) {
   process.stderr.write(`${PREFIX} ${message(error)}\n`);

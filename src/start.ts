@@ -13,7 +13,8 @@ import { NAMED_INSTRUMENTATIONS, resolveConfig, type ResolvedConfig, type StartO
 import { ConfigError } from './errors.js';
 import { createEndpoints } from './server/endpoints.js';
 import { METRICS_SNAPSHOT_SCHEMA, type MetricsSnapshot } from './exposition/json.js';
-import { ScrapeServer } from './server/server.js';
+import { ScrapeHandler, ScrapeServer } from './server/server.js';
+import { createMetricsHandler, setRunningScrapeHandler, type MetricsHandler, type MetricsHandlerOptions } from './server/app-handler.js';
 import { bindDefaultMetrics, metrics } from './facade/metrics.js';
 import { createMeterProvider } from './otel/provider.js';
 import { createPrometheusReader } from './otel/reader.js';
@@ -27,9 +28,9 @@ import { startRuntimeSets } from './runtime/select.js';
 export interface PromkitHandle {
   /** False when `OTEL_SDK_DISABLED=true` (or `disabled: true`): nothing was started. */
   readonly enabled: boolean;
-  /** The scrape URL actually bound, e.g. `http://localhost:9464/metrics`. */
+  /** The scrape URL actually bound, e.g. `http://localhost:9464/metrics`; undefined with `scrapeServer: false`. */
   readonly url: string | undefined;
-  /** The bound port (the real one when port 0 was asked for). */
+  /** The bound port (the real one when port 0 was asked for); undefined with `scrapeServer: false`. */
   readonly port: number | undefined;
   readonly meterProvider: MeterProvider | undefined;
   /** The scrape body as the endpoint would serve it, without HTTP. */
@@ -40,6 +41,13 @@ export interface PromkitHandle {
    * Disabled: an empty snapshot.
    */
   snapshot(options?: SnapshotOptions): Promise<MetricsSnapshot>;
+  /**
+   * The endpoints on the app's own server: a `node:http` handler (also Express middleware) that
+   * answers `/metrics`, `/metrics/json` and `/metrics/health` from the same collections, with the
+   * same authentication and gzip, as the scrape port, and hands other requests on. Its requests
+   * are not counted as app traffic. After shutdown (or disabled) it answers nothing.
+   */
+  metricsHandler(options?: MetricsHandlerOptions): MetricsHandler;
   /** Stops the server and instrumentation, flushes and unregisters the meter provider. Idempotent. */
   shutdown(): Promise<void>;
 }
@@ -58,9 +66,9 @@ export interface SnapshotOptions {
 }
 
 /**
- * Starts the meter provider (with the catalogue's views) as the global one, the scrape server,
- * HTTP instrumentation and the OpenTelemetry `instrumentations` given (or named in
- * `PROMKIT_INSTRUMENTATIONS`). Throws a `ConfigError` for a bad option or environment value and a
+ * Starts the meter provider (with the catalogue's views) as the global one, the scrape server
+ * (unless `scrapeServer: false`), HTTP instrumentation and the OpenTelemetry `instrumentations`
+ * given (or named in `PROMKIT_INSTRUMENTATIONS`). Throws a `ConfigError` for a bad option or environment value and a
  * `ScrapeServerError` when the port cannot be bound; on failure everything it started is undone.
  *
  * One promkit runs per process: calling `start()` again while one runs (say, the preload's and
@@ -108,15 +116,15 @@ async function launch(config: ResolvedConfig, options: StartOptions, self: () =>
   // Points left out of a scrape for a name collision are counted with the facade's other drops.
   const endpoints = createEndpoints({ reader, config, runtime, clock: options.health?.clock, onDrop: metrics.dropMeasurement });
   const scrape = () => endpoints.scrapeText();
-  const server = new ScrapeServer({
-    host: config.host,
-    port: config.port,
+  // One handler for the scrape port and the app's own server: they share collections.
+  const requests = new ScrapeHandler({
     endpoint: config.endpoint,
     auth: config.auth,
     collectTimeoutMillis: config.collectTimeoutMillis,
     collect: endpoints.collect,
     routes: endpoints.routes,
   });
+  const server = config.scrapeServer ? new ScrapeServer({ host: config.host, port: config.port, handler: requests }) : undefined;
 
   otelMetrics.setGlobalMeterProvider(meterProvider);
   bindDefaultMetrics(meterProvider, config.cardinalityLimit !== undefined ? { cardinalityLimit: config.cardinalityLimit } : {});
@@ -129,7 +137,7 @@ async function launch(config: ResolvedConfig, options: StartOptions, self: () =>
       ...(config.cardinalityLimit !== undefined && { cardinalityLimit: config.cardinalityLimit }),
     }),
   );
-  const scrapePort = () => server.port;
+  const scrapePort = () => server?.port;
   // Automatic HTTP metrics go through the same facade users call, so both write identical series.
   const http = createHttpFacade(
     createFacadeCore({
@@ -173,7 +181,8 @@ async function launch(config: ResolvedConfig, options: StartOptions, self: () =>
     stopped = (async () => {
       try {
         for (const stop of stops) stop();
-        await server.close();
+        setRunningScrapeHandler(undefined);
+        await server?.close();
         await meterProvider.shutdown().catch(() => undefined);
         otelMetrics.disable();
         setQuiet(undefined);
@@ -187,12 +196,13 @@ async function launch(config: ResolvedConfig, options: StartOptions, self: () =>
   };
 
   try {
-    await server.listen();
+    await server?.listen();
   } catch (error) {
     await shutdown();
     throw error;
   }
-  if (config.auth.kind === 'none' && !isLoopback(server.address)) {
+  setRunningScrapeHandler(requests);
+  if (server !== undefined && config.auth.kind === 'none' && !isLoopback(server.address)) {
     warn(
       `serving metrics on ${server.address ?? config.host} without authentication: anyone who can reach port ${server.port} can read them; ` +
         'set PROMKIT_METRICS_TOKEN (or PROMKIT_METRICS_BASIC_AUTH), or bind 127.0.0.1',
@@ -201,15 +211,16 @@ async function launch(config: ResolvedConfig, options: StartOptions, self: () =>
   return {
     enabled: true,
     get url() {
-      return server.url;
+      return server?.url;
     },
     get port() {
-      return server.port;
+      return server?.port;
     },
     meterProvider,
     scrape,
     snapshot: (snapshotOptions = {}) =>
       endpoints.snapshot(snapshotOptions.names?.length ? new Set(snapshotOptions.names) : undefined),
+    metricsHandler: (handlerOptions) => createMetricsHandler(() => (stopped === undefined ? requests : undefined), handlerOptions),
     shutdown,
   };
 }
@@ -226,6 +237,7 @@ function disabledHandle(): PromkitHandle {
     meterProvider: undefined,
     scrape: async () => '',
     snapshot: async () => ({ schema: METRICS_SNAPSHOT_SCHEMA, timestamp: new Date().toISOString(), resource: {}, metrics: [] }),
+    metricsHandler: (handlerOptions) => createMetricsHandler(() => undefined, handlerOptions),
     shutdown: async () => undefined,
   };
 }

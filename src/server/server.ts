@@ -1,11 +1,11 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { EndpointAuth } from './auth.js';
 import { ScrapeServerError } from '../errors.js';
+import { markNotAppTraffic } from '../facade/route.js';
+import { acceptsGzip, createAuthenticator, type Authenticator, type EndpointAuth } from './auth.js';
+import { gzipChunks, writeChunks } from './body.js';
 
 export { ScrapeServerError };
-import { acceptsGzip, createAuthenticator, type Authenticator } from './auth.js';
-import { gzipChunks, writeChunks } from './body.js';
 
 /** The Prometheus text exposition format 0.0.4 content type. */
 export const PROMETHEUS_CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
@@ -59,12 +59,10 @@ export function collectionDeadlineMillis(header: string | string[] | undefined, 
   return Math.max(millis - SCRAPE_TIMEOUT_MARGIN_MILLIS, millis / 2);
 }
 
-export interface ScrapeServerOptions<C> {
-  readonly host: string;
-  readonly port: number;
-  /** The main (Prometheus) path, reported by {@link ScrapeServer.url}. */
+export interface ScrapeHandlerOptions<C> {
+  /** The main (Prometheus) path; the other routes' paths are below it. */
   readonly endpoint: string;
-  /** Produces one collection within `timeoutMillis`; the server runs at most one at a time. */
+  /** Produces one collection within `timeoutMillis`; the handler runs at most one at a time. */
   readonly collect: (options: CollectOptions) => Promise<C>;
   /** The collection deadline when a request does not send Prometheus's timeout header; default 5000. */
   readonly collectTimeoutMillis?: number;
@@ -72,6 +70,15 @@ export interface ScrapeServerOptions<C> {
   /** Credentials every route requires; default none. */
   readonly auth?: EndpointAuth;
 }
+
+/**
+ * Where the scrape server listens, and the requests it answers: a {@link ScrapeHandler} shared
+ * with the app's own port, or the options to make one of its own.
+ */
+export type ScrapeServerOptions<C> = {
+  readonly host: string;
+  readonly port: number;
+} & ({ readonly handler: ScrapeHandler<C> } | ScrapeHandlerOptions<C>);
 
 
 /**
@@ -87,31 +94,21 @@ interface Shared<C> {
 }
 
 /**
- * promkit's scrape endpoints (`/metrics`, `/metrics/json`, `/metrics/health`). It owns its
- * `node:http` server (the upstream exporter's server is never started) so that port 0, the bound
- * address and request handling are promkit's to define. A slow or repeated client cannot pile up
- * work on the app's event loop: requests that arrive while a collection runs, or while its bodies
- * are being rendered, share it and its rendered (and compressed) bodies. Sending is not waited
- * for, so a slow reader never keeps others on an old collection. A collection gets the deadline
- * of the request that started it ({@link collectionDeadlineMillis}). Authentication, when
- * configured, is checked before anything else, so an unauthenticated client learns nothing, not
- * even which paths exist.
+ * The scrape port: a `node:http` server of promkit's own (the upstream exporter's server is never
+ * started) so that port 0 and the bound address are promkit's to define. Every request it
+ * receives goes to its {@link ScrapeHandler}, which may be shared with the app's own server.
  */
 export class ScrapeServer<C> {
   readonly #options: ScrapeServerOptions<C>;
-  readonly #routes: ReadonlyMap<string, Route<C>>;
-  readonly #auth: Authenticator | undefined;
+  readonly #handler: ScrapeHandler<C>;
   readonly #server: Server;
-  #shared: Shared<C> | undefined;
-  #waiting = 0;
   /** Cached once bound: `server.address()` is a system call, and the port is read per app request. */
   #port: number | undefined;
 
   constructor(options: ScrapeServerOptions<C>) {
     this.#options = options;
-    this.#routes = new Map(options.routes.map((route) => [route.path, route]));
-    this.#auth = createAuthenticator(options.auth ?? { kind: 'none' });
-    this.#server = createServer((request, response) => this.#handle(request, response));
+    this.#handler = 'handler' in options ? options.handler : new ScrapeHandler(options);
+    this.#server = createServer((request, response) => this.#handler.serve(request, response));
     // The scrape server must never keep the app alive on its own.
     this.#server.unref();
   }
@@ -156,12 +153,12 @@ export class ScrapeServer<C> {
     const port = this.port;
     if (port === undefined) return undefined;
     const host = this.#options.host.includes(':') ? `[${this.#options.host}]` : this.#options.host;
-    return `http://${host}:${port}${this.#options.endpoint}`;
+    return `http://${host}:${port}${this.#handler.endpoint}`;
   }
 
   /** Requests waiting for a collection or its rendered body right now (for diagnostics and tests). */
   get waiting(): number {
-    return this.#waiting;
+    return this.#handler.waiting;
   }
 
   close(): Promise<void> {
@@ -171,6 +168,96 @@ export class ScrapeServer<C> {
       this.#server.close(() => resolve());
       this.#server.closeIdleConnections();
     });
+  }
+}
+
+/**
+ * promkit's scrape endpoints (`/metrics`, `/metrics/json`, `/metrics/health`) as request handling
+ * that owns no server: the {@link ScrapeServer} hands it every request to its port, and the app's
+ * own server the requests for the endpoints' paths there ({@link ScrapeHandler.serveRoute}). A
+ * slow or repeated client cannot pile up work on the app's event loop: requests that arrive while
+ * a collection runs, or while its bodies are being rendered, share it and its rendered (and
+ * compressed) bodies, whichever server they came through. Sending is not waited for, so a slow
+ * reader never keeps others on an old collection. A collection gets the deadline of the request
+ * that started it ({@link collectionDeadlineMillis}).
+ */
+export class ScrapeHandler<C> {
+  readonly #options: ScrapeHandlerOptions<C>;
+  readonly #routes: ReadonlyMap<string, Route<C>>;
+  readonly #auth: Authenticator | undefined;
+  #shared: Shared<C> | undefined;
+  #waiting = 0;
+
+  constructor(options: ScrapeHandlerOptions<C>) {
+    this.#options = options;
+    this.#routes = new Map(options.routes.map((route) => [route.path, route]));
+    this.#auth = createAuthenticator(options.auth ?? { kind: 'none' });
+  }
+
+  /** The main (Prometheus) path. */
+  get endpoint(): string {
+    return this.#options.endpoint;
+  }
+
+  /** Requests waiting for a collection or its rendered body right now (for diagnostics and tests). */
+  get waiting(): number {
+    return this.#waiting;
+  }
+
+  /**
+   * The whole handling of a scrape port. Authentication, when configured, is checked before
+   * anything else, so an unauthenticated client learns nothing, not even which paths exist.
+   */
+  serve(request: IncomingMessage, response: ServerResponse): void {
+    if (!this.#authenticated(request, response)) return;
+    const { path, search } = splitUrl(request.url);
+    const route = this.#routes.get(path);
+    if (route === undefined) {
+      respond(request, response, 404, `Not found. Metrics are at ${this.#options.endpoint}\n`);
+      return;
+    }
+    this.#answer(route, search, request, response);
+  }
+
+  /**
+   * The routes moved from under the configured endpoint to under `endpoint` (`/metrics/json` →
+   * `/internal/metrics/json`), keyed by path, for {@link serveRoute}. They still share
+   * collections and rendered bodies with the configured paths.
+   */
+  routesAt(endpoint: string): ReadonlyMap<string, Route<C>> {
+    const from = this.#options.endpoint.replace(/\/+$/, '');
+    const to = endpoint.replace(/\/+$/, '');
+    const moved = new Map<string, Route<C>>();
+    for (const route of this.#options.routes) {
+      if (route.path === this.#options.endpoint) moved.set(endpoint, route);
+      else if (route.path.startsWith(`${from}/`)) moved.set(`${to}${route.path.slice(from.length)}`, route);
+    }
+    return moved;
+  }
+
+  /**
+   * Answers `request` when its path is one of `routes` (from {@link routesAt}) and returns true,
+   * having marked it as no app traffic for the HTTP server metrics; otherwise returns false and
+   * leaves it untouched. The path is matched before authentication: on the app's own server the
+   * paths are no secret, and every other path belongs to the app.
+   */
+  serveRoute(routes: ReadonlyMap<string, Route<C>>, request: IncomingMessage, response: ServerResponse): boolean {
+    // Runs for every request of the app: no allocation but the path, until it is one of ours.
+    const url = request.url ?? '/';
+    const queryStart = url.indexOf('?');
+    const route = routes.get(queryStart === -1 ? url : url.slice(0, queryStart));
+    if (route === undefined) return false;
+    markNotAppTraffic(request, response);
+    if (this.#authenticated(request, response)) this.#answer(route, queryStart === -1 ? '' : url.slice(queryStart), request, response);
+    return true;
+  }
+
+  /** False, with a 401 sent, when credentials are configured and the request lacks them. */
+  #authenticated(request: IncomingMessage, response: ServerResponse): boolean {
+    if (this.#auth === undefined || this.#auth.accepts(request.headers.authorization)) return true;
+    response.setHeader('WWW-Authenticate', this.#auth.challenge);
+    respond(request, response, 401, 'Unauthorized.\n');
+    return false;
   }
 
   #join(request: IncomingMessage): Shared<C> {
@@ -193,21 +280,7 @@ export class ScrapeServer<C> {
     if (--shared.users === 0 && this.#shared === shared) this.#shared = undefined;
   }
 
-  #handle(request: IncomingMessage, response: ServerResponse): void {
-    if (this.#auth !== undefined && !this.#auth.accepts(request.headers.authorization)) {
-      response.setHeader('WWW-Authenticate', this.#auth.challenge);
-      respond(request, response, 401, 'Unauthorized.\n');
-      return;
-    }
-    const url = request.url ?? '/';
-    const queryStart = url.indexOf('?');
-    const path = queryStart === -1 ? url : url.slice(0, queryStart);
-    const search = queryStart === -1 ? '' : url.slice(queryStart);
-    const route = this.#routes.get(path);
-    if (route === undefined) {
-      respond(request, response, 404, `Not found. Metrics are at ${this.#options.endpoint}\n`);
-      return;
-    }
+  #answer(route: Route<C>, search: string, request: IncomingMessage, response: ServerResponse): void {
     if (request.method !== 'GET' && request.method !== 'HEAD') {
       response.setHeader('Allow', 'GET, HEAD');
       respond(request, response, 405, 'Method not allowed; use GET or HEAD.\n');
@@ -271,4 +344,10 @@ export class ScrapeServer<C> {
 function respond(request: IncomingMessage, response: ServerResponse, status: number, text: string): void {
   response.writeHead(status, { 'Content-Type': 'text/plain; charset=utf-8', 'Content-Length': Buffer.byteLength(text) });
   response.end(request.method === 'HEAD' ? undefined : text);
+}
+
+/** The path and the query (with its `?`) of a request target. */
+function splitUrl(url = '/'): { readonly path: string; readonly search: string } {
+  const queryStart = url.indexOf('?');
+  return queryStart === -1 ? { path: url, search: '' } : { path: url.slice(0, queryStart), search: url.slice(queryStart) };
 }

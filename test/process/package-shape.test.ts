@@ -149,17 +149,18 @@ describe('the packed and installed package', () => {
     expect(targets.filter((target) => !existsSync(join(installed, target)))).toEqual([]);
   });
 
-  test('resolves promkit/testing, promkit/opossum, promkit/koa and promkit/hono under TypeScript moduleResolution node10', () => {
+  test('resolves promkit/testing, promkit/opossum, promkit/koa, promkit/hono and promkit/fastify under TypeScript moduleResolution node10', () => {
     const app = join(installed, '..', '..');
     writeFileSync(
       join(app, 'node10.ts'),
       [
-        "import { start } from 'promkit';",
+        "import { start, metricsHandler } from 'promkit';",
         "import { createTestMetrics } from 'promkit/testing';",
         "import { instrumentOpossum } from 'promkit/opossum';",
         "import { promkitKoa } from 'promkit/koa';",
         "import { promkitHono } from 'promkit/hono';",
-        'export const used: unknown[] = [start, createTestMetrics, instrumentOpossum, promkitKoa, promkitHono];',
+        "import { promkitFastifyMetrics } from 'promkit/fastify';",
+        'export const used: unknown[] = [start, createTestMetrics, instrumentOpossum, promkitKoa, promkitHono, metricsHandler, promkitFastifyMetrics];',
       ].join('\n'),
     );
     const tsc = join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
