@@ -1,7 +1,8 @@
 /**
  * `docs/alerts.md`: the shipped recording rules and alerts, with each alert's threshold option,
- * default and source in the seed guides, rendered from the rule definitions so the table cannot
- * drift from the rules (`test/shipped-rules.test.ts` compares it with a fresh render).
+ * default and the commonly written alert it corresponds to, rendered from the rule definitions so
+ * the table cannot drift from the rules (`test/servers/shipped-rules.test.ts` compares it with a
+ * fresh render).
  */
 import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -18,21 +19,24 @@ import {
 
 export const ALERTS_DOC_PATH = fileURLToPath(new URL('../docs/alerts.md', import.meta.url));
 
-/** Where each alert comes from: the seed guide that defines it (numbers as in docs/seed-mapping.md). */
-const SOURCE: Record<AlertName, string> = {
-  HttpHighErrorRatio: '`HighErrorRate` (003, 004): error rate > 5% for 5m',
-  HttpLatencyP95OverSlo: 'promkit: a 500 ms p95 SLO (004\'s `HighLatency` uses p95 > 2 s; p99 > 1 s below is stricter)',
-  HttpLatencyP99High: '`HighLatency` (003): p99 > 1 s for 5m',
-  HttpLatencySpike: '`LatencySpike` (002): mean latency > 1 s for 5m, here of the service\'s requests',
-  CircuitBreakerOpen: '`CircuitBreakerOpen` (002): state open for 1m; here open or half-open for 30s',
-  CircuitBreakerHighFailureRate: '`HighFailureRate` (002): failure rate > 10% for 5m',
-  CircuitBreakerLatencySpike: '`LatencySpike` (002): mean call latency > 1 s for 5m, per breaker',
-  DbLatencySpike: '`LatencySpike` (002) applied to database operations (003 tracks their mean)',
-  LlmTimeToFirstChunkP95High: 'promkit: TTFT (004 records it, gives no alert)',
-  LlmProviderDown: '`ProviderDown` (003: error rate > 20% for 5m); by default here every call failing',
-  LlmServiceDown: '`LLMServiceDown` (004): `rate(llm_requests_total[5m]) == 0` for 5m',
-  CacheHitRatioLow: '`LowCacheHitRate` (003): hit rate < 0.5 for 10m',
-  ScrapeTargetDown: 'target down (002, 003: "verify the target shows UP")',
+/**
+ * The alert each shipped one corresponds to, as services commonly write it by hand (name and
+ * threshold), and where promkit's default differs from it.
+ */
+const COMMON: Record<AlertName, string> = {
+  HttpHighErrorRatio: '`HighErrorRate`: error rate > 5% for 5m',
+  HttpLatencyP95OverSlo: 'promkit\'s own: a 500 ms p95 SLO (a common `HighLatency` is p95 > 2 s for 5m)',
+  HttpLatencyP99High: '`HighLatency`: p99 > 1 s for 5m',
+  HttpLatencySpike: '`LatencySpike`: mean latency > 1 s for 5m, here of the service\'s requests',
+  CircuitBreakerOpen: '`CircuitBreakerOpen`: state open for 1m; here open or half-open for 30s',
+  CircuitBreakerHighFailureRate: '`HighFailureRate`: failure rate > 10% for 5m',
+  CircuitBreakerLatencySpike: '`LatencySpike`: mean call latency > 1 s for 5m, per breaker',
+  DbLatencySpike: '`LatencySpike`: mean latency > 1 s for 5m, of database operations',
+  LlmTimeToFirstChunkP95High: 'promkit\'s own: time to first token (TTFT) p95 over a bucket boundary',
+  LlmProviderDown: '`ProviderDown`: error rate > 20% for 5m; by default here every call failing',
+  LlmServiceDown: '`LLMServiceDown`: `rate(llm_requests_total[5m]) == 0` for 5m',
+  CacheHitRatioLow: '`LowCacheHitRate`: hit rate < 0.5 for 10m',
+  ScrapeTargetDown: '`InstanceDown` (the example in Prometheus\'s alerting-rule docs): `up == 0` for 5m; here 1m',
 };
 
 const cell = (text: string) => text.replaceAll('|', '\\|');
@@ -45,7 +49,7 @@ export function renderAlertsDoc(): string {
       .map(([k, v]) => `${k}=${v}`)
       .join(', ');
     const threshold = option.threshold === undefined ? '–' : `\`${option.threshold}\``;
-    return `| \`${name}\` | \`${cell(alertExpr(rule))}\` | ${threshold} | ${rule.for} | ${labels} | ${cell(SOURCE[name])} |`;
+    return `| \`${name}\` | \`${cell(alertExpr(rule))}\` | ${threshold} | ${rule.for} | ${labels} | ${cell(COMMON[name])} |`;
   });
   const intervals = RULE_TEST_INTERVALS.map((i) => `${i} s`).join(', ');
   return `${[
@@ -55,8 +59,8 @@ export function renderAlertsDoc(): string {
     '     Regenerate: npm run generate -->',
     '',
     '`examples/prometheus/recording-rules.yml` and `examples/prometheus/alert-rules.yml` (load both:',
-    `the alerts read the recording rules). Every \`rate()\` uses a \`[${RATE_WINDOW}]\` window, as the seed`,
-    'guides do: it holds at least four samples at any scrape interval up to Prometheus\'s default',
+    `the alerts read the recording rules). Every \`rate()\` uses a \`[${RATE_WINDOW}]\` window, the common`,
+    'choice: it holds at least four samples at any scrape interval up to Prometheus\'s default',
     'of 1 m. (A `[1m]` window holds one sample at a 60 s interval, `rate()` is empty and an alert',
     'reading it never fires.) The Grafana dashboard uses `$__rate_interval`, which Grafana keeps at',
     'four scrape intervals or more once the data source\'s scrape interval is set.',
@@ -65,11 +69,11 @@ export function renderAlertsDoc(): string {
     '',
     'Thresholds and `for:` durations are the options of the rule generator',
     '(`DEFAULT_ALERT_OPTIONS` in `scripts/prometheus-rules.ts`, keyed by alert name, defaulting to the',
-    'guides\' values); `renderAlertRules(buildAlertRules({ HttpHighErrorRatio: { threshold: 0.02 } }))`',
+    'common values in the last column); `renderAlertRules(buildAlertRules({ HttpHighErrorRatio: { threshold: 0.02 } }))`',
     'renders the rules for other values. Each alert also carries the labels of its expression (`job`, and the',
     'breaker, provider, model or cache it is about).',
     '',
-    '| alert | expression | threshold (default) | for | labels | source |',
+    '| alert | expression | threshold (default) | for | labels | common name and threshold |',
     '| --- | --- | --- | --- | --- | --- |',
     ...alertRows,
     '',
@@ -87,7 +91,7 @@ export function renderAlertsDoc(): string {
     '  flips between the two) and is labelled `circuit_breaker_state=open`: the expression drops the',
     '  one-hot state label and the rule adds its own.',
     '- **`LlmProviderDown`** fires when no call to a provider succeeds over the window (error ratio',
-    '  1, including a provider that never succeeded); a threshold of `0.2` gives guide 003\'s',
+    '  1, including a provider that never succeeded); a threshold of `0.2` gives the common',
     '  `ProviderDown` (>= 20% errors). A provider with no calls at all has no ratio.',
     `- **\`LlmServiceDown\`** fires when the service made no LLM call in the last ${RATE_WINDOW} (also once its`,
     `  series are gone, e.g. after a restart with no call since) but made some in the ${LLM_SERVICE_DOWN_LOOKBACK} before. A`,
@@ -101,7 +105,7 @@ export function renderAlertsDoc(): string {
     '## Unit tests',
     '',
     '`examples/prometheus/tests/rules-{15,30,60}s.yml` are `promtool test rules` files (generated by',
-    `\`scripts/prometheus-rule-tests.ts\`, run by \`test/rule-unit-tests.test.ts\`): series scraped every ${intervals}`,
+    `\`scripts/prometheus-rule-tests.ts\`, run by \`test/servers/rule-unit-tests.test.ts\`): series scraped every ${intervals}`,
     `with the rules evaluated every ${RULE_TEST_EVALUATION_INTERVAL} s, so also between scrapes as on a real server. For each`,
     'alert, a scenario where its condition holds checks that it is silent one evaluation before',
     'its `for:` has elapsed and fires, with exact labels and annotations, at the next; a scenario',

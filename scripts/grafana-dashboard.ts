@@ -1,6 +1,6 @@
 /**
  * The shipped Grafana dashboard (`examples/grafana/dashboard.json`): a row per domain, generated
- * from the catalogue's names. `test/shipped-rules.test.ts` fails when the committed file differs
+ * from the catalogue's names. `test/servers/shipped-rules.test.ts` fails when the committed file differs
  * from a fresh render; regenerate with
  *
  *   npm run generate
@@ -102,7 +102,7 @@ export const DASHBOARD_ROWS: readonly DashboardRow[] = [
       panel('LLM calls by model and outcome', 'reqps', 'gen_ai.client.operation.duration count by request model and error.type.', [
         target(sumRate(`${L.requestModel}, ${L.errorType}`, M.llmDuration.count), '{{gen_ai_request_model}} {{error_type}}'),
       ]),
-      panel('Time to first chunk p95 by model', 's', 'gen_ai.client.operation.time_to_first_chunk (the seeds\' TTFT).', [
+      panel('Time to first chunk p95 by model', 's', 'gen_ai.client.operation.time_to_first_chunk: time to first token (TTFT) of streamed calls.', [
         target(quantile(0.95, M.llmTimeToFirstChunk.bucket, [L.requestModel], R), '{{gen_ai_request_model}}'),
       ]),
       panel('Time per output chunk p50 by model', 's', 'Gap between streamed content chunks.', [
@@ -111,7 +111,7 @@ export const DASHBOARD_ROWS: readonly DashboardRow[] = [
       panel('Call duration p95 by model', 's', 'Whole operation, first byte sent to last chunk.', [
         target(quantile(0.95, M.llmDuration.bucket, [L.requestModel], R), '{{gen_ai_request_model}}'),
       ]),
-      panel('Tokens per second by model and type', 'short', 'rate of gen_ai.client.token.usage sum (the seeds\' llm_tokens_used_total).', [
+      panel('Tokens per second by model and type', 'short', 'rate of gen_ai.client.token.usage sum: input and output tokens per second.', [
         target(sumRate(`${L.requestModel}, ${L.tokenType}`, M.llmTokens.sum), '{{gen_ai_request_model}} {{gen_ai_token_type}}'),
       ]),
     ],

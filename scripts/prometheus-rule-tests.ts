@@ -1,7 +1,7 @@
 /**
  * `promtool test rules` unit tests for the shipped rules (`examples/prometheus/tests/*.yml`), one
  * file per scrape interval (15 s, 30 s, 60 s: Prometheus's default), generated from the same
- * rule definitions. `test/rule-unit-tests.test.ts` runs promtool on each file and fails when the
+ * rule definitions. `test/servers/rule-unit-tests.test.ts` runs promtool on each file and fails when the
  * committed files differ from a fresh render; regenerate with
  *
  *   npm run generate

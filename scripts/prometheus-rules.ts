@@ -1,6 +1,6 @@
 /**
  * The shipped Prometheus rules (`examples/prometheus/recording-rules.yml` and `alert-rules.yml`),
- * generated from the catalogue's names. `test/shipped-rules.test.ts` fails when the committed
+ * generated from the catalogue's names. `test/servers/shipped-rules.test.ts` fails when the committed
  * files differ from a fresh render; regenerate with
  *
  *   npm run generate
@@ -8,7 +8,7 @@
  * Every alert is `<signal> <op> <threshold>` (optionally `and <guard>`), with the signal kept
  * separately so the e2e test can evaluate it on its own (an alert expression that is not firing
  * returns no data). Thresholds and `for:` durations are parameters ({@link DEFAULT_ALERT_OPTIONS},
- * the seed guides' values); `buildAlertRules(options)` renders rules for other values.
+ * the commonly used values); `buildAlertRules(options)` renders rules for other values.
  */
 import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -63,7 +63,7 @@ const PROVIDER_BY = `job, ${L.providerName}`;
 const llmCalls = M.llmDuration.count;
 
 export const RECORDING_RULES: readonly RecordingRule[] = [
-  // Request rate (the seeds' rate(request_count[5m])).
+  // Request rate (what `rate(request_count[5m])` answers for a hand-rolled request counter).
   { record: `job:http_server_requests:rate${W}`, expr: sumRate('job', H.count) },
   { record: `job_route:http_server_requests:rate${W}`, expr: sumRate(`job, ${L.route}`, H.count) },
   // Error ratio: requests that carry error.type (5xx, or no response at all) over all requests.
@@ -89,12 +89,12 @@ export const RECORDING_RULES: readonly RecordingRule[] = [
     record: `job_model_type:gen_ai_client_tokens:rate${W}`,
     expr: sumRate(`job, ${L.requestModel}, ${L.tokenType}`, M.llmTokens.sum),
   },
-  // Time to first chunk (the seeds' TTFT), p95 per model.
+  // Time to first chunk (time to first token, TTFT), p95 per model.
   {
     record: `job_model:gen_ai_client_operation_time_to_first_chunk_seconds:p95_rate${W}`,
     expr: quantile(0.95, M.llmTimeToFirstChunk.bucket, ['job', L.requestModel], W),
   },
-  // Share of failed LLM calls per provider (the seeds' provider_error_rate), as 1 - successes /
+  // Share of failed LLM calls per provider (a hand-rolled `provider_error_rate`), as 1 - successes /
   // calls: exactly 1 when nothing succeeds, and a provider that never succeeded still has a value.
   {
     record: `job_provider:gen_ai_client_operation_errors:ratio_rate${W}`,
@@ -117,8 +117,9 @@ export interface AlertParameters {
 }
 
 /**
- * Every shipped alert's threshold and `for:`, defaulting to the seed guides' values (the
- * `docs/alerts.md` table cites the source of each). Pass a partial copy to {@link buildAlertRules}.
+ * Every shipped alert's threshold and `for:`, defaulting to the values of the alerts commonly
+ * written for these signals (`HighErrorRate`: error rate > 5% for 5m, and so on; the
+ * `docs/alerts.md` table gives each). Pass a partial copy to {@link buildAlertRules}.
  */
 export const DEFAULT_ALERT_OPTIONS = {
   HttpHighErrorRatio: { threshold: 0.05, for: '5m' },

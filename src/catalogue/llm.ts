@@ -1,7 +1,7 @@
 /**
  * LLM client metrics from the OpenTelemetry GenAI semantic conventions. Using the convention's
- * names means `gen_ai_*` dashboards and the seeds' mapping (`llm_tokens_used_total` →
- * `gen_ai_client_token_usage_sum`) hold without renaming.
+ * names means `gen_ai_*` dashboards work without renaming, and the migration guide's mapping
+ * (`llm_tokens_used_total` → `gen_ai_client_token_usage_sum`) holds.
  */
 import { BUCKET_PRESETS } from './buckets.js';
 import { defineMetric, type MetricDefinition } from './types.js';

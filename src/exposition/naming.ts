@@ -3,7 +3,7 @@
  * (https://opentelemetry.io/docs/specs/otel/compatibility/prometheus_and_openmetrics/) the way the
  * Collector and the Go, Java and Python exporters apply it. The upstream JavaScript exporter
  * does not add unit suffixes, so dashboards built for OTel metrics (`…_seconds_bucket`) would not
- * find our series without this module (catalogue principle 4).
+ * find our series without this module.
  *
  * Pure functions with no OTel imports: the serializer calls them once per metric per scrape, so
  * results are memoised.

@@ -1,7 +1,7 @@
 /**
  * Serialises collected OTel metrics as Prometheus text format 0.0.4. promkit keeps
  * `PrometheusExporter` only as the MetricReader and writes the text itself, because the upstream
- * serializer neither adds unit suffixes (catalogue principle 4) nor is fast enough: it allocates
+ * serializer neither adds unit suffixes (see `naming.ts`) nor is fast enough: it allocates
  * per sample and re-sanitises every label on every scrape. Here a scrape is mostly string
  * concatenation of pieces cached per series (labels), per family (header) and per boundary list.
  */

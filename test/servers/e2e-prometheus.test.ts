@@ -1,5 +1,5 @@
 /**
- * The whole path the seeds describe, against real processes: the demo (`examples/demo/main.mjs`:
+ * The whole path, service to PromQL, against real processes: the demo (`examples/demo/main.mjs`:
  * service with the preload, fake LLM, flaky upstream, traffic) on free loopback ports, a real
  * Prometheus scraping it every second with the shipped rules loaded, and every query we ship
  * (each dashboard target, each recording rule, each alert's signal) evaluated through the HTTP

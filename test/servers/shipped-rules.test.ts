@@ -46,7 +46,7 @@ describe('shipped rules and dashboard', () => {
     expect(status, output).toBe(0);
   });
 
-  it('take thresholds and for: durations from the generator options, the guides\' values by default', () => {
+  it('take thresholds and for: durations from the generator options, the common values by default', () => {
     expect(ALERT_RULES.map((r) => r.alert)).toEqual(Object.keys(DEFAULT_ALERT_OPTIONS));
     expect(alertExpr(ALERT_RULES.find((r) => r.alert === 'CircuitBreakerHighFailureRate')!)).toBe('job_breaker:circuit_breaker_call_failures:ratio_rate5m > 0.1');
     const custom = buildAlertRules({ HttpHighErrorRatio: { threshold: 0.02 }, CircuitBreakerOpen: { for: '1m' } });
@@ -67,9 +67,12 @@ describe('shipped rules and dashboard', () => {
     expect(output).toContain(`SUCCESS: ${ALERT_RULES.length} rules found`);
   });
 
-  it('every PromQL in docs/seed-mapping.md and docs/domains.md is valid', () => {
+  it('every PromQL in docs/migrating-from-prometheus-client-names.md and docs/domains.md is valid', () => {
     const docs = fileURLToPath(new URL('../../docs/', import.meta.url));
-    const queries = [...seedMappingQueries(readFileSync(join(docs, 'seed-mapping.md'), 'utf8')), ...promqlBlocks(readFileSync(join(docs, 'domains.md'), 'utf8'))];
+    const migration = readFileSync(join(docs, 'migrating-from-prometheus-client-names.md'), 'utf8');
+    const fromMigration = promqlColumnQueries(migration);
+    expect(fromMigration.length).toBeGreaterThan(30);
+    const queries = [...fromMigration, ...promqlBlocks(readFileSync(join(docs, 'domains.md'), 'utf8'))];
     expect(queries.length).toBeGreaterThan(40);
     checkPromql('docs', queries);
   });
@@ -93,18 +96,30 @@ function checkPromql(name: string, queries: readonly string[]): void {
   expect(output).toContain(`SUCCESS: ${queries.length} rules found`);
 }
 
-/** The last cell of each row of the first table: one backticked query (`\|` is a literal `|`). */
-function seedMappingQueries(markdown: string): string[] {
-  const table = markdown.split('\n## ')[0]!;
-  return table
-    .split('\n')
-    .filter((line) => line.startsWith('| `'))
-    .map((line) => {
-      const cells = line.split(/(?<!\\)\|/);
-      const query = /^\s*`(.*)`\s*$/.exec(cells.at(-2) ?? '');
-      if (!query) throw new Error(`no query in the last column of: ${line}`);
-      return query[1]!.replaceAll('\\|', '|');
-    });
+/**
+ * The last cell of each row of every table whose last column is headed `PromQL`: one backticked
+ * query per row (`\|` is a literal `|`).
+ */
+function promqlColumnQueries(markdown: string): string[] {
+  const cellsOf = (line: string) => line.split(/(?<!\\)\|/).slice(1, -1).map((cell) => cell.trim());
+  const queries: string[] = [];
+  let header: string[] | undefined;
+  for (const line of markdown.split('\n')) {
+    if (!line.startsWith('|')) {
+      header = undefined;
+      continue;
+    }
+    const cells = cellsOf(line);
+    if (header === undefined) {
+      header = cells;
+      continue;
+    }
+    if (header.at(-1) !== 'PromQL' || cells.every((cell) => /^-+$/.test(cell))) continue;
+    const query = /^`(.*)`$/.exec(cells.at(-1) ?? '');
+    if (!query) throw new Error(`no query in the last column of: ${line}`);
+    queries.push(query[1]!.replaceAll('\\|', '|'));
+  }
+  return queries;
 }
 
 /** Every expression in ```promql blocks: a line at column 0 starts one, indented lines continue it. */
