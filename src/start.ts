@@ -7,6 +7,7 @@ import { instrumentFetch } from '../instrumentation/fetch.js';
 import { instrumentHttpClient } from '../instrumentation/http-client.js';
 import { instrumentHttpServer } from '../instrumentation/http-server.js';
 import { enableOnMeterProvider, loadNamedInstrumentations } from '../instrumentation/otel-instrumentations.js';
+import { clusterRole, startClusterPrimary, startClusterWorker } from './cluster/index.js';
 import { createFacadeCore } from './facade/core.js';
 import { createHttpFacade } from './facade/http.js';
 import { NAMED_INSTRUMENTATIONS, resolveConfig, type ResolvedConfig, type StartOptions } from './config.js';
@@ -27,7 +28,7 @@ import { startRuntimeSets } from './runtime/select.js';
 export interface PromkitHandle {
   /** False when `OTEL_SDK_DISABLED=true` (or `disabled: true`): nothing was started. */
   readonly enabled: boolean;
-  /** The scrape URL actually bound, e.g. `http://localhost:9464/metrics`. */
+  /** The scrape URL actually bound, e.g. `http://localhost:9464/metrics`; undefined in a cluster worker (its primary serves). */
   readonly url: string | undefined;
   /** The bound port (the real one when port 0 was asked for). */
   readonly port: number | undefined;
@@ -105,8 +106,20 @@ async function launch(config: ResolvedConfig, options: StartOptions, self: () =>
   // Always created: with 'off' it costs nothing until collectDefaultMetrics() adds prom-client's names.
   const runtime = startRuntimeSets(meterProvider, config.runtimeMetrics);
   stops.push(() => runtime.stop());
+  // Cluster mode: the primary serves everyone's metrics; a worker serves none and answers the primary.
+  const role = config.cluster ? clusterRole() : undefined;
+  const primary = role === 'primary' ? startClusterPrimary({ meterProvider, aggregation: config.clusterAggregation }) : undefined;
+  if (primary !== undefined) stops.push(() => primary.stop());
   // Points left out of a scrape for a name collision are counted with the facade's other drops.
-  const endpoints = createEndpoints({ reader, config, runtime, clock: options.health?.clock, onDrop: metrics.dropMeasurement });
+  const endpoints = createEndpoints({
+    reader,
+    config,
+    runtime,
+    clock: options.health?.clock,
+    onDrop: metrics.dropMeasurement,
+    gather: primary !== undefined ? (collectOwn, timeoutMillis) => primary.collect(collectOwn, timeoutMillis) : undefined,
+  });
+  const worker = role === 'worker' ? startClusterWorker({ collect: endpoints.collect, finalTimeoutMillis: config.collectTimeoutMillis }) : undefined;
   const scrape = () => endpoints.scrapeText();
   const server = new ScrapeServer({
     host: config.host,
@@ -172,6 +185,8 @@ async function launch(config: ResolvedConfig, options: StartOptions, self: () =>
     const entry = self();
     stopped = (async () => {
       try {
+        // Before anything stops: the primary keeps these totals for good.
+        await worker?.stop();
         for (const stop of stops) stop();
         await server.close();
         await meterProvider.shutdown().catch(() => undefined);
@@ -187,12 +202,12 @@ async function launch(config: ResolvedConfig, options: StartOptions, self: () =>
   };
 
   try {
-    await server.listen();
+    if (worker === undefined) await server.listen();
   } catch (error) {
     await shutdown();
     throw error;
   }
-  if (config.auth.kind === 'none' && !isLoopback(server.address)) {
+  if (worker === undefined && config.auth.kind === 'none' && !isLoopback(server.address)) {
     warn(
       `serving metrics on ${server.address ?? config.host} without authentication: anyone who can reach port ${server.port} can read them; ` +
         'set PROMKIT_METRICS_TOKEN (or PROMKIT_METRICS_BASIC_AUTH), or bind 127.0.0.1',
