@@ -48,15 +48,6 @@ export type { CacheFacade, CacheMetrics } from './facade/cache.js';
 export type { DbFacade, DbOperation, DbPoolMetrics } from './facade/db.js';
 export type { BreakerOutcome, BreakerState, CircuitBreakerFacade, CircuitBreakerMetrics, CircuitBreakerOptions } from './facade/circuit-breaker.js';
 
-export {
-  CATALOGUE,
-  findDefinition,
-  BUCKET_PRESETS,
-  type BucketPreset,
-  type ClusterAggregation,
-  type MetricDefinition,
-  type MetricKind,
-  type Domain,
-} from './catalogue/index.js';
+export { CATALOGUE, findDefinition, BUCKET_PRESETS, type BucketPreset, type ClusterAggregation, type MetricDefinition, type MetricKind, type Domain } from './catalogue/index.js';
 export type { BucketOverride, BucketOverrides } from './otel/views.js';
 export { prometheusName } from './exposition/naming.js';
