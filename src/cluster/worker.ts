@@ -26,6 +26,8 @@ export class ClusterWorker {
   readonly #host: ClusterWorkerHost;
   readonly #options: ClusterWorkerOptions;
   #stopped: Promise<void> | undefined;
+  /** The collection in progress: requests that arrive meanwhile (a worker busy for a while) share it. */
+  #inFlight: Promise<ResourceMetrics> | undefined;
   readonly #onMessage = (message: unknown) => {
     if (isMessage<CollectRequest>(message, 'cluster.collect')) void this.#answer(message);
   };
@@ -55,7 +57,8 @@ export class ClusterWorker {
   async #answer(request: CollectRequest): Promise<void> {
     let reply: CollectReply;
     try {
-      const metrics = await this.#options.collect({ timeoutMillis: request.timeoutMillis });
+      this.#inFlight ??= this.#options.collect({ timeoutMillis: request.timeoutMillis }).finally(() => (this.#inFlight = undefined));
+      const metrics = await this.#inFlight;
       reply = { promkit: 'cluster.collection', requestId: request.requestId, collection: toWire(metrics) };
     } catch (error) {
       reply = { promkit: 'cluster.collection', requestId: request.requestId, error: error instanceof Error ? error.message : String(error) };

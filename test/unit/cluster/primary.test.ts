@@ -210,3 +210,41 @@ describe('the cluster primary', () => {
     expect(missed).toEqual([]);
   });
 });
+
+describe('a cluster worker', () => {
+  it('answers requests that arrive during one collection with that collection, collecting once', async () => {
+    const channel = new EventEmitter() as EventEmitter & ClusterWorkerHost & { connected: boolean };
+    const sent: unknown[] = [];
+    channel.connected = true;
+    channel.send = (message, callback) => {
+      sent.push(message);
+      callback(null);
+      return true;
+    };
+    let collections = 0;
+    let finish: () => void = () => undefined;
+    const gate = new Promise<void>((resolve) => (finish = resolve));
+    const worker = new ClusterWorker({
+      host: channel,
+      finalTimeoutMillis: 1000,
+      collect: async () => {
+        collections++;
+        await gate;
+        return collection([sum('orders', 2)]);
+      },
+    });
+    channel.emit('message', { promkit: 'cluster.collect', requestId: 1, timeoutMillis: 100 });
+    channel.emit('message', { promkit: 'cluster.collect', requestId: 2, timeoutMillis: 100 });
+    channel.emit('message', { hello: 'an app message' });
+    finish();
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(collections).toBe(1);
+    expect(sent.map((message) => (message as { promkit: string; requestId?: number }).requestId ?? (message as { promkit: string }).promkit)).toEqual([
+      'cluster.ready',
+      1,
+      2,
+    ]);
+    await worker.stop();
+    expect(sent.at(-1)).toMatchObject({ promkit: 'cluster.final' });
+  });
+});
