@@ -185,8 +185,8 @@ describe('cluster mode', () => {
     const app = await startCluster({ CLUSTER_WORKERS: '1', CLUSTER_MUTE: '1' });
     const tally = { responses: 0, failures: 0 };
     await load(app.appPort, 10, 1, tally);
-    // Prometheus's 1 s scrape timeout leaves the collection 500 ms.
-    const headers = { 'X-Prometheus-Scrape-Timeout-Seconds': '1' };
+    // Prometheus's 3 s scrape timeout leaves the collection 2.5 s (the answering worker 2 s of it).
+    const headers = { 'X-Prometheus-Scrape-Timeout-Seconds': '3' };
     const first = await scrape(app.scrapeUrl, headers);
     expect(first.status).toBe(200);
     expect(requestCount(first.samples)).toBe(10);
