@@ -2,6 +2,7 @@ import { nonEmpty, resolveQuiet, type Env } from './env.js';
 import { DEFAULT_HEALTH, type HealthOptions, type ResolvedHealthConfig } from './health/options.js';
 import { RUNTIME_METRICS_SELECTIONS, type RuntimeMetricsSelection } from './runtime/select.js';
 import type { Instrumentation } from '@opentelemetry/instrumentation';
+import { CLUSTER_AGGREGATIONS, type ClusterAggregation } from './catalogue/types.js';
 import { ConfigError } from './errors.js';
 import type { RouteNormalizer } from './facade/route.js';
 import type { BucketOverrides } from './otel/views.js';
@@ -115,6 +116,18 @@ export interface StartOptions {
   readonly collectTimeoutMillis?: number;
   /** Print no promkit lines on stderr (start-up notice, warnings). Env `PROMKIT_QUIET=true`, default false. */
   readonly quiet?: boolean;
+  /**
+   * `node:cluster` mode, default false. Env `PROMKIT_CLUSTER=true`. In the primary, the one
+   * scrape endpoint serves the merged collection of the primary and every worker; in a worker,
+   * no endpoint is served and collections go to the primary over the cluster IPC channel.
+   */
+  readonly cluster?: boolean;
+  /**
+   * Cluster mode: how the workers' values of your own gauges and up-down counters are merged, by
+   * OpenTelemetry name (`{ 'queue.depth': 'sum' }`); default `per_worker`. Catalogue metrics
+   * declare their own.
+   */
+  readonly clusterAggregation?: Readonly<Record<string, ClusterAggregation>>;
 }
 
 export interface ResolvedConfig {
@@ -143,6 +156,8 @@ export interface ResolvedConfig {
   readonly health: ResolvedHealthConfig;
   readonly collectTimeoutMillis: number;
   readonly quiet: boolean;
+  readonly cluster: boolean;
+  readonly clusterAggregation: Readonly<Record<string, ClusterAggregation>>;
 }
 
 export const DEFAULT_HOST = 'localhost';
@@ -194,7 +209,18 @@ export function resolveConfig(options: StartOptions = {}, env: Env = process.env
     health: resolveHealth(options.health ?? {}, env),
     collectTimeoutMillis: resolveCollectTimeout(options, env),
     quiet: options.quiet ?? resolveQuiet(env),
+    cluster: options.cluster ?? parseBoolean('PROMKIT_CLUSTER', env['PROMKIT_CLUSTER']),
+    clusterAggregation: checkClusterAggregation(options.clusterAggregation ?? {}),
   };
+}
+
+function checkClusterAggregation(aggregation: Readonly<Record<string, ClusterAggregation>>): Readonly<Record<string, ClusterAggregation>> {
+  for (const [name, policy] of Object.entries(aggregation)) {
+    if (!(CLUSTER_AGGREGATIONS as readonly string[]).includes(policy)) {
+      throw new ConfigError('clusterAggregation', `${JSON.stringify(policy)} for "${name}" is not one of ${CLUSTER_AGGREGATIONS.map((p) => `"${p}"`).join(', ')}`);
+    }
+  }
+  return aggregation;
 }
 
 /**

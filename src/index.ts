@@ -50,6 +50,6 @@ export type { CacheFacade, CacheMetrics, CacheReader, CacheTrackOptions } from '
 export type { DbFacade, DbOperation, DbPoolMetrics, DbTrackOptions } from './facade/db.js';
 export type { BreakerCall, BreakerOutcome, BreakerState, CircuitBreakerFacade, CircuitBreakerMetrics, CircuitBreakerOptions } from './facade/circuit-breaker.js';
 
-export { CATALOGUE, findDefinition, BUCKET_PRESETS, type BucketPreset, type MetricDefinition, type MetricKind, type Domain } from './catalogue/index.js';
+export { CATALOGUE, findDefinition, BUCKET_PRESETS, type BucketPreset, type ClusterAggregation, type MetricDefinition, type MetricKind, type Domain } from './catalogue/index.js';
 export type { BucketOverride, BucketOverrides } from './otel/views.js';
 export { prometheusName, type NamingOptions, type PrometheusKind } from './exposition/naming.js';

@@ -19,7 +19,8 @@ try {
   const handle = await start();
   if (handle.enabled) {
     process.once('beforeExit', () => void handle.shutdown());
-    if (!resolveQuiet()) {
+    // A cluster worker serves nothing itself (its primary does): nothing to announce.
+    if (!resolveQuiet() && handle.clusterRole !== 'worker') {
       process.stderr.write(handle.url !== undefined ? `promkit: serving metrics at ${handle.url}\n` : 'promkit: no scrape port (PROMKIT_SCRAPE_SERVER=false); serve metrics with metricsHandler() on the app\'s own server\n');
     }
   }

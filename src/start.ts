@@ -7,6 +7,7 @@ import { instrumentFetch } from '../instrumentation/fetch.js';
 import { instrumentHttpClient } from '../instrumentation/http-client.js';
 import { instrumentHttpServer } from '../instrumentation/http-server.js';
 import { enableOnMeterProvider, loadNamedInstrumentations } from '../instrumentation/otel-instrumentations.js';
+import { clusterRole, startClusterPrimary, startClusterWorker } from './cluster/index.js';
 import { createFacadeCore } from './facade/core.js';
 import { createHttpFacade } from './facade/http.js';
 import { NAMED_INSTRUMENTATIONS, resolveConfig, type ResolvedConfig, type StartOptions } from './config.js';
@@ -28,7 +29,9 @@ import { startRuntimeSets } from './runtime/select.js';
 export interface PromkitHandle {
   /** False when `OTEL_SDK_DISABLED=true` (or `disabled: true`): nothing was started. */
   readonly enabled: boolean;
-  /** The scrape URL actually bound, e.g. `http://localhost:9464/metrics`; undefined with `scrapeServer: false`. */
+  /** In cluster mode, which side this process is: the primary serves, a worker answers it. */
+  readonly clusterRole?: 'primary' | 'worker' | undefined;
+  /** The scrape URL actually bound, e.g. `http://localhost:9464/metrics`; undefined with `scrapeServer: false` and in a cluster worker (its primary serves). */
   readonly url: string | undefined;
   /** The bound port (the real one when port 0 was asked for); undefined with `scrapeServer: false`. */
   readonly port: number | undefined;
@@ -113,8 +116,20 @@ async function launch(config: ResolvedConfig, options: StartOptions, self: () =>
   // Always created: with 'off' it costs nothing until collectDefaultMetrics() adds prom-client's names.
   const runtime = startRuntimeSets(meterProvider, config.runtimeMetrics);
   stops.push(() => runtime.stop());
+  // Cluster mode: the primary serves everyone's metrics; a worker serves none and answers the primary.
+  const role = config.cluster ? clusterRole() : undefined;
+  const primary = role === 'primary' ? startClusterPrimary({ meterProvider, aggregation: config.clusterAggregation }) : undefined;
+  if (primary !== undefined) stops.push(() => primary.stop());
   // Points left out of a scrape for a name collision are counted with the facade's other drops.
-  const endpoints = createEndpoints({ reader, config, runtime, clock: options.health?.clock, onDrop: metrics.dropMeasurement });
+  const endpoints = createEndpoints({
+    reader,
+    config,
+    runtime,
+    clock: options.health?.clock,
+    onDrop: metrics.dropMeasurement,
+    gather: primary !== undefined ? (collectOwn, timeoutMillis) => primary.collect(collectOwn, timeoutMillis) : undefined,
+  });
+  const worker = role === 'worker' ? startClusterWorker({ collect: endpoints.collect, finalTimeoutMillis: config.collectTimeoutMillis }) : undefined;
   const scrape = () => endpoints.scrapeText();
   // One handler for the scrape port and the app's own server: they share collections.
   const requests = new ScrapeHandler({
@@ -124,7 +139,8 @@ async function launch(config: ResolvedConfig, options: StartOptions, self: () =>
     collect: endpoints.collect,
     routes: endpoints.routes,
   });
-  const server = config.scrapeServer ? new ScrapeServer({ host: config.host, port: config.port, handler: requests }) : undefined;
+  // A cluster worker opens no port: its primary serves its series.
+  const server = config.scrapeServer && worker === undefined ? new ScrapeServer({ host: config.host, port: config.port, handler: requests }) : undefined;
 
   otelMetrics.setGlobalMeterProvider(meterProvider);
   bindDefaultMetrics(meterProvider, config.cardinalityLimit !== undefined ? { cardinalityLimit: config.cardinalityLimit } : {});
@@ -180,6 +196,8 @@ async function launch(config: ResolvedConfig, options: StartOptions, self: () =>
     const entry = self();
     stopped = (async () => {
       try {
+        // Before anything stops: the primary keeps these totals for good.
+        await worker?.stop();
         for (const stop of stops) stop();
         setRunningScrapeHandler(undefined);
         await server?.close();
@@ -210,6 +228,7 @@ async function launch(config: ResolvedConfig, options: StartOptions, self: () =>
   }
   return {
     enabled: true,
+    clusterRole: role,
     get url() {
       return server?.url;
     },

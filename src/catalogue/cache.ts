@@ -44,6 +44,7 @@ export const CACHE_SIZE = defineMetric({
   attributes: ['cache.name'],
   domain: 'cache',
   source: 'promkit',
+  clusterAggregation: 'sum',
 });
 
 export const CACHE_ENTRIES = defineMetric({
@@ -54,6 +55,7 @@ export const CACHE_ENTRIES = defineMetric({
   attributes: ['cache.name'],
   domain: 'cache',
   source: 'promkit',
+  clusterAggregation: 'sum',
 });
 
 export const CACHE_OPERATION_DURATION = defineMetric({

@@ -34,6 +34,7 @@ export const CIRCUIT_BREAKER_STATE = defineMetric({
   attributes: ['circuit_breaker.name', 'circuit_breaker.state'],
   domain: 'circuit_breaker',
   source: 'promkit',
+  clusterAggregation: 'max',
 });
 
 export const CIRCUIT_BREAKER_TRANSITIONS = defineMetric({
@@ -59,6 +60,7 @@ export const CIRCUIT_BREAKER_FAILURE_RATE = defineMetric({
   attributes: ['circuit_breaker.name'],
   domain: 'circuit_breaker',
   source: 'promkit',
+  clusterAggregation: 'max',
 });
 
 /**
@@ -75,6 +77,7 @@ export const CIRCUIT_BREAKER_CRITICAL = defineMetric({
   attributes: ['circuit_breaker.name'],
   domain: 'circuit_breaker',
   source: 'promkit',
+  clusterAggregation: 'max',
 });
 
 export const CIRCUIT_BREAKER_METRICS: readonly MetricDefinition[] = Object.freeze([

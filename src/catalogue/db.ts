@@ -46,6 +46,7 @@ export const DB_CLIENT_CONNECTION_COUNT = defineMetric({
   attributes: [POOL, 'db.client.connection.state'],
   domain: 'db',
   source: 'semconv',
+  clusterAggregation: 'sum',
 });
 
 export const DB_CLIENT_CONNECTION_MAX = defineMetric({
@@ -56,6 +57,7 @@ export const DB_CLIENT_CONNECTION_MAX = defineMetric({
   attributes: [POOL],
   domain: 'db',
   source: 'semconv',
+  clusterAggregation: 'sum',
 });
 
 export const DB_CLIENT_CONNECTION_PENDING_REQUESTS = defineMetric({
@@ -66,6 +68,7 @@ export const DB_CLIENT_CONNECTION_PENDING_REQUESTS = defineMetric({
   attributes: [POOL],
   domain: 'db',
   source: 'semconv',
+  clusterAggregation: 'sum',
 });
 
 export const DB_CLIENT_CONNECTION_WAIT_TIME = defineMetric({

@@ -35,6 +35,7 @@ export const HTTP_SERVER_ACTIVE_REQUESTS = defineMetric({
   attributes: ['http.request.method', 'url.scheme'],
   domain: 'http',
   source: 'semconv',
+  clusterAggregation: 'sum',
 });
 
 export const HTTP_SERVER_REQUEST_BODY_SIZE = defineMetric({

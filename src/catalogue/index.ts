@@ -9,7 +9,7 @@ import { HTTP_METRICS } from './http.js';
 import { LLM_METRICS } from './llm.js';
 import { RUNTIME_METRICS } from './runtime.js';
 import { PROMKIT_METRICS } from './self.js';
-import { DOMAINS, METRIC_KINDS, type MetricDefinition } from './types.js';
+import { CLUSTER_AGGREGATIONS, DOMAINS, METRIC_KINDS, NON_CUMULATIVE_KINDS, type MetricDefinition } from './types.js';
 import { checkAttributeKeys, checkBoundaries, checkMetricName, checkUnit } from './validation.js';
 
 export * from './buckets.js';
@@ -66,6 +66,19 @@ function checkBoundariesForKind(def: MetricDefinition): string | undefined {
   return undefined;
 }
 
+/** Gauges and up-down counters say how cluster mode merges them; counters and histograms are always summed. */
+function checkClusterAggregation(def: MetricDefinition): string | undefined {
+  const policy = def.clusterAggregation;
+  if (!NON_CUMULATIVE_KINDS.includes(def.kind)) {
+    return policy === undefined ? undefined : `${def.kind} ${JSON.stringify(def.name)} has a clusterAggregation, but counters and histograms are always summed`;
+  }
+  if (policy === undefined) return `${def.kind} ${JSON.stringify(def.name)} has no clusterAggregation (one of ${CLUSTER_AGGREGATIONS.join(', ')})`;
+  if (!(CLUSTER_AGGREGATIONS as readonly string[]).includes(policy)) {
+    return `clusterAggregation ${JSON.stringify(policy)} is not one of ${CLUSTER_AGGREGATIONS.join(', ')}`;
+  }
+  return undefined;
+}
+
 /**
  * Runs every definition rule on one entry and returns the first problem, or undefined. Returns
  * rather than throws so the catalogue test can list every bad entry and callers that define
@@ -83,6 +96,7 @@ export function checkDefinition(def: MetricDefinition): string | undefined {
     checkUnit(def.unit) ??
     checkAttributeKeys(def.attributes) ??
     checkBoundariesForKind(def) ??
+    checkClusterAggregation(def) ??
     checkDescription(def.description)
   );
 }

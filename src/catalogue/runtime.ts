@@ -24,6 +24,7 @@ export const PROCESS_CPU_UTILIZATION = defineMetric({
   attributes: ['cpu.mode'],
   domain: 'runtime',
   source: 'semconv',
+  clusterAggregation: 'per_worker',
 });
 
 /** The resident set size (RSS), which is what prom-client reports as `process_resident_memory_bytes`. */
@@ -35,6 +36,7 @@ export const PROCESS_MEMORY_USAGE = defineMetric({
   attributes: [],
   domain: 'runtime',
   source: 'semconv',
+  clusterAggregation: 'per_worker',
 });
 
 export const PROCESS_UPTIME = defineMetric({
@@ -45,6 +47,7 @@ export const PROCESS_UPTIME = defineMetric({
   attributes: [],
   domain: 'runtime',
   source: 'semconv',
+  clusterAggregation: 'per_worker',
 });
 
 /**
@@ -60,6 +63,7 @@ export const PROCESS_START_TIME = defineMetric({
   attributes: [],
   domain: 'runtime',
   source: 'promkit',
+  clusterAggregation: 'per_worker',
 });
 
 export const PROCESS_UNIX_FILE_DESCRIPTOR_COUNT = defineMetric({
@@ -70,6 +74,7 @@ export const PROCESS_UNIX_FILE_DESCRIPTOR_COUNT = defineMetric({
   attributes: [],
   domain: 'runtime',
   source: 'semconv',
+  clusterAggregation: 'per_worker',
 });
 
 export const V8JS_MEMORY_HEAP_USED = defineMetric({
@@ -80,6 +85,7 @@ export const V8JS_MEMORY_HEAP_USED = defineMetric({
   attributes: ['v8js.heap.space.name'],
   domain: 'runtime',
   source: 'semconv',
+  clusterAggregation: 'per_worker',
 });
 
 /** Kept although newer semconv prefers `v8js.memory.heap.space.size`: runtime-node still emits it. */
@@ -91,6 +97,7 @@ export const V8JS_MEMORY_HEAP_LIMIT = defineMetric({
   attributes: ['v8js.heap.space.name'],
   domain: 'runtime',
   source: 'semconv',
+  clusterAggregation: 'per_worker',
 });
 
 export const V8JS_MEMORY_HEAP_SPACE_AVAILABLE_SIZE = defineMetric({
@@ -101,6 +108,7 @@ export const V8JS_MEMORY_HEAP_SPACE_AVAILABLE_SIZE = defineMetric({
   attributes: ['v8js.heap.space.name'],
   domain: 'runtime',
   source: 'semconv',
+  clusterAggregation: 'per_worker',
 });
 
 export const V8JS_MEMORY_HEAP_SPACE_PHYSICAL_SIZE = defineMetric({
@@ -111,6 +119,7 @@ export const V8JS_MEMORY_HEAP_SPACE_PHYSICAL_SIZE = defineMetric({
   attributes: ['v8js.heap.space.name'],
   domain: 'runtime',
   source: 'semconv',
+  clusterAggregation: 'per_worker',
 });
 
 /**
@@ -126,6 +135,7 @@ export const V8JS_MEMORY_EXTERNAL = defineMetric({
   attributes: [],
   domain: 'runtime',
   source: 'promkit',
+  clusterAggregation: 'per_worker',
 });
 
 /** Boundaries are the convention's own advisory `[0.01, 0.1, 1, 10]`, too coarse to share a preset. */
@@ -149,6 +159,7 @@ export const V8JS_RESOURCE_ACTIVE = defineMetric({
   attributes: ['v8js.resource.type'],
   domain: 'runtime',
   source: 'semconv',
+  clusterAggregation: 'per_worker',
 });
 
 /**
@@ -164,6 +175,7 @@ function eventLoopDelay(statistic: 'min' | 'max' | 'mean' | 'stddev' | 'p50' | '
     attributes: [],
     domain: 'runtime',
     source: 'semconv',
+    clusterAggregation: 'per_worker',
   });
 }
 
@@ -183,6 +195,7 @@ export const NODEJS_EVENTLOOP_UTILIZATION = defineMetric({
   attributes: [],
   domain: 'runtime',
   source: 'semconv',
+  clusterAggregation: 'per_worker',
 });
 
 export const NODEJS_EVENTLOOP_TIME = defineMetric({

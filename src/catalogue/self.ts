@@ -14,4 +14,20 @@ export const PROMKIT_MEASUREMENTS_DROPPED = defineMetric({
   source: 'promkit',
 });
 
-export const PROMKIT_METRICS: readonly MetricDefinition[] = Object.freeze([PROMKIT_MEASUREMENTS_DROPPED]);
+/**
+ * Cluster mode: a worker left out of one collection by the primary, because it did not answer by
+ * the scrape deadline (`timeout`), answered with an error or an unreadable reply (`error`), or
+ * could not be asked or left mid-collection (`unreachable`). Its counters and histograms are
+ * still served from its last answer, so sums never drop; its gauges are missing from that scrape.
+ */
+export const PROMKIT_CLUSTER_WORKERS_MISSED = defineMetric({
+  name: 'promkit.cluster.workers.missed',
+  kind: 'counter',
+  unit: '{worker}',
+  description: 'Number of times a cluster worker was left out of a collection because it did not answer in time or at all.',
+  attributes: ['promkit.reason'],
+  domain: 'promkit',
+  source: 'promkit',
+});
+
+export const PROMKIT_METRICS: readonly MetricDefinition[] = Object.freeze([PROMKIT_MEASUREMENTS_DROPPED, PROMKIT_CLUSTER_WORKERS_MISSED]);

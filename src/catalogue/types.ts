@@ -21,6 +21,19 @@ export const DOMAINS = ['http', 'llm', 'cache', 'db', 'circuit_breaker', 'runtim
 export type Domain = (typeof DOMAINS)[number];
 
 /**
+ * How cluster mode merges a gauge or up-down counter over the workers of a `node:cluster` app:
+ * `sum` (in-flight requests, pool connections: the cluster's total), `max` or `min` (the worst
+ * or best worker, where only that means something), or `per_worker` (every worker's own series,
+ * told apart by the `cluster.worker.id` attribute: runtime metrics). Counters and histograms need
+ * no policy: they are always summed exactly.
+ */
+export const CLUSTER_AGGREGATIONS = ['sum', 'max', 'min', 'per_worker'] as const;
+export type ClusterAggregation = (typeof CLUSTER_AGGREGATIONS)[number];
+
+/** The kinds whose values go up and down, so cluster mode needs a {@link ClusterAggregation} to merge them. */
+export const NON_CUMULATIVE_KINDS: readonly MetricKind[] = Object.freeze(['updowncounter', 'gauge', 'observable_updowncounter', 'observable_gauge']);
+
+/**
  * One metric promkit knows: its OpenTelemetry name, instrument kind, UCUM unit, a one-sentence
  * description, the attribute keys it may carry, and (for histograms) explicit bucket boundaries.
  */
@@ -39,6 +52,8 @@ export interface MetricDefinition<A extends string = string> {
   readonly domain: Domain;
   /** Where the name comes from: an OpenTelemetry semantic convention, or promkit's own naming. */
   readonly source: 'semconv' | 'promkit';
+  /** How cluster mode merges the workers' values; required for gauges and up-down counters, absent otherwise. */
+  readonly clusterAggregation?: ClusterAggregation;
 }
 
 /** Freezes a definition (and its arrays) so the table cannot be changed at run time. */

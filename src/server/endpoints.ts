@@ -6,7 +6,7 @@
  * observable callback still running at it is skipped and counted, and the rest is served.
  */
 import { diag } from '@opentelemetry/api';
-import type { ResourceMetrics } from '@opentelemetry/sdk-metrics';
+import type { CollectionResult, ResourceMetrics } from '@opentelemetry/sdk-metrics';
 import { collectWithin } from '../facade/collection-deadline.js';
 import { DEFAULT_CLOCK } from '../facade/core.js';
 import type { ResolvedHealthConfig } from '../health/options.js';
@@ -38,6 +38,11 @@ export interface EndpointsOptions {
   readonly clock?: { now(): number } | undefined;
   /** Counts points left out of `/metrics` because their metric's name collides with another's. */
   readonly onDrop?: ExportDropReporter | undefined;
+  /**
+   * Turns this process's collection into the one served, within `timeoutMillis` (cluster mode's
+   * primary merges its workers' in here); default: this process's collection as it is.
+   */
+  readonly gather?: ((collectOwn: () => Promise<CollectionResult>, timeoutMillis: number) => Promise<CollectionResult>) | undefined;
 }
 
 export interface Endpoints {
@@ -72,7 +77,8 @@ export function createEndpoints(options: EndpointsOptions): Endpoints {
 
   const collectOnce = async (timeoutMillis: number): Promise<ResourceMetrics> => {
     // Late facade callbacks are given up on at the deadline; the SDK's timeout cuts off the rest.
-    const { resourceMetrics, errors } = await collectWithin(timeoutMillis, (sdkTimeoutMillis) => reader.collect({ timeoutMillis: sdkTimeoutMillis }));
+    const collectOwn = () => collectWithin(timeoutMillis, (sdkTimeoutMillis) => reader.collect({ timeoutMillis: sdkTimeoutMillis }));
+    const { resourceMetrics, errors } = await (options.gather === undefined ? collectOwn() : options.gather(collectOwn, timeoutMillis));
     // Collection errors come from user callbacks (observable gauges): reported, never thrown at the scraper.
     for (const error of errors) diag.error('promkit: metric collection reported an error', error);
     health.record(resourceMetrics);

@@ -34,6 +34,7 @@ import {
   HTTP_SERVER_REQUEST_DURATION,
   HTTP_SERVER_RESPONSE_BODY_SIZE,
   PROCESS_UNIX_FILE_DESCRIPTOR_COUNT,
+  PROMKIT_CLUSTER_WORKERS_MISSED,
   PROMKIT_MEASUREMENTS_DROPPED,
 } from '../../src/catalogue/index.js';
 import { scrapedNames } from '../../scripts/catalogue-markdown.js';
@@ -61,6 +62,7 @@ const FIRST_CHUNK_S: Record<string, number> = { 'demo-mini': 0.09, 'demo-large':
 const NOT_EXPORTED: Record<string, string> = {
   [PROCESS_UNIX_FILE_DESCRIPTOR_COUNT.name]: 'off by default: promtool rejects a gauge named *_count (docs/endpoints.md)',
   [PROMKIT_MEASUREMENTS_DROPPED.name]: 'exists only once promkit refused a measurement; the demo records nothing invalid',
+  [PROMKIT_CLUSTER_WORKERS_MISSED.name]: 'exists only on a cluster primary once a worker missed a collection; the demo is one process',
 };
 
 // ---------------------------------------------------------------------------------------------

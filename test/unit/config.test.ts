@@ -108,6 +108,20 @@ describe('resolveConfig', () => {
     expect(() => resolveConfig({ port: 70000 }, {})).toThrow('port: 70000 is not a port number; use an integer from 0 to 65535');
   });
 
+  test('turns cluster mode on from PROMKIT_CLUSTER, the option winning, and refuses a value that is not a boolean', () => {
+    expect(resolveConfig({}, {}).cluster).toBe(false);
+    expect(resolveConfig({}, { PROMKIT_CLUSTER: 'TRUE' }).cluster).toBe(true);
+    expect(resolveConfig({ cluster: false }, { PROMKIT_CLUSTER: 'true' }).cluster).toBe(false);
+    expect(() => resolveConfig({}, { PROMKIT_CLUSTER: '1' })).toThrow('PROMKIT_CLUSTER: "1" is not a boolean; set "true" or "false"');
+  });
+
+  test('refuses a cluster aggregation that is not a policy, naming the metric', () => {
+    expect(resolveConfig({ clusterAggregation: { 'queue.depth': 'sum' } }, {}).clusterAggregation).toEqual({ 'queue.depth': 'sum' });
+    expect(() => resolveConfig({ clusterAggregation: { 'queue.depth': 'avg' as never } }, {})).toThrow(
+      'clusterAggregation: "avg" for "queue.depth" is not one of "sum", "max", "min", "per_worker"',
+    );
+  });
+
   test('rejects an OTEL_SDK_DISABLED value that is not a boolean', () => {
     expect(() => resolveConfig({}, { OTEL_SDK_DISABLED: 'yes' })).toThrow('OTEL_SDK_DISABLED: "yes" is not a boolean; set "true" or "false"');
   });

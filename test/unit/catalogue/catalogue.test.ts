@@ -69,6 +69,19 @@ describe('the whole catalogue', () => {
     expect(offending.map((def) => def.name)).toEqual([]);
   });
 
+  it('declares a cluster aggregation on every gauge and up-down counter, and on no counter or histogram', () => {
+    const valueKinds = ['gauge', 'updowncounter', 'observable_gauge', 'observable_updowncounter'];
+    const missing = CATALOGUE.filter((def) => valueKinds.includes(def.kind) && def.clusterAggregation === undefined);
+    const needless = CATALOGUE.filter((def) => !valueKinds.includes(def.kind) && def.clusterAggregation !== undefined);
+    expect(missing.map((def) => def.name)).toEqual([]);
+    expect(needless.map((def) => def.name)).toEqual([]);
+    // The policies the cluster docs promise for in-flight requests, pool usage and runtime metrics.
+    expect(get('http.server.active_requests').clusterAggregation).toBe('sum');
+    expect(get('db.client.connection.count').clusterAggregation).toBe('sum');
+    expect(get('circuit_breaker.state').clusterAggregation).toBe('max');
+    expect(get('v8js.memory.heap.used').clusterAggregation).toBe('per_worker');
+  });
+
   it('lists entries in domain order', () => {
     const order = CATALOGUE.map((def) => DOMAINS.indexOf(def.domain));
     expect(order).toEqual([...order].sort((a, b) => a - b));
@@ -229,6 +242,14 @@ describe('definition rules', () => {
     const base = { name: 'orders.latency', unit: 's', description: 'Order latency.', attributes: [], domain: 'promkit', source: 'promkit' } as const;
     expect(checkDefinition({ ...base, kind: 'histogram' })).toContain('no explicit bucket boundaries');
     expect(checkDefinition({ ...base, kind: 'counter', boundaries: [1] })).toContain('only histograms');
+  });
+
+  it('rejects a gauge without a cluster aggregation and a counter with one', () => {
+    const base = { name: 'queue.depth', unit: '{job}', description: 'Jobs waiting.', attributes: [], domain: 'promkit', source: 'promkit' } as const;
+    expect(checkDefinition({ ...base, kind: 'gauge' })).toContain('has no clusterAggregation');
+    expect(checkDefinition({ ...base, kind: 'gauge', clusterAggregation: 'avg' as never })).toContain('"avg" is not one of');
+    expect(checkDefinition({ ...base, kind: 'counter', clusterAggregation: 'sum' })).toContain('always summed');
+    expect(checkDefinition({ ...base, kind: 'gauge', clusterAggregation: 'max' })).toBeUndefined();
   });
 
   it('rejects a description that is not one sentence ending with a full stop', () => {
