@@ -19,7 +19,7 @@ try {
   const handle = await start();
   if (handle.enabled) {
     process.once('beforeExit', () => void handle.shutdown());
-    if (!resolveQuiet()) process.stderr.write(`promkit: serving metrics at ${handle.url}\n`);
+    if (!resolveQuiet() && handle.url !== undefined) process.stderr.write(`promkit: serving metrics at ${handle.url}\n`);
   }
 } catch (error) {
   process.stderr.write(`${PREFIX} ${message(error)}\n`);

@@ -18,6 +18,9 @@ import { bindDefaultMetrics, metrics } from './facade/metrics.js';
 import { createMeterProvider } from './otel/provider.js';
 import { createPrometheusReader } from './otel/reader.js';
 import { createResource } from './otel/resource.js';
+import { DEFAULT_CARDINALITY_LIMIT } from './limits.js';
+import { createOtlpReader } from './push/otlp.js';
+import { createPushers } from './push/pushers.js';
 import { bindPromClient } from './prom-client/bridge.js';
 import { runtimeResourceAttributes } from './runtime/resource.js';
 import { setQuiet, warn } from './warnings.js';
@@ -27,7 +30,7 @@ import { startRuntimeSets } from './runtime/select.js';
 export interface PromkitHandle {
   /** False when `OTEL_SDK_DISABLED=true` (or `disabled: true`): nothing was started. */
   readonly enabled: boolean;
-  /** The scrape URL actually bound, e.g. `http://localhost:9464/metrics`. */
+  /** The scrape URL actually bound, e.g. `http://localhost:9464/metrics`; undefined when `prometheus` is not among the exporters. */
   readonly url: string | undefined;
   /** The bound port (the real one when port 0 was asked for). */
   readonly port: number | undefined;
@@ -40,7 +43,16 @@ export interface PromkitHandle {
    * Disabled: an empty snapshot.
    */
   snapshot(options?: SnapshotOptions): Promise<MetricsSnapshot>;
-  /** Stops the server and instrumentation, flushes and unregisters the meter provider. Idempotent. */
+  /**
+   * Pushes a fresh collection to the configured remote-write store and Pushgateway now (a batch
+   * job calls it before it exits); resolves when remote write has queued it and the Pushgateway
+   * answered or timed out. Never rejects; without push destinations it does nothing.
+   */
+  push(): Promise<void>;
+  /**
+   * Pushes one last time (remote write, Pushgateway), stops the server and instrumentation,
+   * flushes and unregisters the meter provider. Idempotent.
+   */
   shutdown(): Promise<void>;
 }
 
@@ -95,9 +107,18 @@ async function launch(config: ResolvedConfig, options: StartOptions, self: () =>
   const reader = createPrometheusReader(
     config.cardinalityLimit !== undefined ? { cardinalityLimit: config.cardinalityLimit } : {},
   );
+  // Loaded only when chosen: the exporter is an optional peer dependency.
+  const otlpReader =
+    config.push.otlp === undefined
+      ? undefined
+      : await createOtlpReader(config.push.otlp, {
+          cardinalityLimit: config.cardinalityLimit ?? DEFAULT_CARDINALITY_LIMIT,
+          warn: (message) => process.stderr.write(`promkit: ${message}\n`),
+        });
+  const resource = createResource(config.runtimeMetrics !== 'off' ? { ...runtimeResourceAttributes(), ...config.resourceAttributes } : config.resourceAttributes);
   const meterProvider = createMeterProvider({
-    readers: [reader],
-    resource: createResource(config.runtimeMetrics !== 'off' ? { ...runtimeResourceAttributes(), ...config.resourceAttributes } : config.resourceAttributes),
+    readers: otlpReader === undefined ? [reader] : [reader, otlpReader],
+    resource,
     buckets: config.buckets,
     ...(config.cardinalityLimit !== undefined && { cardinalityLimit: config.cardinalityLimit }),
   });
@@ -165,6 +186,14 @@ async function launch(config: ResolvedConfig, options: StartOptions, self: () =>
     { from: process.cwd(), warn: (message) => process.stderr.write(`promkit: ${message}\n`) },
   );
   stops.push(enableOnMeterProvider([...config.instrumentations, ...named], meterProvider));
+  const pushers = createPushers({
+    config: config.push,
+    resource,
+    meter: meterProvider.getMeter('promkit.push'),
+    collect: () => endpoints.collect(),
+    scrape,
+    series: { unitSuffixes: config.unitSuffixes, scopeLabels: config.scopeLabels, targetInfo: config.targetInfo, onDrop: metrics.dropMeasurement },
+  });
 
   let stopped: Promise<void> | undefined;
   const shutdown = (): Promise<void> => {
@@ -172,6 +201,8 @@ async function launch(config: ResolvedConfig, options: StartOptions, self: () =>
     const entry = self();
     stopped = (async () => {
       try {
+        // Before anything stops: the last push carries the final totals.
+        await pushers.shutdown();
         for (const stop of stops) stop();
         await server.close();
         await meterProvider.shutdown().catch(() => undefined);
@@ -187,12 +218,12 @@ async function launch(config: ResolvedConfig, options: StartOptions, self: () =>
   };
 
   try {
-    await server.listen();
+    if (config.metricsExporters.includes('prometheus')) await server.listen();
   } catch (error) {
     await shutdown();
     throw error;
   }
-  if (config.auth.kind === 'none' && !isLoopback(server.address)) {
+  if (config.auth.kind === 'none' && server.port !== undefined && !isLoopback(server.address)) {
     warn(
       `serving metrics on ${server.address ?? config.host} without authentication: anyone who can reach port ${server.port} can read them; ` +
         'set PROMKIT_METRICS_TOKEN (or PROMKIT_METRICS_BASIC_AUTH), or bind 127.0.0.1',
@@ -208,6 +239,7 @@ async function launch(config: ResolvedConfig, options: StartOptions, self: () =>
     },
     meterProvider,
     scrape,
+    push: () => pushers.push(),
     snapshot: (snapshotOptions = {}) =>
       endpoints.snapshot(snapshotOptions.names?.length ? new Set(snapshotOptions.names) : undefined),
     shutdown,
@@ -225,6 +257,7 @@ function disabledHandle(): PromkitHandle {
     port: undefined,
     meterProvider: undefined,
     scrape: async () => '',
+    push: async () => undefined,
     snapshot: async () => ({ schema: METRICS_SNAPSHOT_SCHEMA, timestamp: new Date().toISOString(), resource: {}, metrics: [] }),
     shutdown: async () => undefined,
   };
