@@ -31,15 +31,21 @@ export const OTLP_EXPORTER_PACKAGE = '@opentelemetry/exporter-metrics-otlp-proto
  */
 export async function createOtlpReader(
   config: ResolvedOtlp,
-  options: { readonly cardinalityLimit: number; readonly warn: (message: string) => void },
+  options: {
+    readonly cardinalityLimit: number;
+    readonly warn: (message: string) => void;
+    /** The package to load; only tests pass another (one that is missing). */
+    readonly packageName?: string;
+  },
 ): Promise<IMetricReader | undefined> {
+  const packageName = options.packageName ?? OTLP_EXPORTER_PACKAGE;
   let exporterModule: typeof import('@opentelemetry/exporter-metrics-otlp-proto');
   try {
-    exporterModule = await import(OTLP_EXPORTER_PACKAGE);
+    exporterModule = await import(packageName);
   } catch (error) {
     options.warn(
-      `OTEL_METRICS_EXPORTER=otlp needs ${OTLP_EXPORTER_PACKAGE}, which could not be loaded (${(error as Error).message.split('\n')[0]}); ` +
-        `install it (npm install ${OTLP_EXPORTER_PACKAGE}) or remove otlp; not exporting OTLP`,
+      `OTEL_METRICS_EXPORTER=otlp needs ${packageName}, which could not be loaded (${(error as Error).message.split('\n')[0]}); ` +
+        `install it (npm install ${packageName}) or remove otlp; not exporting OTLP`,
     );
     return undefined;
   }
