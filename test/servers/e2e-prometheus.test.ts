@@ -35,6 +35,7 @@ import {
   HTTP_SERVER_RESPONSE_BODY_SIZE,
   PROCESS_UNIX_FILE_DESCRIPTOR_COUNT,
   PROMKIT_MEASUREMENTS_DROPPED,
+  PROMKIT_PUSH_DROPPED,
 } from '../../src/catalogue/index.js';
 import { scrapedNames } from '../../scripts/catalogue-markdown.js';
 import { ROOT } from '../helpers/app-process.js';
@@ -66,6 +67,7 @@ const FIRST_CHUNK_S: Record<string, number> = { 'demo-mini': 0.09, 'demo-large':
 const NOT_EXPORTED: Record<string, string> = {
   [PROCESS_UNIX_FILE_DESCRIPTOR_COUNT.name]: 'off by default: promtool rejects a gauge named *_count (docs/endpoints.md)',
   [PROMKIT_MEASUREMENTS_DROPPED.name]: 'exists only once promkit refused a measurement; the demo records nothing invalid',
+  [PROMKIT_PUSH_DROPPED.name]: 'exists only once a push destination is configured and gave up on samples; the demo is scraped',
 };
 
 // ---------------------------------------------------------------------------------------------
