@@ -20,7 +20,7 @@ import { createPrometheusReader } from './otel/reader.js';
 import { createResource } from './otel/resource.js';
 import { DEFAULT_CARDINALITY_LIMIT } from './limits.js';
 import { createOtlpReader } from './push/otlp.js';
-import { createPushers } from './push/pushers.js';
+import { createPushers, type Pushers } from './push/pushers.js';
 import { bindPromClient } from './prom-client/bridge.js';
 import { runtimeResourceAttributes } from './runtime/resource.js';
 import { setQuiet, warn } from './warnings.js';
@@ -186,14 +186,8 @@ async function launch(config: ResolvedConfig, options: StartOptions, self: () =>
     { from: process.cwd(), warn: (message) => process.stderr.write(`promkit: ${message}\n`) },
   );
   stops.push(enableOnMeterProvider([...config.instrumentations, ...named], meterProvider));
-  const pushers = createPushers({
-    config: config.push,
-    resource,
-    meter: meterProvider.getMeter('promkit.push'),
-    collect: () => endpoints.collect(),
-    scrape,
-    series: { unitSuffixes: config.unitSuffixes, scopeLabels: config.scopeLabels, targetInfo: config.targetInfo, onDrop: metrics.dropMeasurement },
-  });
+  // Created once the start has succeeded: a failed start must not push (nor wait for a store).
+  let pushers: Pushers | undefined;
 
   let stopped: Promise<void> | undefined;
   const shutdown = (): Promise<void> => {
@@ -202,7 +196,7 @@ async function launch(config: ResolvedConfig, options: StartOptions, self: () =>
     stopped = (async () => {
       try {
         // Before anything stops: the last push carries the final totals.
-        await pushers.shutdown();
+        await pushers?.shutdown();
         for (const stop of stops) stop();
         await server.close();
         await meterProvider.shutdown().catch(() => undefined);
@@ -223,6 +217,15 @@ async function launch(config: ResolvedConfig, options: StartOptions, self: () =>
     await shutdown();
     throw error;
   }
+  pushers = createPushers({
+    config: config.push,
+    resource,
+    meter: meterProvider.getMeter('promkit.push'),
+    collect: () => endpoints.collect(),
+    scrape,
+    series: { unitSuffixes: config.unitSuffixes, scopeLabels: config.scopeLabels, targetInfo: config.targetInfo, onDrop: metrics.dropMeasurement },
+  });
+  const startedPushers = pushers;
   if (config.auth.kind === 'none' && server.port !== undefined && !isLoopback(server.address)) {
     warn(
       `serving metrics on ${server.address ?? config.host} without authentication: anyone who can reach port ${server.port} can read them; ` +
@@ -239,7 +242,7 @@ async function launch(config: ResolvedConfig, options: StartOptions, self: () =>
     },
     meterProvider,
     scrape,
-    push: () => pushers.push(),
+    push: () => startedPushers.push(),
     snapshot: (snapshotOptions = {}) =>
       endpoints.snapshot(snapshotOptions.names?.length ? new Set(snapshotOptions.names) : undefined),
     shutdown,
