@@ -159,6 +159,24 @@ describe('RemoteWritePusher', () => {
     expect(drops).toEqual([]);
   });
 
+  it('pushes on its own every intervalMillis once started, and once more at shutdown', async () => {
+    const receiver = await fakeReceiver([204]);
+    closers.push(receiver.close);
+    const { meter, collect } = setup();
+    const counter = meter.createCounter('jobs.done');
+    counter.add(1);
+    const { pusher } = pusherFor(receiver.url, collect, { intervalMillis: 20 });
+    pusher.start();
+    await expect.poll(() => receiver.requests.length).toBeGreaterThanOrEqual(2);
+    counter.add(41);
+    await pusher.shutdown(10_000);
+    const values = receiver.requests.map((r) => r.series[0]!.samples[0]!.value);
+    expect(values.at(-1), 'the final push carries the final total').toBe(42);
+    const count = receiver.requests.length;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(receiver.requests, 'nothing after shutdown').toHaveLength(count);
+  });
+
   it('does not retry a 4xx: the request is dropped and its samples counted', async () => {
     const receiver = await fakeReceiver([400, 204]);
     closers.push(receiver.close);
