@@ -6,6 +6,9 @@ import { CLUSTER_AGGREGATIONS, type ClusterAggregation } from './catalogue/types
 import { ConfigError } from './errors.js';
 import type { RouteNormalizer } from './facade/route.js';
 import type { BucketOverrides } from './otel/views.js';
+import { OTLP_DEFAULTS, type OtlpOptions, type ResolvedOtlp } from './push/otlp.js';
+import { PUSHGATEWAY_DEFAULTS, type PushgatewayOptions, type ResolvedPushgateway } from './push/pushgateway.js';
+import { REMOTE_WRITE_DEFAULTS, type RemoteWriteOptions, type ResolvedRemoteWrite } from './push/remote-write.js';
 import type { EndpointAuth } from './server/auth.js';
 import { DEFAULT_COLLECT_TIMEOUT_MILLIS } from './server/server.js';
 
@@ -32,6 +35,31 @@ export type InstrumentationName = keyof typeof NAMED_INSTRUMENTATIONS;
  * default), prom-client's default metrics (`prom-client`: `process_cpu_seconds_total`,
  * `nodejs_heap_size_used_bytes`, ...), both sets, or none (`off`).
  */
+
+/**
+ * The values `OTEL_METRICS_EXPORTER` may list: `prometheus` (the scrape endpoint), `otlp` (OTLP
+ * push through the upstream exporter) and `none` (neither; remote write and the Pushgateway are
+ * configured on their own).
+ */
+export const METRICS_EXPORTERS = ['prometheus', 'otlp', 'none'] as const;
+export type MetricsExporterName = (typeof METRICS_EXPORTERS)[number];
+
+/** Where to push besides (or instead of) being scraped; see the README's "Scaling out". */
+export interface PushOptions {
+  /** Prometheus remote write to a store. Env `PROMKIT_REMOTE_WRITE_URL` (and `PROMKIT_REMOTE_WRITE_*`). */
+  readonly remoteWrite?: RemoteWriteOptions;
+  /** The Pushgateway, pushed to by `handle.push()` and at shutdown. Env `PROMKIT_PUSHGATEWAY_URL`. */
+  readonly pushgateway?: PushgatewayOptions;
+  /** Timing of OTLP export, when `metricsExporters` (`OTEL_METRICS_EXPORTER`) includes `otlp`. */
+  readonly otlp?: OtlpOptions;
+}
+
+export interface ResolvedPushConfig {
+  readonly remoteWrite: ResolvedRemoteWrite | undefined;
+  readonly pushgateway: ResolvedPushgateway | undefined;
+  /** Set when `otlp` is among the exporters. */
+  readonly otlp: ResolvedOtlp | undefined;
+}
 
 /** Options for {@link start}; every field falls back to the standard OTel environment variable, then a default. */
 export interface StartOptions {
@@ -117,6 +145,14 @@ export interface StartOptions {
   /** Print no promkit lines on stderr (start-up notice, warnings). Env `PROMKIT_QUIET=true`, default false. */
   readonly quiet?: boolean;
   /**
+   * Which standard exporters run: `['prometheus']` (the default: the scrape endpoint),
+   * `['otlp']`, `['prometheus', 'otlp']`, or `['none']`. Env `OTEL_METRICS_EXPORTER`
+   * (comma-separated). Without `prometheus` no port is bound; `scrape()` and pushes still work.
+   */
+  readonly metricsExporters?: readonly MetricsExporterName[];
+  /** Remote write, Pushgateway and OTLP timing. */
+  readonly push?: PushOptions;
+  /**
    * `node:cluster` mode, default false. Env `PROMKIT_CLUSTER=true`. In the primary, the one
    * scrape endpoint serves the merged collection of the primary and every worker; in a worker,
    * no endpoint is served and collections go to the primary over the cluster IPC channel.
@@ -158,6 +194,9 @@ export interface ResolvedConfig {
   readonly quiet: boolean;
   readonly cluster: boolean;
   readonly clusterAggregation: Readonly<Record<string, ClusterAggregation>>;
+  /** Without `none`; empty when `none` was chosen. */
+  readonly metricsExporters: readonly Exclude<MetricsExporterName, 'none'>[];
+  readonly push: ResolvedPushConfig;
 }
 
 export const DEFAULT_HOST = 'localhost';
@@ -185,6 +224,7 @@ export function resolveConfig(options: StartOptions = {}, env: Env = process.env
   };
   const serviceName = options.serviceName ?? nonEmpty(env['OTEL_SERVICE_NAME']);
   if (serviceName !== undefined) resourceAttributes['service.name'] = serviceName;
+  const metricsExporters = resolveMetricsExporters(options.metricsExporters, env['OTEL_METRICS_EXPORTER']);
   return {
     host: options.host ?? nonEmpty(env['OTEL_EXPORTER_PROMETHEUS_HOST']) ?? DEFAULT_HOST,
     port,
@@ -211,6 +251,8 @@ export function resolveConfig(options: StartOptions = {}, env: Env = process.env
     quiet: options.quiet ?? resolveQuiet(env),
     cluster: options.cluster ?? parseBoolean('PROMKIT_CLUSTER', env['PROMKIT_CLUSTER']),
     clusterAggregation: checkClusterAggregation(options.clusterAggregation ?? {}),
+    metricsExporters,
+    push: resolvePush(options.push ?? {}, metricsExporters.includes('otlp'), env),
   };
 }
 
@@ -228,6 +270,101 @@ function checkClusterAggregation(aggregation: Readonly<Record<string, ClusterAgg
  * asks here too. Anything else means "not quiet": a typo in a logging switch is no reason to
  * run the app without metrics.
  */
+function resolveMetricsExporters(option: readonly string[] | undefined, raw: string | undefined): readonly Exclude<MetricsExporterName, 'none'>[] {
+  const setting = option !== undefined ? 'metricsExporters' : 'OTEL_METRICS_EXPORTER';
+  const names = option ?? (nonEmpty(raw)?.split(',').map((name) => name.trim().toLowerCase()).filter((name) => name !== '') ?? ['prometheus']);
+  for (const name of names) {
+    if (!(METRICS_EXPORTERS as readonly string[]).includes(name)) {
+      throw new ConfigError(setting, `"${name}" is not one of ${METRICS_EXPORTERS.map((n) => `"${n}"`).join(', ')} (comma-separated, e.g. "prometheus,otlp")`);
+    }
+  }
+  if (names.includes('none')) {
+    if (names.length > 1) throw new ConfigError(setting, '"none" cannot be combined with other exporters');
+    return [];
+  }
+  return [...new Set(names as Exclude<MetricsExporterName, 'none'>[])];
+}
+
+function resolvePush(options: PushOptions, otlp: boolean, env: Env): ResolvedPushConfig {
+  const remoteWriteUrl = options.remoteWrite?.url ?? nonEmpty(env['PROMKIT_REMOTE_WRITE_URL']);
+  const pushgatewayUrl = options.pushgateway?.url ?? nonEmpty(env['PROMKIT_PUSHGATEWAY_URL']);
+  return {
+    remoteWrite:
+      remoteWriteUrl === undefined
+        ? undefined
+        : {
+            url: checkUrl(options.remoteWrite?.url !== undefined ? 'push.remoteWrite.url' : 'PROMKIT_REMOTE_WRITE_URL', remoteWriteUrl),
+            intervalMillis: positiveMillis(
+              ['push.remoteWrite.intervalMillis', options.remoteWrite?.intervalMillis],
+              ['PROMKIT_REMOTE_WRITE_INTERVAL_MS', env],
+              REMOTE_WRITE_DEFAULTS.intervalMillis,
+            ),
+            headers: options.remoteWrite?.headers ?? parseHeaders('PROMKIT_REMOTE_WRITE_HEADERS', env['PROMKIT_REMOTE_WRITE_HEADERS']),
+            maxQueuedRequests: positiveInteger('push.remoteWrite.maxQueuedRequests', options.remoteWrite?.maxQueuedRequests ?? REMOTE_WRITE_DEFAULTS.maxQueuedRequests),
+            timeoutMillis: positiveMillis(['push.remoteWrite.timeoutMillis', options.remoteWrite?.timeoutMillis], ['', env], REMOTE_WRITE_DEFAULTS.timeoutMillis),
+          },
+    pushgateway:
+      pushgatewayUrl === undefined
+        ? undefined
+        : {
+            url: checkUrl(options.pushgateway?.url !== undefined ? 'push.pushgateway.url' : 'PROMKIT_PUSHGATEWAY_URL', pushgatewayUrl),
+            headers: options.pushgateway?.headers ?? parseHeaders('PROMKIT_PUSHGATEWAY_HEADERS', env['PROMKIT_PUSHGATEWAY_HEADERS']),
+            timeoutMillis: positiveMillis(['push.pushgateway.timeoutMillis', options.pushgateway?.timeoutMillis], ['', env], PUSHGATEWAY_DEFAULTS.timeoutMillis),
+          },
+    otlp: otlp
+      ? {
+          intervalMillis: positiveMillis(['push.otlp.intervalMillis', options.otlp?.intervalMillis], ['OTEL_METRIC_EXPORT_INTERVAL', env], OTLP_DEFAULTS.intervalMillis),
+          timeoutMillis: positiveMillis(['push.otlp.timeoutMillis', options.otlp?.timeoutMillis], ['OTEL_METRIC_EXPORT_TIMEOUT', env], OTLP_DEFAULTS.timeoutMillis),
+        }
+      : undefined,
+  };
+}
+
+function checkUrl(setting: string, url: string): string {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new ConfigError(setting, `"${url}" is not a URL; use e.g. "http://localhost:9090/api/v1/write"`);
+  }
+  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw new ConfigError(setting, `"${url}" must be an http:// or https:// URL`);
+  return url;
+}
+
+/** Milliseconds from the option, else the variable (when named), else the default; positive. */
+function positiveMillis([option, given]: readonly [string, number | undefined], [variable, env]: readonly [string, Env], fallback: number): number {
+  const raw = variable === '' ? undefined : nonEmpty(env[variable]);
+  if (given === undefined && raw !== undefined && !/^\d+$/.test(raw)) {
+    throw new ConfigError(variable, `"${raw}" is not a number of milliseconds; set a positive integer`);
+  }
+  const millis = given ?? (raw !== undefined ? Number(raw) : fallback);
+  if (!Number.isFinite(millis) || millis <= 0) throw new ConfigError(given !== undefined ? option : variable, `${String(millis)} must be a positive number of milliseconds`);
+  return millis;
+}
+
+function positiveInteger(setting: string, value: number): number {
+  if (!Number.isInteger(value) || value < 1) throw new ConfigError(setting, `${String(value)} must be a whole number, 1 or more`);
+  return value;
+}
+
+/** `name=value,name2=value2`, values percent-encoded, as `OTEL_EXPORTER_OTLP_HEADERS`. */
+function parseHeaders(variable: string, raw: string | undefined): Readonly<Record<string, string>> {
+  const headers: Record<string, string> = {};
+  const value = nonEmpty(raw);
+  if (value === undefined) return headers;
+  for (const pair of value.split(',')) {
+    const index = pair.indexOf('=');
+    const name = index > 0 ? pair.slice(0, index).trim() : '';
+    if (!/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(name)) throw new ConfigError(variable, `"${pair}" is not name=value; use e.g. "Authorization=Bearer%20abc,X-Scope-OrgID=team"`);
+    try {
+      headers[name] = decodeURIComponent(pair.slice(index + 1).trim());
+    } catch {
+      throw new ConfigError(variable, `the value of "${name}" is not valid percent-encoding`);
+    }
+  }
+  return headers;
+}
+
 function resolveCollectTimeout(options: StartOptions, env: Env): number {
   const raw = nonEmpty(env['PROMKIT_COLLECT_TIMEOUT_MS']);
   if (options.collectTimeoutMillis === undefined && raw !== undefined && !/^\d+$/.test(raw)) {

@@ -14,7 +14,12 @@ export {
   type HttpServerSource,
   type StartOptions,
   type ResolvedConfig,
+  type MetricsExporterName,
+  type PushOptions,
 } from './config.js';
+export type { RemoteWriteOptions } from './push/remote-write.js';
+export type { PushgatewayOptions } from './push/pushgateway.js';
+export type { OtlpOptions } from './push/otlp.js';
 export type { HistogramSeries, MetricSnapshot, MetricsSnapshot, NumberSeries, SeriesSnapshot } from './exposition/json.js';
 export type { ComponentHealth, ComponentKind, HealthReport, HealthStatus } from './health/report.js';
 export { ConfigError, ConflictingDefinitionError, InvalidDefinitionError, PromkitError, ScrapeServerError, isPromkitError } from './errors.js';

@@ -20,6 +20,9 @@ import { bindDefaultMetrics, metrics } from './facade/metrics.js';
 import { createMeterProvider } from './otel/provider.js';
 import { createPrometheusReader } from './otel/reader.js';
 import { createResource } from './otel/resource.js';
+import { DEFAULT_CARDINALITY_LIMIT } from './limits.js';
+import { createOtlpReader } from './push/otlp.js';
+import { createPushers, type Pushers } from './push/pushers.js';
 import { bindPromClient } from './prom-client/bridge.js';
 import { runtimeResourceAttributes } from './runtime/resource.js';
 import { setQuiet, warn } from './warnings.js';
@@ -31,7 +34,7 @@ export interface PromkitHandle {
   readonly enabled: boolean;
   /** In cluster mode, which side this process is: the primary serves, a worker answers it. */
   readonly clusterRole?: 'primary' | 'worker' | undefined;
-  /** The scrape URL actually bound, e.g. `http://localhost:9464/metrics`; undefined with `scrapeServer: false` and in a cluster worker (its primary serves). */
+  /** The scrape URL actually bound, e.g. `http://localhost:9464/metrics`; undefined with `scrapeServer: false` in a cluster worker (its primary serves) and when `prometheus` is not among the exporters. */
   readonly url: string | undefined;
   /** The bound port (the real one when port 0 was asked for); undefined with `scrapeServer: false`. */
   readonly port: number | undefined;
@@ -51,7 +54,16 @@ export interface PromkitHandle {
    * are not counted as app traffic. After shutdown (or disabled) it answers nothing.
    */
   metricsHandler(options?: MetricsHandlerOptions): MetricsHandler;
-  /** Stops the server and instrumentation, flushes and unregisters the meter provider. Idempotent. */
+  /**
+   * Pushes a fresh collection to the configured remote-write store and Pushgateway now (a batch
+   * job calls it before it exits); resolves when remote write has queued it and the Pushgateway
+   * answered or timed out. Never rejects; without push destinations it does nothing.
+   */
+  push(): Promise<void>;
+  /**
+   * Pushes one last time (remote write, Pushgateway), stops the server and instrumentation,
+   * flushes and unregisters the meter provider. Idempotent.
+   */
   shutdown(): Promise<void>;
 }
 
@@ -106,9 +118,18 @@ async function launch(config: ResolvedConfig, options: StartOptions, self: () =>
   const reader = createPrometheusReader(
     config.cardinalityLimit !== undefined ? { cardinalityLimit: config.cardinalityLimit } : {},
   );
+  // Loaded only when chosen: the exporter is an optional peer dependency.
+  const otlpReader =
+    config.push.otlp === undefined
+      ? undefined
+      : await createOtlpReader(config.push.otlp, {
+          cardinalityLimit: config.cardinalityLimit ?? DEFAULT_CARDINALITY_LIMIT,
+          warn: (message) => process.stderr.write(`promkit: ${message}\n`),
+        });
+  const resource = createResource(config.runtimeMetrics !== 'off' ? { ...runtimeResourceAttributes(), ...config.resourceAttributes } : config.resourceAttributes);
   const meterProvider = createMeterProvider({
-    readers: [reader],
-    resource: createResource(config.runtimeMetrics !== 'off' ? { ...runtimeResourceAttributes(), ...config.resourceAttributes } : config.resourceAttributes),
+    readers: otlpReader === undefined ? [reader] : [reader, otlpReader],
+    resource,
     buckets: config.buckets,
     ...(config.cardinalityLimit !== undefined && { cardinalityLimit: config.cardinalityLimit }),
   });
@@ -139,8 +160,9 @@ async function launch(config: ResolvedConfig, options: StartOptions, self: () =>
     collect: endpoints.collect,
     routes: endpoints.routes,
   });
-  // A cluster worker opens no port: its primary serves its series.
-  const server = config.scrapeServer && worker === undefined ? new ScrapeServer({ host: config.host, port: config.port, handler: requests }) : undefined;
+  // No port without the `prometheus` exporter, with `scrapeServer: false`, or in a cluster worker (its primary serves).
+  const serves = config.scrapeServer && worker === undefined && config.metricsExporters.includes('prometheus');
+  const server = serves ? new ScrapeServer({ host: config.host, port: config.port, handler: requests }) : undefined;
 
   otelMetrics.setGlobalMeterProvider(meterProvider);
   bindDefaultMetrics(meterProvider, config.cardinalityLimit !== undefined ? { cardinalityLimit: config.cardinalityLimit } : {});
@@ -189,6 +211,8 @@ async function launch(config: ResolvedConfig, options: StartOptions, self: () =>
     { from: process.cwd(), warn: (message) => process.stderr.write(`promkit: ${message}\n`) },
   );
   stops.push(enableOnMeterProvider([...config.instrumentations, ...named], meterProvider));
+  // Created once the start has succeeded: a failed start must not push (nor wait for a store).
+  let pushers: Pushers | undefined;
 
   let stopped: Promise<void> | undefined;
   const shutdown = (): Promise<void> => {
@@ -198,6 +222,8 @@ async function launch(config: ResolvedConfig, options: StartOptions, self: () =>
       try {
         // Before anything stops: the primary keeps these totals for good.
         await worker?.stop();
+        // Before anything stops: the last push carries the final totals.
+        await pushers?.shutdown();
         for (const stop of stops) stop();
         setRunningScrapeHandler(undefined);
         await server?.close();
@@ -220,7 +246,16 @@ async function launch(config: ResolvedConfig, options: StartOptions, self: () =>
     throw error;
   }
   setRunningScrapeHandler(requests);
-  if (server !== undefined && config.auth.kind === 'none' && !isLoopback(server.address)) {
+  pushers = createPushers({
+    config: config.push,
+    resource,
+    meter: meterProvider.getMeter('promkit.push'),
+    collect: () => endpoints.collect(),
+    scrape,
+    series: { unitSuffixes: config.unitSuffixes, scopeLabels: config.scopeLabels, targetInfo: config.targetInfo, onDrop: metrics.dropMeasurement },
+  });
+  const startedPushers = pushers;
+  if (server !== undefined && config.auth.kind === 'none' && server.port !== undefined && !isLoopback(server.address)) {
     warn(
       `serving metrics on ${server.address ?? config.host} without authentication: anyone who can reach port ${server.port} can read them; ` +
         'set PROMKIT_METRICS_TOKEN (or PROMKIT_METRICS_BASIC_AUTH), or bind 127.0.0.1',
@@ -237,6 +272,7 @@ async function launch(config: ResolvedConfig, options: StartOptions, self: () =>
     },
     meterProvider,
     scrape,
+    push: () => startedPushers.push(),
     snapshot: (snapshotOptions = {}) =>
       endpoints.snapshot(snapshotOptions.names?.length ? new Set(snapshotOptions.names) : undefined),
     metricsHandler: (handlerOptions) => createMetricsHandler(() => (stopped === undefined ? requests : undefined), handlerOptions),
@@ -255,6 +291,7 @@ function disabledHandle(): PromkitHandle {
     port: undefined,
     meterProvider: undefined,
     scrape: async () => '',
+    push: async () => undefined,
     snapshot: async () => ({ schema: METRICS_SNAPSHOT_SCHEMA, timestamp: new Date().toISOString(), resource: {}, metrics: [] }),
     metricsHandler: (handlerOptions) => createMetricsHandler(() => undefined, handlerOptions),
     shutdown: async () => undefined,

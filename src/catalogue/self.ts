@@ -30,4 +30,18 @@ export const PROMKIT_CLUSTER_WORKERS_MISSED = defineMetric({
   source: 'promkit',
 });
 
-export const PROMKIT_METRICS: readonly MetricDefinition[] = Object.freeze([PROMKIT_MEASUREMENTS_DROPPED, PROMKIT_CLUSTER_WORKERS_MISSED]);
+/**
+ * Pushing never blocks the app, so what could not be pushed is given up on: counted here so that
+ * a store that is down, or refuses what it is sent, shows up in the scrape (or the next push).
+ */
+export const PROMKIT_PUSH_DROPPED = defineMetric({
+  name: 'promkit.push.dropped',
+  kind: 'counter',
+  unit: '{sample}',
+  description: 'Number of samples promkit gave up pushing (queue full, refused by the receiver, or undelivered at shutdown).',
+  attributes: ['promkit.push.destination', 'promkit.reason'],
+  domain: 'promkit',
+  source: 'promkit',
+});
+
+export const PROMKIT_METRICS: readonly MetricDefinition[] = Object.freeze([PROMKIT_MEASUREMENTS_DROPPED, PROMKIT_CLUSTER_WORKERS_MISSED, PROMKIT_PUSH_DROPPED]);

@@ -100,19 +100,20 @@ export function stopGroup(child: ChildProcess, graceMs = 5000): Promise<void> {
  * Starts Prometheus with `config` (YAML text; relative paths in it resolve against `cwd` of the
  * config file, so pass absolute rule file paths) and waits until `/-/ready` answers. A port
  * taken between {@link freePort} and Prometheus binding it (another test, a second Prometheus
- * started at the same time) is retried on a new port.
+ * started at the same time) is retried on a new port. `flags` are added to the command line
+ * (e.g. `--web.enable-remote-write-receiver`).
  */
-export async function startPrometheus(config: string): Promise<PrometheusServer> {
+export async function startPrometheus(config: string, options: { readonly flags?: readonly string[] } = {}): Promise<PrometheusServer> {
   for (let attempt = 1; ; attempt++) {
     try {
-      return await startOnce(config);
+      return await startOnce(config, options.flags ?? []);
     } catch (error) {
       if (attempt === 3 || !(error instanceof Error) || !/address already in use/.test(error.message)) throw error;
     }
   }
 }
 
-async function startOnce(config: string): Promise<PrometheusServer> {
+async function startOnce(config: string, flags: readonly string[]): Promise<PrometheusServer> {
   const dir = mkdtempSync(join(tmpdir(), 'promkit-prometheus-'));
   const configFile = join(dir, 'prometheus.yml');
   writeFileSync(configFile, config);
@@ -125,6 +126,7 @@ async function startOnce(config: string): Promise<PrometheusServer> {
       `--storage.tsdb.path=${join(dir, 'data')}`,
       `--web.listen-address=127.0.0.1:${port}`,
       '--log.level=warn',
+      ...flags,
     ],
     { detached: true, stdio: ['ignore', 'ignore', 'pipe'] },
   );

@@ -36,6 +36,7 @@ import {
   PROCESS_UNIX_FILE_DESCRIPTOR_COUNT,
   PROMKIT_CLUSTER_WORKERS_MISSED,
   PROMKIT_MEASUREMENTS_DROPPED,
+  PROMKIT_PUSH_DROPPED,
 } from '../../src/catalogue/index.js';
 import { scrapedNames } from '../../scripts/catalogue-markdown.js';
 import { ROOT } from '../helpers/app-process.js';
@@ -63,6 +64,7 @@ const NOT_EXPORTED: Record<string, string> = {
   [PROCESS_UNIX_FILE_DESCRIPTOR_COUNT.name]: 'off by default: promtool rejects a gauge named *_count (docs/endpoints.md)',
   [PROMKIT_MEASUREMENTS_DROPPED.name]: 'exists only once promkit refused a measurement; the demo records nothing invalid',
   [PROMKIT_CLUSTER_WORKERS_MISSED.name]: 'exists only on a cluster primary once a worker missed a collection; the demo is one process',
+  [PROMKIT_PUSH_DROPPED.name]: 'exists only once a push destination is configured and gave up on samples; the demo is scraped',
 };
 
 // ---------------------------------------------------------------------------------------------

@@ -1,0 +1,58 @@
+/**
+ * OTLP export through the upstream `@opentelemetry/exporter-metrics-otlp-proto` (an optional
+ * peer dependency, loaded only when chosen), as one more reader on promkit's MeterProvider: the
+ * catalogue's views (buckets, label allow-lists, cardinality limits) apply to what it exports as
+ * they do to the scrape. The exporter reads the standard `OTEL_EXPORTER_OTLP_*` variables
+ * (endpoint, headers, timeout, compression, temporality preference) itself.
+ */
+import { PeriodicExportingMetricReader, type IMetricReader } from '@opentelemetry/sdk-metrics';
+
+/** Options of `start({ push: { otlp } })`. */
+export interface OtlpOptions {
+  /** Time between exports. Env `OTEL_METRIC_EXPORT_INTERVAL`, default 60000 (the spec's). */
+  readonly intervalMillis?: number;
+  /** One export's time limit. Env `OTEL_METRIC_EXPORT_TIMEOUT`, default 30000 (the spec's). */
+  readonly timeoutMillis?: number;
+}
+
+export interface ResolvedOtlp {
+  readonly intervalMillis: number;
+  readonly timeoutMillis: number;
+}
+
+export const OTLP_DEFAULTS = Object.freeze({ intervalMillis: 60_000, timeoutMillis: 30_000 });
+
+export const OTLP_EXPORTER_PACKAGE = '@opentelemetry/exporter-metrics-otlp-proto';
+
+/**
+ * The periodic OTLP reader, or undefined (after `warn` was told why in one line) when the
+ * exporter package is not installed: a missing optional package must not stop the app or its
+ * other exports.
+ */
+export async function createOtlpReader(
+  config: ResolvedOtlp,
+  options: {
+    readonly cardinalityLimit: number;
+    readonly warn: (message: string) => void;
+    /** The package to load; only tests pass another (one that is missing). */
+    readonly packageName?: string;
+  },
+): Promise<IMetricReader | undefined> {
+  const packageName = options.packageName ?? OTLP_EXPORTER_PACKAGE;
+  let exporterModule: typeof import('@opentelemetry/exporter-metrics-otlp-proto');
+  try {
+    exporterModule = await import(packageName);
+  } catch (error) {
+    options.warn(
+      `OTEL_METRICS_EXPORTER=otlp needs ${packageName}, which could not be loaded (${(error as Error).message.split('\n')[0]}); ` +
+        `install it (npm install ${packageName}) or remove otlp; not exporting OTLP`,
+    );
+    return undefined;
+  }
+  return new PeriodicExportingMetricReader({
+    exporter: new exporterModule.OTLPMetricExporter(),
+    exportIntervalMillis: config.intervalMillis,
+    exportTimeoutMillis: Math.min(config.timeoutMillis, config.intervalMillis),
+    cardinalityLimits: { default: options.cardinalityLimit },
+  });
+}
