@@ -18,6 +18,7 @@
  *   SDK's overflow for observable streams diffs unrelated series and loses counts).
  */
 import type { Attributes, Meter, MetricOptions, Observable, ObservableResult } from '@opentelemetry/api';
+import type { MetricKind } from '../catalogue/types.js';
 import type { BoundCounter, BoundGauge, BoundUpDownCounter } from './types.js';
 
 /** Called with the refused value (or what a gauge's reader threw); the instrument counts and warns. */
@@ -98,7 +99,8 @@ export class GaugeCell implements BoundGauge {
 }
 
 type Cell = CounterCell | UpDownCounterCell | GaugeCell;
-export type CellKind = 'counter' | 'updowncounter' | 'gauge';
+/** The catalogue kinds a bound handle can be (histograms bind without cells). */
+export type CellKind = Extract<MetricKind, 'counter' | 'updowncounter' | 'gauge'>;
 
 /** The cells of one metric and the observable instrument that reports them. */
 export class CellSet<C extends Cell> {

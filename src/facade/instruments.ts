@@ -36,6 +36,7 @@ import type {
   MetricOptions,
   UpDownCounter as OtelUpDownCounter,
 } from '@opentelemetry/api';
+import type { MetricKind } from '../catalogue/types.js';
 import { CellSet, CounterCell, GaugeCell, OVERFLOW_ATTRIBUTES, UpDownCounterCell, type CellKind } from './cells.js';
 import type { DropCause, DropRecorder } from './drops.js';
 import { describeValue } from './drops.js';
@@ -56,8 +57,8 @@ import type {
 
 export { MAX_LABEL_VALUE_LENGTH } from './labels.js';
 
-/** The instrument kinds the facade creates (catalogue `MetricKind` values). */
-export type FacadeKind = 'counter' | 'updowncounter' | 'gauge' | 'histogram' | 'observable_gauge';
+/** The instrument kinds the facade creates: the catalogue's kinds minus observable counters. */
+export type FacadeKind = Extract<MetricKind, 'counter' | 'updowncounter' | 'gauge' | 'histogram' | 'observable_gauge'>;
 
 /** A checked definition: what the core memoises and compares. */
 export interface InstrumentSpec {

@@ -4,6 +4,7 @@
  * them), so `{ 'http.response.status_code': 200 }` and `'200'` both match.
  */
 import type { Attributes } from '@opentelemetry/api';
+import { cumulativeBuckets } from '../exposition/buckets.js';
 import { DataPointType, type DataPoint, type Histogram, type MetricData, type ResourceMetrics } from '@opentelemetry/sdk-metrics';
 
 export type LabelMatch = Readonly<Record<string, string | number | boolean>>;
@@ -66,11 +67,5 @@ export function readHistogram(resourceMetrics: ResourceMetrics, name: string, la
   }
   const point = findPoint<Histogram>(metric.dataPoints, labels);
   if (point === undefined) return undefined;
-  const { boundaries, counts } = point.value.buckets;
-  let cumulative = 0;
-  const buckets = counts.map((count, i) => {
-    cumulative += count;
-    return { le: boundaries[i] ?? Infinity, count: cumulative };
-  });
-  return { count: point.value.count, sum: point.value.sum ?? 0, buckets };
+  return { count: point.value.count, sum: point.value.sum ?? 0, buckets: cumulativeBuckets(point.value.buckets) };
 }
