@@ -17,6 +17,8 @@ import { ScrapeServer } from './server/server.js';
 import { bindDefaultMetrics, metrics } from './facade/metrics.js';
 import { createMeterProvider } from './otel/provider.js';
 import { createPrometheusReader } from './otel/reader.js';
+import { nativeClassicBoundaries } from './otel/views.js';
+import { EXEMPLARS } from './facade/exemplars.js';
 import { createResource } from './otel/resource.js';
 import { bindPromClient } from './prom-client/bridge.js';
 import { runtimeResourceAttributes } from './runtime/resource.js';
@@ -99,14 +101,16 @@ async function launch(config: ResolvedConfig, options: StartOptions, self: () =>
     readers: [reader],
     resource: createResource(config.runtimeMetrics !== 'off' ? { ...runtimeResourceAttributes(), ...config.resourceAttributes } : config.resourceAttributes),
     buckets: config.buckets,
+    nativeHistograms: config.nativeHistograms,
     ...(config.cardinalityLimit !== undefined && { cardinalityLimit: config.cardinalityLimit }),
   });
+  const nativeHistograms = nativeClassicBoundaries(config.nativeHistograms, config.buckets);
   const stops: Array<() => void> = [];
   // Always created: with 'off' it costs nothing until collectDefaultMetrics() adds prom-client's names.
   const runtime = startRuntimeSets(meterProvider, config.runtimeMetrics);
   stops.push(() => runtime.stop());
   // Points left out of a scrape for a name collision are counted with the facade's other drops.
-  const endpoints = createEndpoints({ reader, config, runtime, clock: options.health?.clock, onDrop: metrics.dropMeasurement });
+  const endpoints = createEndpoints({ reader, config, runtime, clock: options.health?.clock, onDrop: metrics.dropMeasurement, exemplars: EXEMPLARS });
   const scrape = () => endpoints.scrapeText();
   const server = new ScrapeServer({
     host: config.host,
@@ -119,7 +123,7 @@ async function launch(config: ResolvedConfig, options: StartOptions, self: () =>
   });
 
   otelMetrics.setGlobalMeterProvider(meterProvider);
-  bindDefaultMetrics(meterProvider, config.cardinalityLimit !== undefined ? { cardinalityLimit: config.cardinalityLimit } : {});
+  bindDefaultMetrics(meterProvider, { nativeHistograms, ...(config.cardinalityLimit !== undefined && { cardinalityLimit: config.cardinalityLimit }) });
   stops.push(
     bindPromClient({
       meterProvider,
@@ -135,6 +139,7 @@ async function launch(config: ResolvedConfig, options: StartOptions, self: () =>
     createFacadeCore({
       meterProvider,
       meterName: 'promkit.http',
+      nativeHistograms,
       ...(config.cardinalityLimit !== undefined && { cardinalityLimit: config.cardinalityLimit }),
     }),
     config.normalizeRoute !== undefined ? { normalizeRoute: config.normalizeRoute } : {},

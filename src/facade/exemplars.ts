@@ -11,7 +11,7 @@
  * it returns after one context lookup and allocates nothing.
  */
 import { trace, TraceFlags, type Attributes, type SpanContext } from '@opentelemetry/api';
-import { canonicalKey } from './cells.js';
+import { canonicalKey } from './labels.js';
 
 /** One exemplar: the measured value, the span it was recorded in, and when (epoch milliseconds). */
 export interface Exemplar {

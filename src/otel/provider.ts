@@ -7,6 +7,7 @@ export interface PromkitMeterProviderOptions {
   readonly resource?: Resource;
   readonly cardinalityLimit?: number;
   readonly buckets?: BucketOverrides;
+  readonly nativeHistograms?: readonly string[];
 }
 
 /** A MeterProvider whose views come from the catalogue; throws on a bad bucket override. */
@@ -14,6 +15,7 @@ export function createMeterProvider(options: PromkitMeterProviderOptions): Meter
   const views = catalogueViews({
     ...(options.cardinalityLimit !== undefined && { cardinalityLimit: options.cardinalityLimit }),
     ...(options.buckets !== undefined && { buckets: options.buckets }),
+    ...(options.nativeHistograms !== undefined && { nativeHistograms: options.nativeHistograms }),
   });
   return new MeterProvider({
     readers: options.readers,
