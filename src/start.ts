@@ -15,7 +15,7 @@ import { createEndpoints } from './server/endpoints.js';
 import { METRICS_SNAPSHOT_SCHEMA, type MetricsSnapshot } from './exposition/json.js';
 import { ScrapeServer } from './server/server.js';
 import { bindDefaultMetrics, metrics } from './facade/metrics.js';
-import { createMeterProvider } from './otel/provider.js';
+import { createMeterProvider, globalMeterProviderRegistered, OTHER_PROVIDER_NOTICE } from './otel/provider.js';
 import { createPrometheusReader } from './otel/reader.js';
 import { nativeClassicBoundaries } from './otel/views.js';
 import { EXEMPLARS } from './facade/exemplars.js';
@@ -122,6 +122,8 @@ async function launch(config: ResolvedConfig, options: StartOptions, self: () =>
     routes: endpoints.routes,
   });
 
+  // setGlobalMeterProvider refuses a second provider: promkit's endpoint would then miss every OpenTelemetry instrumentation.
+  if (globalMeterProviderRegistered()) warn(OTHER_PROVIDER_NOTICE);
   otelMetrics.setGlobalMeterProvider(meterProvider);
   bindDefaultMetrics(meterProvider, { nativeHistograms, ...(config.cardinalityLimit !== undefined && { cardinalityLimit: config.cardinalityLimit }) });
   stops.push(
