@@ -102,17 +102,23 @@ export function stopGroup(child: ChildProcess, graceMs = 5000): Promise<void> {
  * taken between {@link freePort} and Prometheus binding it (another test, a second Prometheus
  * started at the same time) is retried on a new port.
  */
-export async function startPrometheus(config: string): Promise<PrometheusServer> {
+export async function startPrometheus(config: string, options: PrometheusOptions = {}): Promise<PrometheusServer> {
   for (let attempt = 1; ; attempt++) {
     try {
-      return await startOnce(config);
+      return await startOnce(config, options);
     } catch (error) {
       if (attempt === 3 || !(error instanceof Error) || !/address already in use/.test(error.message)) throw error;
     }
   }
 }
 
-async function startOnce(config: string): Promise<PrometheusServer> {
+/** Extra command-line settings. */
+export interface PrometheusOptions {
+  /** Feature flags, e.g. `['native-histograms']` for `--enable-feature=native-histograms`. */
+  readonly features?: readonly string[];
+}
+
+async function startOnce(config: string, options: PrometheusOptions): Promise<PrometheusServer> {
   const dir = mkdtempSync(join(tmpdir(), 'promkit-prometheus-'));
   const configFile = join(dir, 'prometheus.yml');
   writeFileSync(configFile, config);
@@ -125,6 +131,7 @@ async function startOnce(config: string): Promise<PrometheusServer> {
       `--storage.tsdb.path=${join(dir, 'data')}`,
       `--web.listen-address=127.0.0.1:${port}`,
       '--log.level=warn',
+      ...(options.features ?? []).map((feature) => `--enable-feature=${feature}`),
     ],
     { detached: true, stdio: ['ignore', 'ignore', 'pipe'] },
   );
