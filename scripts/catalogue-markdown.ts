@@ -2,9 +2,9 @@
  * Renders the catalogue as the markdown reference in `docs/catalogue.md`. Pure and deterministic,
  * so a test can compare the committed file with a fresh render and fail when the docs drift.
  */
-import { prometheusName, type PrometheusKind } from '../src/exposition/naming.js';
+import { prometheusKind, prometheusName } from '../src/exposition/naming.js';
 import { CATALOGUE } from '../src/catalogue/index.js';
-import { DOMAINS, type Domain, type MetricDefinition, type MetricKind } from '../src/catalogue/types.js';
+import { DOMAINS, type Domain, type MetricDefinition } from '../src/catalogue/types.js';
 
 const DOMAIN_TITLES: Readonly<Record<Domain, string>> = {
   http: 'HTTP',
@@ -16,20 +16,9 @@ const DOMAIN_TITLES: Readonly<Record<Domain, string>> = {
   promkit: 'promkit itself',
 };
 
-/** Up-down counters are exported as gauges (they are not monotonic), so they get no `_total`. */
-const PROMETHEUS_KINDS: Readonly<Record<MetricKind, PrometheusKind>> = {
-  counter: 'counter',
-  observable_counter: 'counter',
-  updowncounter: 'gauge',
-  observable_updowncounter: 'gauge',
-  gauge: 'gauge',
-  observable_gauge: 'gauge',
-  histogram: 'histogram',
-};
-
 /** The series names as scraped, with unit suffixes on (promkit's default). */
 export function scrapedNames(def: MetricDefinition): readonly string[] {
-  const kind = PROMETHEUS_KINDS[def.kind];
+  const kind = prometheusKind(def.kind);
   const base = prometheusName(def.name, def.unit, kind);
   return kind === 'histogram' ? [`${base}_bucket`, `${base}_sum`, `${base}_count`] : [base];
 }

@@ -3,6 +3,7 @@ import { DEFAULT_HEALTH, type HealthOptions, type ResolvedHealthConfig } from '.
 import { RUNTIME_METRICS_SELECTIONS, type RuntimeMetricsSelection } from './runtime/select.js';
 import type { Instrumentation } from '@opentelemetry/instrumentation';
 import { CLUSTER_AGGREGATIONS, type ClusterAggregation } from './catalogue/types.js';
+import { findDefinition } from './catalogue/index.js';
 import { ConfigError } from './errors.js';
 import type { RouteNormalizer } from './facade/route.js';
 import type { BucketOverrides } from './otel/views.js';
@@ -92,6 +93,13 @@ export interface StartOptions {
   /** Per-metric bucket overrides for catalogue histograms. */
   readonly buckets?: BucketOverrides;
   /**
+   * Catalogue histograms (OpenTelemetry names, e.g. `http.server.request.duration`) to record as
+   * native histograms as well, served in the protobuf format to a Prometheus that asks for it;
+   * their classic buckets stay, so dashboards over `_bucket` keep working. User histograms opt in
+   * with `histogram({ ..., native: true })`. Env `PROMKIT_NATIVE_HISTOGRAMS` (comma-separated).
+   */
+  readonly nativeHistograms?: readonly string[];
+  /**
    * Record HTTP metrics automatically, default true: `node:http`/`node:https` server and client
    * requests, from the sources chosen by `httpServerSource` and `httpClientSource`.
    */
@@ -178,6 +186,7 @@ export interface ResolvedConfig {
   readonly targetInfo: boolean;
   readonly cardinalityLimit: number | undefined;
   readonly buckets: BucketOverrides;
+  readonly nativeHistograms: readonly string[];
   readonly instrumentHttp: boolean;
   readonly httpServerSource: HttpServerSource;
   readonly httpClientSource: HttpClientSource;
@@ -237,6 +246,7 @@ export function resolveConfig(options: StartOptions = {}, env: Env = process.env
     targetInfo: options.targetInfo ?? true,
     cardinalityLimit: options.cardinalityLimit,
     buckets: options.buckets ?? {},
+    nativeHistograms: resolveNativeHistograms(options.nativeHistograms, env['PROMKIT_NATIVE_HISTOGRAMS']),
     instrumentHttp: options.instrumentHttp ?? true,
     httpServerSource: resolveSource(HTTP_SERVER_SOURCES, ['httpServerSource', options.httpServerSource], ['PROMKIT_HTTP_SERVER_SOURCE', env]),
     httpClientSource: resolveSource(HTTP_CLIENT_SOURCES, ['httpClientSource', options.httpClientSource], ['PROMKIT_HTTP_CLIENT_SOURCE', env]),
@@ -479,6 +489,18 @@ function checkInstrumentations(instrumentations: readonly Instrumentation[]): re
 }
 
 /** `pg,other`: comma-separated names from {@link NAMED_INSTRUMENTATIONS}; duplicates collapse. */
+function resolveNativeHistograms(option: readonly string[] | undefined, raw: string | undefined): readonly string[] {
+  const setting = option !== undefined ? 'nativeHistograms' : 'PROMKIT_NATIVE_HISTOGRAMS';
+  const names = option ?? (nonEmpty(raw)?.split(',').map((name) => name.trim()).filter((name) => name !== '') ?? []);
+  if (!Array.isArray(names)) throw new ConfigError(setting, 'must be an array of catalogue histogram names, e.g. ["http.server.request.duration"]');
+  for (const name of names) {
+    if (findDefinition(name)?.kind !== 'histogram') {
+      throw new ConfigError(setting, `"${String(name)}" is not a catalogue histogram; name one such as "http.server.request.duration" (user histograms take native: true)`);
+    }
+  }
+  return [...new Set(names)];
+}
+
 function parseInstrumentationNames(raw: string | undefined): readonly InstrumentationName[] {
   const value = nonEmpty(raw);
   if (value === undefined) return [];

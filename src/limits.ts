@@ -4,3 +4,13 @@
  * it silently, and applies it to views, to the reader and to bound handles alike.
  */
 export const DEFAULT_CARDINALITY_LIMIT = 2000;
+
+/**
+ * The meter native histograms are recorded on. `otel/views.ts` gives every histogram of this
+ * meter OpenTelemetry's base-2 exponential aggregation; the facade creates a histogram's native
+ * twin here, so no view by instrument name can give it a second aggregation.
+ */
+export const NATIVE_HISTOGRAM_METER = 'promkit.native';
+
+/** Exponential buckets per sign (OpenTelemetry's default): the scale drops until the range fits. */
+export const NATIVE_HISTOGRAM_MAX_SIZE = 160;

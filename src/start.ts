@@ -17,8 +17,10 @@ import { METRICS_SNAPSHOT_SCHEMA, type MetricsSnapshot } from './exposition/json
 import { ScrapeHandler, ScrapeServer } from './server/server.js';
 import { createMetricsHandler, setRunningScrapeHandler, type MetricsHandler, type MetricsHandlerOptions } from './server/app-handler.js';
 import { bindDefaultMetrics, metrics } from './facade/metrics.js';
-import { createMeterProvider } from './otel/provider.js';
+import { createMeterProvider, globalMeterProviderRegistered, OTHER_PROVIDER_NOTICE } from './otel/provider.js';
 import { createPrometheusReader } from './otel/reader.js';
+import { nativeClassicBoundaries } from './otel/views.js';
+import { EXEMPLARS } from './facade/exemplars.js';
 import { createResource } from './otel/resource.js';
 import { DEFAULT_CARDINALITY_LIMIT } from './limits.js';
 import { createOtlpReader } from './push/otlp.js';
@@ -131,8 +133,10 @@ async function launch(config: ResolvedConfig, options: StartOptions, self: () =>
     readers: otlpReader === undefined ? [reader] : [reader, otlpReader],
     resource,
     buckets: config.buckets,
+    nativeHistograms: config.nativeHistograms,
     ...(config.cardinalityLimit !== undefined && { cardinalityLimit: config.cardinalityLimit }),
   });
+  const nativeHistograms = nativeClassicBoundaries(config.nativeHistograms, config.buckets);
   const stops: Array<() => void> = [];
   // Always created: with 'off' it costs nothing until collectDefaultMetrics() adds prom-client's names.
   const runtime = startRuntimeSets(meterProvider, config.runtimeMetrics);
@@ -148,6 +152,7 @@ async function launch(config: ResolvedConfig, options: StartOptions, self: () =>
     runtime,
     clock: options.health?.clock,
     onDrop: metrics.dropMeasurement,
+    exemplars: EXEMPLARS,
     gather: primary !== undefined ? (collectOwn, timeoutMillis) => primary.collect(collectOwn, timeoutMillis) : undefined,
   });
   const worker = role === 'worker' ? startClusterWorker({ collect: endpoints.collect, finalTimeoutMillis: config.collectTimeoutMillis }) : undefined;
@@ -164,8 +169,10 @@ async function launch(config: ResolvedConfig, options: StartOptions, self: () =>
   const serves = config.scrapeServer && worker === undefined && config.metricsExporters.includes('prometheus');
   const server = serves ? new ScrapeServer({ host: config.host, port: config.port, handler: requests }) : undefined;
 
+  // setGlobalMeterProvider refuses a second provider: promkit's endpoint would then miss every OpenTelemetry instrumentation.
+  if (globalMeterProviderRegistered()) warn(OTHER_PROVIDER_NOTICE);
   otelMetrics.setGlobalMeterProvider(meterProvider);
-  bindDefaultMetrics(meterProvider, config.cardinalityLimit !== undefined ? { cardinalityLimit: config.cardinalityLimit } : {});
+  bindDefaultMetrics(meterProvider, { nativeHistograms, ...(config.cardinalityLimit !== undefined && { cardinalityLimit: config.cardinalityLimit }) });
   stops.push(
     bindPromClient({
       meterProvider,
@@ -181,6 +188,7 @@ async function launch(config: ResolvedConfig, options: StartOptions, self: () =>
     createFacadeCore({
       meterProvider,
       meterName: 'promkit.http',
+      nativeHistograms,
       ...(config.cardinalityLimit !== undefined && { cardinalityLimit: config.cardinalityLimit }),
     }),
     config.normalizeRoute !== undefined ? { normalizeRoute: config.normalizeRoute } : {},

@@ -12,7 +12,7 @@ import { resolveQuiet } from './env.js';
  * API in the process (that sharing is why it is a registered symbol); `diag.setLogger` stores
  * the logger there as `diag`, and `diag.disable()` removes it. There is no public getter.
  */
-const OTEL_API_GLOBAL = Symbol.for('opentelemetry.js.api.1');
+export const OTEL_API_GLOBAL = Symbol.for('opentelemetry.js.api.1');
 
 /** True when the app (or anything in the process) has installed an OTel diag logger. */
 export function hasDiagLogger(): boolean {

@@ -1,5 +1,5 @@
 /**
- * Text-format 0.0.4 building blocks: escaping, number spelling and label sets. Kept apart from
+ * Text-format building blocks (0.0.4 and OpenMetrics): escaping, number spelling and label sets. Kept apart from
  * the serializer so that the hot loop there only concatenates strings these functions prepared.
  */
 import type { Attributes, AttributeValue } from '@opentelemetry/api';
@@ -39,23 +39,20 @@ function attributeValueText(value: AttributeValue): string {
 }
 
 /**
- * Rendered label sets (`a="x",b="y"`, no braces) per attributes object. The SDK hands out the
- * same attributes object for a series on every collection (promkit's allow-list views even make
- * it an SDK-owned copy), so after the first scrape a series' labels cost one WeakMap lookup. The
- * cache treats attributes as immutable, as the OTel data model does; entries go with the series.
+ * A label set as Prometheus sees it: sanitised names and text values, in attribute order. The one
+ * place attributes become labels; the text, OpenMetrics, protobuf and JSON outputs all start here.
  */
-const labelCache = new WeakMap<Attributes, string>();
-
-/** The label set for `attributes`, cached; `''` when there are none. */
-export function renderLabels(attributes: Attributes): string {
-  const cached = labelCache.get(attributes);
-  if (cached !== undefined) return cached;
-  const rendered = buildLabels(attributes);
-  labelCache.set(attributes, rendered);
-  return rendered;
+export interface LabelPairs {
+  readonly names: readonly string[];
+  readonly values: readonly string[];
 }
 
-function buildLabels(attributes: Attributes): string {
+/**
+ * The label pairs of `attributes`. Two keys sanitised to one name (`a.b` and `a_b`) are joined with
+ * `;` in the lexicographic order of the original keys, as the spec says, because a repeated label
+ * name is invalid in every format.
+ */
+export function labelPairs(attributes: Attributes): LabelPairs {
   const names: string[] = [];
   const values: string[] = [];
   const keys: string[] = [];
@@ -69,19 +66,10 @@ function buildLabels(attributes: Attributes): string {
     values.push(attributeValueText(value));
     keys.push(key);
   }
-  if (collision) return buildCollidingLabels(names, values, keys);
-  let out = '';
-  for (let i = 0; i < names.length; i++) {
-    out += `${i === 0 ? '' : ','}${names[i]}="${escapeLabelValue(values[i] ?? '')}"`;
-  }
-  return out;
+  return collision ? joinColliding(names, values, keys) : { names, values };
 }
 
-/**
- * Two keys sanitised to one label name (`a.b` and `a_b`): the spec joins the values with `;` in
- * the lexicographic order of the original keys, because a repeated label name is invalid text.
- */
-function buildCollidingLabels(names: string[], values: string[], keys: string[]): string {
+function joinColliding(names: string[], values: string[], keys: string[]): LabelPairs {
   const order = keys.map((_, i) => i).sort((a, b) => ((keys[a] ?? '') < (keys[b] ?? '') ? -1 : 1));
   const joined = new Map<string, string>();
   for (const i of order) {
@@ -89,9 +77,33 @@ function buildCollidingLabels(names: string[], values: string[], keys: string[])
     const previous = joined.get(name);
     joined.set(name, previous === undefined ? (values[i] ?? '') : `${previous};${values[i] ?? ''}`);
   }
+  return { names: [...joined.keys()], values: [...joined.values()] };
+}
+
+/** Renders label pairs as text (`a="x",b="y"`, no braces), values escaped. */
+export function pairsText(pairs: LabelPairs): string {
   let out = '';
-  for (const [name, value] of joined) out += `${out === '' ? '' : ','}${name}="${escapeLabelValue(value)}"`;
+  for (let i = 0; i < pairs.names.length; i++) {
+    out += `${i === 0 ? '' : ','}${pairs.names[i]}="${escapeLabelValue(pairs.values[i] ?? '')}"`;
+  }
   return out;
+}
+
+/**
+ * Rendered label sets per attributes object. The SDK hands out the same attributes object for a
+ * series on every collection (promkit's allow-list views even make it an SDK-owned copy), so
+ * after the first scrape a series' labels cost one WeakMap lookup. The cache treats attributes as
+ * immutable, as the OTel data model does; entries go with the series.
+ */
+const labelCache = new WeakMap<Attributes, string>();
+
+/** The label set for `attributes`, cached; `''` when there are none. */
+export function renderLabels(attributes: Attributes): string {
+  const cached = labelCache.get(attributes);
+  if (cached !== undefined) return cached;
+  const rendered = pairsText(labelPairs(attributes));
+  labelCache.set(attributes, rendered);
+  return rendered;
 }
 
 /** Joins two rendered label sets, either of which may be empty. */

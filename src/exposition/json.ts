@@ -7,7 +7,10 @@
  */
 import type { Attributes, AttributeValue } from '@opentelemetry/api';
 import { DataPointType, type DataPoint, type MetricData, type ResourceMetrics } from '@opentelemetry/sdk-metrics';
-import { prometheusLabelName, prometheusName, type PrometheusKind } from './naming.js';
+import { bucketsOf, cumulativeBuckets } from './buckets.js';
+import { labelPairs } from './format.js';
+import { kindOf, type CollectedKind } from './kind.js';
+import { prometheusKind, prometheusName } from './naming.js';
 import { histogramQuantile } from './quantile.js';
 
 export const METRICS_SNAPSHOT_SCHEMA = 'promkit.metrics/v1';
@@ -23,8 +26,8 @@ export interface MetricsSnapshot {
   readonly metrics: readonly MetricSnapshot[];
 }
 
-/** The instrument kind as OpenTelemetry sees it; `updowncounter` is a Prometheus gauge. */
-export type SnapshotKind = 'counter' | 'updowncounter' | 'gauge' | 'histogram';
+/** The instrument kind as OpenTelemetry sees it (see `kind.ts`); `updowncounter` is a Prometheus gauge. */
+export type SnapshotKind = CollectedKind;
 
 export interface MetricSnapshot {
   /** OpenTelemetry name, e.g. `http.server.request.duration`. */
@@ -75,40 +78,26 @@ function finite(value: number | undefined): number | null {
   return value !== undefined && Number.isFinite(value) ? value : null;
 }
 
-function kindOf(metric: MetricData): SnapshotKind | undefined {
-  if (metric.dataPointType === DataPointType.SUM) return metric.isMonotonic ? 'counter' : 'updowncounter';
-  if (metric.dataPointType === DataPointType.GAUGE) return 'gauge';
-  if (metric.dataPointType === DataPointType.HISTOGRAM) return 'histogram';
-  return undefined;
-}
-
-/** Prometheus labels; two keys that sanitise alike are joined with `;` in key order, as in the text format. */
+/** Prometheus labels as scraped (see `labelPairs`). */
 function labelsOf(attributes: Attributes): Record<string, string> {
+  const { names, values } = labelPairs(attributes);
   const labels: Record<string, string> = {};
-  for (const key of Object.keys(attributes).sort()) {
-    const value = attributes[key];
-    if (value === undefined || value === null) continue;
-    const name = prometheusLabelName(key);
-    const text = Array.isArray(value) ? JSON.stringify(value) : String(value);
-    labels[name] = Object.hasOwn(labels, name) ? `${labels[name]};${text}` : text;
-  }
+  for (let i = 0; i < names.length; i++) labels[names[i] ?? ''] = values[i] ?? '';
   return labels;
 }
 
 function metricSnapshot(metric: MetricData, kind: SnapshotKind, scope: string, options: JsonSnapshotOptions): MetricSnapshot {
   const { descriptor } = metric;
-  const promKind: PrometheusKind = kind === 'updowncounter' ? 'gauge' : kind;
   const naming = options.unitSuffixes === false ? { unitSuffixes: false } : undefined;
   const base = {
     name: descriptor.name,
-    prometheusName: prometheusName(descriptor.name, descriptor.unit, promKind, naming),
+    prometheusName: prometheusName(descriptor.name, descriptor.unit, prometheusKind(kind), naming),
     kind,
     unit: descriptor.unit,
     description: descriptor.description,
     scope,
   };
-  if (metric.dataPointType !== DataPointType.HISTOGRAM) {
-    // SUM or GAUGE here: exponential histograms were skipped by kindOf.
+  if (metric.dataPointType !== DataPointType.HISTOGRAM && metric.dataPointType !== DataPointType.EXPONENTIAL_HISTOGRAM) {
     const points = metric.dataPoints as ReadonlyArray<DataPoint<number>>;
     const series = points.map((point) => ({
       labels: labelsOf(point.attributes),
@@ -117,14 +106,11 @@ function metricSnapshot(metric: MetricData, kind: SnapshotKind, scope: string, o
     }));
     return { ...base, series };
   }
-  const series = metric.dataPoints.map((point): HistogramSeries => {
-    const { boundaries, counts } = point.value.buckets;
-    let cumulative = 0;
-    const buckets = counts.map((count, i) => {
-      cumulative += count;
-      const le = boundaries[i];
-      return { le: le === undefined ? ('+Inf' as const) : le, count: cumulative };
-    });
+  // A native histogram shows its exponential buckets as exact classic ones (see `exponentialBuckets`).
+  const points = metric.dataPoints as ReadonlyArray<DataPoint<Parameters<typeof bucketsOf>[0]>>;
+  const series = points.map((point): HistogramSeries => {
+    const { boundaries, counts } = bucketsOf(point.value);
+    const buckets = cumulativeBuckets({ boundaries, counts }).map(({ le, count }) => ({ le: le === Infinity ? ('+Inf' as const) : le, count }));
     return {
       labels: labelsOf(point.attributes),
       attributes: point.attributes,
@@ -145,7 +131,6 @@ export function toJsonSnapshot(resourceMetrics: ResourceMetrics, options: JsonSn
   for (const scopeMetrics of resourceMetrics.scopeMetrics) {
     for (const metric of scopeMetrics.metrics) {
       const kind = kindOf(metric);
-      // Exponential histograms are never configured by promkit; like the text format, skip them.
       if (kind === undefined) continue;
       metrics.push(metricSnapshot(metric, kind, scopeMetrics.scope.name, options));
     }

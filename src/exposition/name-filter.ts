@@ -5,9 +5,10 @@
  * `cache_hits_total`); both are unambiguous, so accepting either costs nothing and saves the
  * caller a lookup. `name[]=` is accepted too, the spelling Prometheus's own APIs use.
  */
-import { DataPointType, type MetricData, type ResourceMetrics } from '@opentelemetry/sdk-metrics';
-import type { MetricDefinition, MetricKind } from '../catalogue/types.js';
-import { prometheusName, type NamingOptions, type PrometheusKind } from './naming.js';
+import type { ResourceMetrics } from '@opentelemetry/sdk-metrics';
+import type { MetricDefinition } from '../catalogue/types.js';
+import { kindOf } from './kind.js';
+import { prometheusKind, prometheusName, type NamingOptions, type PrometheusKind } from './naming.js';
 
 /** The exact names asked for. */
 export type NameFilter = ReadonlySet<string>;
@@ -29,25 +30,13 @@ export function nameVariant(query: URLSearchParams): string {
   return names === undefined ? '' : [...names].sort().join('\n');
 }
 
-function collectedKind(metric: MetricData): PrometheusKind | undefined {
-  if (metric.dataPointType === DataPointType.SUM) return metric.isMonotonic ? 'counter' : 'gauge';
-  if (metric.dataPointType === DataPointType.GAUGE) return 'gauge';
-  if (metric.dataPointType === DataPointType.HISTOGRAM) return 'histogram';
-  return undefined;
-}
-
-function catalogueKind(kind: MetricKind): PrometheusKind {
-  if (kind === 'counter' || kind === 'observable_counter') return 'counter';
-  return kind === 'histogram' ? 'histogram' : 'gauge';
-}
-
 function matches(names: NameFilter, otelName: string, unit: string, kind: PrometheusKind | undefined, naming: NamingOptions): boolean {
   return names.has(otelName) || (kind !== undefined && names.has(prometheusName(otelName, unit, kind, naming)));
 }
 
 /** Whether a catalogue entry is asked for (the health view asks by the metrics a component comes from). */
 export function definitionSelected(names: NameFilter, definition: MetricDefinition, naming: NamingOptions = {}): boolean {
-  return matches(names, definition.name, definition.unit, catalogueKind(definition.kind), naming);
+  return matches(names, definition.name, definition.unit, prometheusKind(definition.kind), naming);
 }
 
 /**
@@ -57,9 +46,10 @@ export function definitionSelected(names: NameFilter, definition: MetricDefiniti
 export function selectMetrics(resourceMetrics: ResourceMetrics, names: NameFilter, naming: NamingOptions = {}): ResourceMetrics {
   const scopeMetrics = [];
   for (const scope of resourceMetrics.scopeMetrics) {
-    const metrics = scope.metrics.filter((metric) =>
-      matches(names, metric.descriptor.name, metric.descriptor.unit, collectedKind(metric), naming),
-    );
+    const metrics = scope.metrics.filter((metric) => {
+      const kind = kindOf(metric);
+      return matches(names, metric.descriptor.name, metric.descriptor.unit, kind === undefined ? undefined : prometheusKind(kind), naming);
+    });
     if (metrics.length > 0) scopeMetrics.push({ scope: scope.scope, metrics });
   }
   return { resource: resourceMetrics.resource, scopeMetrics };

@@ -9,8 +9,26 @@
  * results are memoised.
  */
 
+import type { MetricKind } from '../catalogue/types.js';
+
 /** The Prometheus metric type a name is built for; only counters get `_total`, only gauges `_ratio`. */
 export type PrometheusKind = 'counter' | 'gauge' | 'histogram';
+
+/** Up-down counters (synchronous or observable) are Prometheus gauges: they are not monotonic. */
+const PROMETHEUS_KINDS: Readonly<Record<MetricKind, PrometheusKind>> = {
+  counter: 'counter',
+  observable_counter: 'counter',
+  updowncounter: 'gauge',
+  observable_updowncounter: 'gauge',
+  gauge: 'gauge',
+  observable_gauge: 'gauge',
+  histogram: 'histogram',
+};
+
+/** The Prometheus type an instrument of `kind` is exported as. */
+export function prometheusKind(kind: MetricKind): PrometheusKind {
+  return PROMETHEUS_KINDS[kind];
+}
 
 /** Options for {@link prometheusName}. */
 export interface NamingOptions {

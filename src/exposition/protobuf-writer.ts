@@ -88,7 +88,8 @@ export class ProtobufWriter {
 
   /** A `sint64`/`sint32` field: zigzag, so small negative numbers stay short. */
   sint64(field: number, value: number): this {
-    return this.tag(field, WIRE_TYPE.varint).varintBig(zigzag(BigInt(Math.trunc(value))));
+    this.tag(field, WIRE_TYPE.varint).#zigzagVarint(value);
+    return this;
   }
 
   /** A `double` field: 8 bytes, little-endian IEEE 754. */
@@ -125,23 +126,62 @@ export class ProtobufWriter {
 
   /** An embedded message field whose body `write` appends to this writer. */
   message(field: number, write: (writer: this) => void): this {
-    this.tag(field, WIRE_TYPE.lengthDelimited);
-    this.#reserve(1);
-    const lengthAt = this.#length++;
+    const start = this.begin(field);
     write(this);
-    const bodyLength = this.#length - lengthAt - 1;
+    return this.end(start);
+  }
+
+  /**
+   * Starts an embedded message field without a closure (the exposition's hot loops): writes the
+   * tag and reserves one byte for the length; pass the result to {@link ProtobufWriter.end}.
+   */
+  begin(field: number): number {
+    this.tag(field, WIRE_TYPE.lengthDelimited);
+    return this.beginDelimited();
+  }
+
+  /** Starts a bare length prefix (no tag): the `encoding=delimited` framing of a message stream. */
+  beginDelimited(): number {
+    this.#reserve(1);
+    return this.#length++;
+  }
+
+  /** Ends the message begun at `start`: writes its length, moving the body only when the length needs more than one byte. */
+  end(start: number): this {
+    const bodyLength = this.#length - start - 1;
     const lengthBytes = varintSize(bodyLength);
     if (lengthBytes > 1) {
       this.#reserve(lengthBytes - 1);
-      this.#buffer.copyWithin(lengthAt + lengthBytes, lengthAt + 1, this.#length);
+      this.#buffer.copyWithin(start + lengthBytes, start + 1, this.#length);
       this.#length += lengthBytes - 1;
     }
     let value = bodyLength;
     for (let i = 0; i < lengthBytes; i++) {
-      this.#buffer[lengthAt + i] = i === lengthBytes - 1 ? value : (value % 128) | 0x80;
+      this.#buffer[start + i] = i === lengthBytes - 1 ? value : (value % 128) | 0x80;
       value = Math.floor(value / 128);
     }
     return this;
+  }
+
+  /** A packed repeated `sint64` field (native-histogram bucket deltas). */
+  packedSint64(field: number, values: readonly number[]): this {
+    if (values.length === 0) return this;
+    const start = this.begin(field);
+    for (const value of values) this.#zigzagVarint(value);
+    return this.end(start);
+  }
+
+  /** Zigzag without BigInt for the safe-integer range (every count and index promkit writes). */
+  #zigzagVarint(value: number): void {
+    if (Number.isSafeInteger(value) && Math.abs(value) < 2 ** 52) this.varint(value >= 0 ? value * 2 : -value * 2 - 1);
+    else this.varintBig(zigzag(BigInt(Math.trunc(value))));
+  }
+
+  /** A copy of the bytes written so far, as a Buffer; the writer starts over, keeping its capacity. */
+  take(): Buffer {
+    const bytes = Buffer.from(this.#buffer.subarray(0, this.#length));
+    this.#length = 0;
+    return bytes;
   }
 }
 

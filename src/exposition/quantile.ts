@@ -11,6 +11,8 @@
  * - no observations (or no finite boundary) gives NaN; q < 0 gives -Inf, q > 1 gives +Inf.
  */
 
+import { cumulativeCounts } from './buckets.js';
+
 /**
  * `boundaries` are the finite upper bounds (OTel `buckets.boundaries`, ascending), `counts` the
  * per-bucket, non-cumulative counts with one more entry for `+Inf` (OTel `buckets.counts`).
@@ -21,12 +23,8 @@ export function histogramQuantile(q: number, boundaries: readonly number[], coun
   if (q > 1) return Number.POSITIVE_INFINITY;
   // Prometheus needs at least two buckets, i.e. one finite bound besides +Inf.
   if (boundaries.length === 0) return Number.NaN;
-  const cumulative: number[] = [];
-  let total = 0;
-  for (let i = 0; i <= boundaries.length; i++) {
-    total += counts[i] ?? 0;
-    cumulative.push(total);
-  }
+  const cumulative = cumulativeCounts(counts.length > boundaries.length + 1 ? counts.slice(0, boundaries.length + 1) : counts);
+  const total = cumulative.at(-1) ?? 0;
   if (total === 0) return Number.NaN;
   let rank = q * total;
   // The first bucket whose cumulative count reaches the rank (Go's sort.Search).

@@ -1,16 +1,26 @@
 /**
- * Serialises collected OTel metrics as Prometheus text format 0.0.4. promkit keeps
- * `PrometheusExporter` only as the MetricReader and writes the text itself, because the upstream
- * serializer neither adds unit suffixes (see `naming.ts`) nor is fast enough: it allocates
- * per sample and re-sanitises every label on every scrape. Here a scrape is mostly string
- * concatenation of pieces cached per series (labels), per family (header) and per boundary list.
+ * Serialises collected OTel metrics as Prometheus text: format 0.0.4, or OpenMetrics 1.0 (with
+ * `# UNIT`, `_created`, exemplars and `# EOF`). promkit keeps `PrometheusExporter` only as the
+ * MetricReader and writes the text itself, because the upstream serializer neither adds unit
+ * suffixes nor speaks OpenMetrics, and is not fast enough: it allocates per sample and
+ * re-sanitises every label on every scrape. Here a scrape is mostly string concatenation of pieces
+ * cached per series (labels), per family (header) and per boundary list.
  */
-import type { Histogram, ResourceMetrics } from '@opentelemetry/sdk-metrics';
+import type { HrTime } from '@opentelemetry/api';
+import type { ExponentialHistogram, Histogram, ResourceMetrics } from '@opentelemetry/sdk-metrics';
+import type { Exemplar, ExemplarReader } from '../facade/exemplars.js';
+import { bucketIndex, cumulativeCounts, exponentialBuckets } from './buckets.js';
 import { collectFamilies, warnOnce, type ExportDropReporter, type Family, type Part, type Point } from './families.js';
-import { formatValue, joinLabels, renderLabels } from './format.js';
+import { escapeHelp, formatValue, joinLabels, renderLabels } from './format.js';
+
+/** The text formats: Prometheus 0.0.4, and OpenMetrics 1.0. */
+export const TEXT_FORMATS = ['text', 'openmetrics'] as const;
+export type TextFormat = (typeof TEXT_FORMATS)[number];
 
 /** What to write besides the metric samples. */
 export interface SerializeOptions {
+  /** `text` (0.0.4, default) or `openmetrics`. */
+  readonly format?: TextFormat;
   /** Unit suffixes on names (`_seconds`, `_bytes`). Default true. */
   readonly unitSuffixes?: boolean;
   /**
@@ -22,6 +32,8 @@ export interface SerializeOptions {
   readonly targetInfo?: boolean;
   /** Told about each point left out because its metric's name collides with another's. */
   readonly onDrop?: ExportDropReporter | undefined;
+  /** Where OpenMetrics finds exemplars (0.0.4 has no place for them). */
+  readonly exemplars?: ExemplarReader | undefined;
 }
 
 /**
@@ -36,7 +48,7 @@ interface Cursor {
   family: number;
   part: number;
   point: number;
-  /** The current family's `# HELP`/`# TYPE` lines are written (a slice can end right after them). */
+  /** The current family's header lines are written (a slice can end right after them). */
   headed: boolean;
   readonly chunks: string[];
   pending: string[];
@@ -58,16 +70,30 @@ function piecesFor(boundaries: readonly number[]): string[] {
   return pieces;
 }
 
+/** OpenMetrics escapes `"` in HELP text as well. */
+function escapeOpenMetricsHelp(text: string): string {
+  const escaped = escapeHelp(text);
+  return escaped.includes('"') ? escaped.replace(/"/g, '\\"') : escaped;
+}
+
+/** The `# HELP`/`# TYPE` (and OpenMetrics `# UNIT`) lines; OpenMetrics names a counter family without `_total`. */
+function header(family: Family, openMetrics: boolean): string {
+  if (!openMetrics) return `# HELP ${family.name} ${escapeHelp(family.help)}\n# TYPE ${family.name} ${family.kind}\n`;
+  const name = family.kind === 'counter' ? family.name.slice(0, -'_total'.length) : family.name;
+  const unit = family.unit === '' ? '' : `# UNIT ${name} ${family.unit}\n`;
+  return `# HELP ${name} ${escapeOpenMetricsHelp(family.help)}\n# TYPE ${name} ${family.kind}\n${unit}`;
+}
+
 function targetInfo(resourceMetrics: ResourceMetrics, options: SerializeOptions): string {
   if (options.targetInfo === false) return '';
   const labels = renderLabels(resourceMetrics.resource.attributes);
   const series = labels === '' ? 'target_info' : `target_info{${labels}}`;
+  // OpenMetrics has an info type: family `target`, sample `target_info`.
+  if (options.format === 'openmetrics') return `# HELP target Target metadata\n# TYPE target info\n${series} 1\n`;
   return `# HELP target_info Target metadata\n# TYPE target_info gauge\n${series} 1\n`;
 }
 
-function labelsAt<T>(part: Part<T>, index: number, point: Point<T>): string {
-  const precomputed = part.labels;
-  if (precomputed !== undefined) return precomputed[index] ?? '';
+function labelsOf<T>(part: Part<T>, point: Point<T>): string {
   const labels = renderLabels(point.attributes);
   return part.scopeLabels === '' ? labels : joinLabels(labels, part.scopeLabels);
 }
@@ -83,11 +109,76 @@ function histogramLabels(name: string, labels: string): string {
   return labels.startsWith('le="') ? `key_${labels}` : labels.replace(',le="', ',key_le="');
 }
 
+/** ` # {trace_id="…",span_id="…"} value timestamp`: the OpenMetrics exemplar suffix of a sample line. */
+function exemplarText(exemplar: Exemplar | undefined): string {
+  if (exemplar === undefined) return '';
+  return ` # {trace_id="${exemplar.traceId}",span_id="${exemplar.spanId}"} ${formatValue(exemplar.value)} ${formatValue(exemplar.timestampMs / 1000)}`;
+}
+
+/** The latest kept exemplar for each bucket of `boundaries` (kept ones are re-placed by value: overrides may change the buckets). */
+function bucketExemplars(kept: ReadonlyArray<Exemplar | undefined>, boundaries: readonly number[]): Array<Exemplar | undefined> {
+  const placed: Array<Exemplar | undefined> = [];
+  for (const exemplar of kept) {
+    if (exemplar === undefined) continue;
+    const index = bucketIndex(boundaries, exemplar.value);
+    const current = placed[index];
+    if (current === undefined || current.timestampMs <= exemplar.timestampMs) placed[index] = exemplar;
+  }
+  return placed;
+}
+
+function createdText(name: string, rest: string, start: HrTime | undefined): string {
+  return start === undefined ? '' : `${name}_created${rest}${formatValue(start[0] + start[1] / 1e9)}\n`;
+}
+
+/** The shared state of one rendering: format switches and a scratch array for cumulative counts. */
+interface Writer {
+  readonly openMetrics: boolean;
+  readonly exemplars: ExemplarReader | undefined;
+  readonly cumulative: number[];
+}
+
+function numberLine(writer: Writer, family: Family, part: Part<number>, point: Point<number>): string {
+  const name = family.name;
+  const labels = labelsOf(part, point);
+  const series = labels === '' ? name : `${name}{${labels}}`;
+  if (!writer.openMetrics || family.kind !== 'counter') return `${series} ${formatValue(point.value)}\n`;
+  const exemplar = writer.exemplars?.of(family.otelName, point.attributes)?.[0];
+  const base = name.slice(0, -'_total'.length);
+  return `${series} ${formatValue(point.value)}${exemplarText(exemplar)}\n${createdText(base, labels === '' ? ' ' : `{${labels}} `, point.startTime)}`;
+}
+
+function histogramLines(writer: Writer, family: Family, labels: string, histogram: Histogram, point: Point<unknown>): string {
+  const name = family.name;
+  const boundaries = histogram.buckets.boundaries;
+  const pieces = piecesFor(boundaries);
+  const open = labels === '' ? `${name}_bucket{` : `${name}_bucket{${labels},`;
+  const cumulative = cumulativeCounts(histogram.buckets.counts, writer.cumulative);
+  const kept = writer.openMetrics ? writer.exemplars?.of(family.otelName, point.attributes) : undefined;
+  const exemplars = kept === undefined ? undefined : bucketExemplars(kept, boundaries);
+  let text = '';
+  for (let b = 0; b < pieces.length; b++) {
+    text += `${open}${pieces[b]}${cumulative[b] ?? histogram.count}${exemplars === undefined ? '' : exemplarText(exemplars[b])}\n`;
+  }
+  const rest = labels === '' ? ' ' : `{${labels}} `;
+  const sum = histogram.sum === undefined ? '' : `${name}_sum${rest}${formatValue(histogram.sum)}\n`;
+  if (!writer.openMetrics) return `${text}${sum}${name}_count${rest}${histogram.count}\n`;
+  return `${text}${name}_count${rest}${histogram.count}\n${sum}${createdText(name, rest, point.startTime)}`;
+}
+
+/**
+ * A native histogram's series in a text format: its classic twin's when it has one (the text
+ * formats carry only classic buckets); else its exponential buckets as exact classic ones.
+ */
+function nativeAsClassic(value: ExponentialHistogram): Histogram {
+  return { buckets: exponentialBuckets(value), count: value.count, ...(value.sum === undefined ? {} : { sum: value.sum }) };
+}
+
 /**
  * Renders from `cursor` until done (returns true) or, when `deadline` is finite, until the clock
  * passes it (returns false; call again to continue).
  */
-function render(families: readonly Family[], cursor: Cursor, deadline: number): boolean {
+function render(families: readonly Family[], cursor: Cursor, deadline: number, writer: Writer): boolean {
   const timed = deadline !== Infinity;
   let pending = cursor.pending;
   /** Flushes a chunk; in sliced mode also reports whether the slice is used up. */
@@ -100,10 +191,9 @@ function render(families: readonly Family[], cursor: Cursor, deadline: number): 
     const family = families[cursor.family];
     if (family === undefined) continue;
     if (!cursor.headed) {
-      pending.push(family.header);
+      pending.push(header(family, writer.openMetrics));
       cursor.headed = true;
     }
-    const name = family.name;
     if (family.kind !== 'histogram') {
       for (; cursor.part < family.parts.length; cursor.part++, cursor.point = 0) {
         const part = family.parts[cursor.part];
@@ -115,22 +205,18 @@ function render(families: readonly Family[], cursor: Cursor, deadline: number): 
             return false;
           }
           const point = points[i];
-          if (point === undefined) continue;
-          const labels = labelsAt(part, i, point);
-          pending.push(`${labels === '' ? name : `${name}{${labels}}`} ${formatValue(point.value)}\n`);
+          if (point !== undefined) pending.push(numberLine(writer, family, part, point));
         }
       }
       continue;
     }
-    const bucketName = `${name}_bucket{`;
-    const sumName = `${name}_sum`;
-    const countName = `${name}_count`;
-    for (; cursor.part < family.parts.length; cursor.part++, cursor.point = 0) {
-      const part: Part<Histogram> | undefined = family.parts[cursor.part];
+    // Classic parts when there are any; a native-only family shows its exponential buckets.
+    const classic = family.parts.length > 0;
+    const parts: ReadonlyArray<Part<Histogram> | Part<ExponentialHistogram>> = classic ? family.parts : family.native;
+    for (; cursor.part < parts.length; cursor.part++, cursor.point = 0) {
+      const part = parts[cursor.part];
       if (part === undefined) continue;
-      const points = part.points;
-      let lastBoundaries: readonly number[] | undefined;
-      let pieces: string[] = [];
+      const points = part.points as ReadonlyArray<Point<Histogram | ExponentialHistogram>>;
       for (let i = cursor.point; i < points.length; i++) {
         if (pending.length >= CHUNK_POINTS && checkpoint()) {
           cursor.point = i;
@@ -138,45 +224,35 @@ function render(families: readonly Family[], cursor: Cursor, deadline: number): 
         }
         const point = points[i];
         if (point === undefined) continue;
-        const histogram = point.value;
-        const boundaries = histogram.buckets.boundaries;
-        if (boundaries !== lastBoundaries) {
-          lastBoundaries = boundaries;
-          pieces = piecesFor(boundaries);
-        }
-        const labels = histogramLabels(name, labelsAt(part, i, point));
-        const open = labels === '' ? bucketName : `${bucketName}${labels},`;
-        const counts = histogram.buckets.counts;
-        let text = '';
-        let cumulative = 0;
-        for (let b = 0; b < pieces.length; b++) {
-          cumulative += counts[b] ?? 0;
-          text += `${open}${pieces[b]}${cumulative}\n`;
-        }
-        const rest = labels === '' ? ' ' : `{${labels}} `;
-        if (histogram.sum !== undefined) text += `${sumName}${rest}${formatValue(histogram.sum)}\n`;
-        pending.push(`${text}${countName}${rest}${histogram.count}\n`);
+        const histogram = classic ? (point.value as Histogram) : nativeAsClassic(point.value as ExponentialHistogram);
+        const labels = histogramLabels(family.name, labelsOf(part as Part<unknown>, point));
+        pending.push(histogramLines(writer, family, labels, histogram, point));
       }
     }
   }
+  if (writer.openMetrics) pending.push('# EOF\n');
   cursor.chunks.push(pending.join(''));
   cursor.pending = [];
   return true;
 }
 
-function startCursor(resourceMetrics: ResourceMetrics, options: SerializeOptions): Cursor {
-  return { family: 0, part: 0, point: 0, headed: false, chunks: [targetInfo(resourceMetrics, options)], pending: [] };
+function start(resourceMetrics: ResourceMetrics, options: SerializeOptions): { families: Family[]; cursor: Cursor; writer: Writer } {
+  const openMetrics = options.format === 'openmetrics';
+  return {
+    families: collectFamilies(resourceMetrics, options),
+    cursor: { family: 0, part: 0, point: 0, headed: false, chunks: [targetInfo(resourceMetrics, options)], pending: [] },
+    writer: { openMetrics, exemplars: openMetrics ? options.exemplars : undefined, cumulative: [] },
+  };
 }
 
 /**
- * The Prometheus text (format 0.0.4) for one collection. Pure apart from caches keyed by the
- * collected objects and one-time `diag.warn`s for conflicts; blocks for the whole rendering, so
- * servers with many series should prefer {@link serializeInSlices}.
+ * The Prometheus text (format 0.0.4, or OpenMetrics) for one collection. Pure apart from caches
+ * keyed by the collected objects and one-time `diag.warn`s for conflicts; blocks for the whole
+ * rendering, so servers with many series should prefer {@link serializeInSlices}.
  */
 export function serialize(resourceMetrics: ResourceMetrics, options: SerializeOptions = {}): string {
-  const families = collectFamilies(resourceMetrics, options);
-  const cursor = startCursor(resourceMetrics, options);
-  render(families, cursor, Infinity);
+  const { families, cursor, writer } = start(resourceMetrics, options);
+  render(families, cursor, Infinity, writer);
   return cursor.chunks.join('');
 }
 
@@ -204,9 +280,8 @@ export async function serializeChunksInSlices(
   options: SerializeOptions = {},
   sliceBudgetMs = 5,
 ): Promise<string[]> {
-  const families = collectFamilies(resourceMetrics, options);
-  const cursor = startCursor(resourceMetrics, options);
-  while (!render(families, cursor, performance.now() + sliceBudgetMs)) {
+  const { families, cursor, writer } = start(resourceMetrics, options);
+  while (!render(families, cursor, performance.now() + sliceBudgetMs, writer)) {
     await new Promise<void>((resolve) => setImmediate(resolve));
   }
   return cursor.chunks;

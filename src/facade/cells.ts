@@ -18,6 +18,9 @@
  *   SDK's overflow for observable streams diffs unrelated series and loses counts).
  */
 import type { Attributes, Meter, MetricOptions, Observable, ObservableResult } from '@opentelemetry/api';
+import type { MetricKind } from '../catalogue/types.js';
+import { captureExemplar, type InstrumentExemplars } from './exemplars.js';
+import { canonicalKey } from './labels.js';
 import type { BoundCounter, BoundGauge, BoundUpDownCounter } from './types.js';
 
 /** Called with the refused value (or what a gauge's reader threw); the instrument counts and warns. */
@@ -28,6 +31,7 @@ export class CounterCell implements BoundCounter {
   constructor(
     readonly attributes: Attributes,
     private readonly refuse: Refuse,
+    private readonly exemplars?: InstrumentExemplars,
   ) {}
   add(value: number = 1): void {
     // Refuses NaN (comparisons are false), negatives and non-numbers, then an Infinity value or a
@@ -36,6 +40,7 @@ export class CounterCell implements BoundCounter {
       const total = this.value + value;
       if (total !== Infinity) {
         this.value = total;
+        captureExemplar(this.exemplars, this.attributes, value);
         return;
       }
     }
@@ -98,7 +103,8 @@ export class GaugeCell implements BoundGauge {
 }
 
 type Cell = CounterCell | UpDownCounterCell | GaugeCell;
-export type CellKind = 'counter' | 'updowncounter' | 'gauge';
+/** The catalogue kinds a bound handle can be (histograms bind without cells). */
+export type CellKind = Extract<MetricKind, 'counter' | 'updowncounter' | 'gauge'>;
 
 /** The cells of one metric and the observable instrument that reports them. */
 export class CellSet<C extends Cell> {
@@ -155,8 +161,3 @@ export class CellSet<C extends Cell> {
 export const OVERFLOW_ATTRIBUTES: Attributes = Object.freeze({ 'otel.metric.overflow': true });
 /** Not a possible canonical key (those are JSON arrays), so no label set can collide with it. */
 const OVERFLOW_KEY = 'overflow';
-
-/** One string per distinct label set, whatever the key order. */
-export function canonicalKey(attributes: Attributes): string {
-  return JSON.stringify(Object.keys(attributes).sort().map((key) => [key, attributes[key]]));
-}

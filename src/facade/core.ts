@@ -13,8 +13,9 @@ import { findDefinition } from '../catalogue/index.js';
 import type { MetricDefinition } from '../catalogue/types.js';
 import { checkAttributeKeys, checkBoundaries, checkMetricName, checkUnit } from '../catalogue/validation.js';
 import { ConflictingDefinitionError, InvalidDefinitionError } from '../errors.js';
-import { DEFAULT_CARDINALITY_LIMIT } from '../limits.js';
+import { DEFAULT_CARDINALITY_LIMIT, NATIVE_HISTOGRAM_METER } from '../limits.js';
 import { DropRecorder } from './drops.js';
+import { EXEMPLARS, type ExemplarStore } from './exemplars.js';
 import { ExportedNames } from './exported-names.js';
 import { genericSpec, type GenericInstruments, type HistogramDefinition, type InstrumentDefinition } from './generic.js';
 import {
@@ -38,11 +39,17 @@ export interface FacadeCoreOptions {
   readonly clock?: Clock;
   /** Label sets per metric for bound handles; match the reader's limit. Default 2000. */
   readonly cardinalityLimit?: number;
+  /** Where exemplars are kept; default the process-wide store promkit's endpoint reads. */
+  readonly exemplars?: ExemplarStore;
+  /** Catalogue histograms to record as native histograms too, with their classic boundaries (see `otel/views.ts`). */
+  readonly nativeHistograms?: ReadonlyMap<string, readonly number[]>;
 }
 
 export interface RebindOptions {
   /** The new reader's cardinality limit, applied to bound handles. */
   readonly cardinalityLimit?: number;
+  /** The new provider's native catalogue histograms (`nativeClassicBoundaries` in `otel/views.ts`). */
+  readonly nativeHistograms?: ReadonlyMap<string, readonly number[]>;
 }
 
 /**
@@ -97,11 +104,14 @@ export function createFacadeCore(options: FacadeCoreOptions = {}): PromkitCore {
   let meter = (options.meterProvider ?? metrics.getMeterProvider()).getMeter(meterName);
   const drops = new DropRecorder(meter);
   const boundMeterName = `${meterName}.bound`;
+  const provider = options.meterProvider ?? metrics.getMeterProvider();
   const context: InstrumentContext = {
     drops,
     clock,
-    meters: { bound: (options.meterProvider ?? metrics.getMeterProvider()).getMeter(boundMeterName) },
+    meters: { bound: provider.getMeter(boundMeterName), native: provider.getMeter(NATIVE_HISTOGRAM_METER) },
     limits: { cardinality: options.cardinalityLimit ?? DEFAULT_CARDINALITY_LIMIT },
+    exemplars: options.exemplars ?? EXEMPLARS,
+    native: { histograms: options.nativeHistograms ?? new Map() },
   };
   const entries = new Map<string, Entry>();
   const exported = new ExportedNames();
@@ -158,8 +168,10 @@ export function createFacadeCore(options: FacadeCoreOptions = {}): PromkitCore {
     }) as never,
     rebind(meterProvider = metrics.getMeterProvider(), rebindOptions = {}) {
       if (rebindOptions.cardinalityLimit !== undefined) context.limits.cardinality = rebindOptions.cardinalityLimit;
+      if (rebindOptions.nativeHistograms !== undefined) context.native.histograms = rebindOptions.nativeHistograms;
       meter = meterProvider.getMeter(meterName);
       context.meters.bound = meterProvider.getMeter(boundMeterName);
+      context.meters.native = meterProvider.getMeter(NATIVE_HISTOGRAM_METER);
       drops.rebind(meter);
       for (const entry of entries.values()) entry.instrument.attach(meter);
     },
@@ -200,6 +212,7 @@ function sameShape(a: InstrumentSpec, b: InstrumentSpec): boolean {
   return (
     a.kind === b.kind &&
     a.unit === b.unit &&
+    (a.native === true) === (b.native === true) &&
     sameList([...a.labels].sort(), [...b.labels].sort()) &&
     sameList(a.boundaries ?? [], b.boundaries ?? [])
   );

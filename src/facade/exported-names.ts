@@ -6,15 +6,14 @@
  * and without unit suffixes, since either may be configured.
  */
 import { CATALOGUE } from '../catalogue/index.js';
-import type { MetricDefinition } from '../catalogue/types.js';
+import type { MetricDefinition, MetricKind } from '../catalogue/types.js';
 import { ConflictingDefinitionError } from '../errors.js';
-import { exportedSampleNames, type PrometheusKind } from '../exposition/naming.js';
-import type { FacadeKind } from './instruments.js';
+import { exportedSampleNames, prometheusKind } from '../exposition/naming.js';
 
 /** The part of a definition the exported names depend on. */
 interface Named {
   readonly name: string;
-  readonly kind: FacadeKind | MetricDefinition['kind'];
+  readonly kind: MetricKind;
   readonly unit: string;
 }
 
@@ -24,18 +23,8 @@ interface Owner {
   readonly display: unknown;
 }
 
-const PROMETHEUS_KIND: Readonly<Record<string, PrometheusKind>> = {
-  counter: 'counter',
-  histogram: 'histogram',
-  updowncounter: 'gauge',
-  gauge: 'gauge',
-  observable_gauge: 'gauge',
-  observable_counter: 'counter',
-  observable_updowncounter: 'gauge',
-};
-
 function sampleNames(metric: Named): Set<string> {
-  const kind = PROMETHEUS_KIND[metric.kind] ?? 'gauge';
+  const kind = prometheusKind(metric.kind);
   return new Set([
     ...exportedSampleNames(metric.name, metric.unit, kind),
     ...exportedSampleNames(metric.name, metric.unit, kind, { unitSuffixes: false }),

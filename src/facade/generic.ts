@@ -23,13 +23,25 @@ export interface InstrumentDefinition<L extends string = never> {
   readonly labels?: readonly L[];
 }
 
-export interface HistogramDefinition<L extends string = never> extends InstrumentDefinition<L> {
-  /**
-   * Explicit bucket boundaries, or the name of a preset (`'http_duration'`). Required: the SDK's
-   * defaults are millisecond-scale and wrong for seconds.
-   */
-  readonly buckets: readonly number[] | BucketPreset;
-}
+/**
+ * A histogram: explicit buckets (classic), a native histogram (`native: true`: OpenTelemetry's
+ * base-2 exponential buckets, served to Prometheus as a native histogram), or both: a native
+ * histogram with `buckets` keeps classic buckets beside the native ones, so dashboards over
+ * `_bucket` series keep working.
+ */
+export type HistogramDefinition<L extends string = never> = InstrumentDefinition<L> &
+  (
+    | {
+        /**
+         * Explicit bucket boundaries, or the name of a preset (`'http_duration'`). Required unless
+         * `native`: the SDK's defaults are millisecond-scale and wrong for seconds.
+         */
+        readonly buckets: readonly number[] | BucketPreset;
+        /** Also record a native histogram. Default false. */
+        readonly native?: boolean;
+      }
+    | { readonly buckets?: readonly number[] | BucketPreset; readonly native: true }
+  );
 
 /** Methods for user-defined metrics; each is get-or-create by name. */
 export interface GenericInstruments {
@@ -62,14 +74,22 @@ export function genericSpec(kind: FacadeKind, definition: InstrumentDefinition<s
     labels,
   };
   if (kind !== 'histogram') return spec;
-  return { ...spec, boundaries: resolveBuckets(name, (definition as Partial<HistogramDefinition<string>>).buckets) };
+  const histogram = definition as { readonly buckets?: readonly number[] | string; readonly native?: unknown };
+  if (histogram.native !== undefined && typeof histogram.native !== 'boolean') {
+    throw new InvalidDefinitionError(name, `native must be true or false, got ${JSON.stringify(histogram.native)}`);
+  }
+  if (histogram.native === true) {
+    const native = { ...spec, native: true };
+    return histogram.buckets === undefined ? native : { ...native, boundaries: resolveBuckets(name, histogram.buckets) };
+  }
+  return { ...spec, boundaries: resolveBuckets(name, histogram.buckets) };
 }
 
 function resolveBuckets(name: string, buckets: readonly number[] | string | undefined): readonly number[] {
   if (buckets === undefined) {
     throw new InvalidDefinitionError(
       name,
-      `histograms need buckets: an array of boundaries or a preset (${Object.keys(BUCKET_PRESETS).join(', ')})`,
+      `histograms need buckets (an array of boundaries or a preset: ${Object.keys(BUCKET_PRESETS).join(', ')}), or native: true`,
     );
   }
   if (typeof buckets === 'string') {

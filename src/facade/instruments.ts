@@ -36,8 +36,10 @@ import type {
   MetricOptions,
   UpDownCounter as OtelUpDownCounter,
 } from '@opentelemetry/api';
+import type { MetricKind } from '../catalogue/types.js';
 import { CellSet, CounterCell, GaugeCell, OVERFLOW_ATTRIBUTES, UpDownCounterCell, type CellKind } from './cells.js';
 import type { DropCause, DropRecorder } from './drops.js';
+import { captureExemplar, type ExemplarStore, type InstrumentExemplars } from './exemplars.js';
 import { describeValue } from './drops.js';
 import { EMPTY_ATTRIBUTES, LabelProblem, OVERFLOW_LABELS, resolveLabels } from './labels.js';
 import { HUGE, HugeTotals } from './totals.js';
@@ -56,8 +58,8 @@ import type {
 
 export { MAX_LABEL_VALUE_LENGTH } from './labels.js';
 
-/** The instrument kinds the facade creates (catalogue `MetricKind` values). */
-export type FacadeKind = 'counter' | 'updowncounter' | 'gauge' | 'histogram' | 'observable_gauge';
+/** The instrument kinds the facade creates: the catalogue's kinds minus observable counters. */
+export type FacadeKind = Extract<MetricKind, 'counter' | 'updowncounter' | 'gauge' | 'histogram' | 'observable_gauge'>;
 
 /** A checked definition: what the core memoises and compares. */
 export interface InstrumentSpec {
@@ -67,17 +69,27 @@ export interface InstrumentSpec {
   /** UCUM unit, or `''` for none. */
   readonly unit: string;
   readonly labels: readonly string[];
+  /** Classic bucket boundaries; a native histogram without them has no classic buckets. */
   readonly boundaries?: readonly number[];
+  /** Also (or, without boundaries, only) a native histogram. */
+  readonly native?: boolean;
 }
 
 /** What an instrument shares with its core. */
 export interface InstrumentContext {
   readonly drops: DropRecorder;
   readonly clock: Clock;
-  /** The meter bound handles report from; the core replaces it on a rebind. */
-  readonly meters: { bound: Meter };
+  /** The meters bound handles report from and native histograms record on; the core replaces them on a rebind. */
+  readonly meters: { bound: Meter; native: Meter };
   /** Label sets per metric for bound handles (the reader's cardinality limit); set on a rebind. */
   readonly limits: { cardinality: number };
+  /** Where counters and histograms keep exemplars (see `exemplars.ts`). */
+  readonly exemplars: ExemplarStore;
+  /**
+   * Catalogue histograms made native by the provider's configuration (`start({ nativeHistograms })`),
+   * with the boundaries of their classic twin; set on a rebind.
+   */
+  readonly native: { histograms: ReadonlyMap<string, readonly number[]> };
 }
 
 /** Returns why `value` cannot be recorded, without allocating. */
@@ -96,9 +108,14 @@ export function valueProblem(value: unknown, nonNegative: boolean): DropCause | 
  * so their `buckets` reach the SDK as advice alone.
  */
 export function otelOptions(spec: InstrumentSpec): MetricOptions {
+  return instrumentOptions(spec, spec.boundaries);
+}
+
+/** {@link otelOptions} with other boundaries: a native twin has none, a classic twin the configured ones. */
+function instrumentOptions(spec: InstrumentSpec, boundaries: readonly number[] | undefined): MetricOptions {
   const options: MetricOptions = { description: spec.description };
   if (spec.unit !== '') options.unit = spec.unit;
-  if (spec.boundaries !== undefined) options.advice = { explicitBucketBoundaries: [...spec.boundaries] };
+  if (boundaries !== undefined) options.advice = { explicitBucketBoundaries: [...boundaries] };
   return options;
 }
 
@@ -206,11 +223,12 @@ abstract class CellBackedInstrument<O, C extends CounterCell | UpDownCounterCell
 
 export class FacadeCounter<L extends string> extends CellBackedInstrument<OtelCounter, CounterCell> implements Counter<L> {
   protected readonly cellKind = 'counter';
+  readonly #exemplars: InstrumentExemplars = this.context.exemplars.instrument(this.name, undefined, this.context.limits.cardinality);
   protected createOtel(meter: Meter): OtelCounter {
     return meter.createCounter(this.name, otelOptions(this.spec));
   }
   protected createCell(attributes: Attributes): CounterCell {
-    return new CounterCell(attributes, this.refuse);
+    return new CounterCell(attributes, this.refuse, this.#exemplars);
   }
   add(value: number = 1, labels?: Labels<L>): void {
     const reason = valueProblem(value, true);
@@ -219,6 +237,7 @@ export class FacadeCounter<L extends string> extends CellBackedInstrument<OtelCo
     if (attributes === undefined) return;
     if (value > HUGE && !this.admitHuge(value, attributes)) return this.dropValue('non_finite', value);
     this.otel.add(value, attributes);
+    captureExemplar(this.#exemplars, attributes, value);
   }
   bind(labels: Labels<L>): BoundCounter {
     return this.bindCell(labels);
@@ -265,10 +284,38 @@ export class FacadeGauge<L extends string> extends CellBackedInstrument<OtelGaug
   }
 }
 
-/** Negative values are refused here: OTel histograms only aggregate non-negative measurements. */
+/**
+ * Negative values are refused here: OTel histograms only aggregate non-negative measurements.
+ *
+ * A native histogram records on two OTel instruments when it keeps classic buckets: the classic
+ * one on the facade's meter (buckets as advice) and its native twin on the native meter, whose
+ * view aggregates it exponentially. Both streams have the instrument's name; the exposition
+ * joins them into one family. Without classic buckets only the native instrument exists.
+ */
 export class FacadeHistogram<L extends string> extends FacadeInstrument<OtelHistogram> implements Histogram<L> {
+  // Set by attach(), which the base constructor calls: `declare` keeps field initialisation from resetting them.
+  /** The native twin when the histogram keeps classic buckets too. */
+  private declare twin: OtelHistogram | undefined;
+  private declare exemplars: InstrumentExemplars | undefined;
+
   attach(meter: Meter): void {
-    this.otel = meter.createHistogram(this.name, otelOptions(this.spec));
+    const configured = this.context.native.histograms.get(this.name);
+    const native = this.spec.native === true || configured !== undefined;
+    const boundaries = configured ?? this.spec.boundaries;
+    this.exemplars ??= this.context.exemplars.instrument(this.name, boundaries, this.context.limits.cardinality);
+    if (!native) {
+      this.otel = meter.createHistogram(this.name, otelOptions(this.spec));
+      this.twin = undefined;
+      return;
+    }
+    const nativeOtel = this.context.meters.native.createHistogram(this.name, instrumentOptions(this.spec, undefined));
+    if (boundaries === undefined) {
+      this.otel = nativeOtel;
+      this.twin = undefined;
+      return;
+    }
+    this.otel = meter.createHistogram(this.name, instrumentOptions(this.spec, boundaries));
+    this.twin = nativeOtel;
   }
   record(value: number, labels?: Labels<L>): void {
     const reason = valueProblem(value, true);
@@ -278,6 +325,8 @@ export class FacadeHistogram<L extends string> extends FacadeInstrument<OtelHist
     // The `_sum` is the total that could overflow.
     if (value > HUGE && !this.admitHuge(value, attributes)) return this.dropValue('non_finite', value);
     this.otel.record(value, attributes);
+    this.twin?.record(value, attributes);
+    captureExemplar(this.exemplars, attributes, value);
   }
   bind(labels: Labels<L>): BoundHistogram {
     const attributes = this.bindAttributes(labels);
@@ -288,6 +337,8 @@ export class FacadeHistogram<L extends string> extends FacadeInstrument<OtelHist
         if (reason !== undefined) return this.dropValue(reason, value);
         if (value > HUGE && !this.admitHuge(value, attributes)) return this.dropValue('non_finite', value);
         this.otel.record(value, attributes);
+        this.twin?.record(value, attributes);
+        captureExemplar(this.exemplars, attributes, value);
       },
     };
   }

@@ -67,3 +67,8 @@ function truncated(record: Record<string, unknown>): Attributes {
   }
   return copy;
 }
+
+/** One string per distinct label set, whatever the key order (cells, exemplars and huge totals key series by it). */
+export function canonicalKey(attributes: Attributes): string {
+  return JSON.stringify(Object.keys(attributes).sort().map((key) => [key, attributes[key]]));
+}

@@ -11,7 +11,7 @@
  * total locally and check it exactly (see `cells.ts`).
  */
 import type { Attributes } from '@opentelemetry/api';
-import { canonicalKey } from './cells.js';
+import { canonicalKey } from './labels.js';
 
 /** Measurements larger than this in magnitude are tracked per series. */
 export const HUGE = Number.MAX_VALUE / 2 ** 53;

@@ -19,6 +19,7 @@ import {
   HTTP_SERVER_REQUEST_DURATION,
 } from '../catalogue/index.js';
 import type { MetricDefinition } from '../catalogue/types.js';
+import { sameBoundaries } from '../exposition/buckets.js';
 
 /** `http_server` is the service's own HTTP server as a whole: every request of every route. */
 export const COMPONENT_KINDS = ['http_server', 'http_route', 'llm', 'db', 'circuit_breaker', 'cache'] as const;
@@ -129,10 +130,6 @@ function totalsFor(components: Map<string, ComponentTotals>, kind: ComponentKind
     components.set(key, totals);
   }
   return totals;
-}
-
-function sameBoundaries(a: readonly number[], b: readonly number[]): boolean {
-  return a === b || (a.length === b.length && a.every((value, i) => value === b[i]));
 }
 
 function addCalls(totals: ComponentTotals, histogram: Histogram, failed: boolean): void {

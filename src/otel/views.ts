@@ -1,8 +1,9 @@
-import { AggregationType, createAllowListAttributesProcessor, type ViewOptions } from '@opentelemetry/sdk-metrics';
+import { AggregationType, createAllowListAttributesProcessor, InstrumentType, type ViewOptions } from '@opentelemetry/sdk-metrics';
 import { CATALOGUE } from '../catalogue/index.js';
 import type { MetricDefinition } from '../catalogue/types.js';
 import { checkBoundaries } from '../catalogue/validation.js';
 import { InvalidDefinitionError } from '../errors.js';
+import { NATIVE_HISTOGRAM_MAX_SIZE, NATIVE_HISTOGRAM_METER } from '../limits.js';
 import { DEFAULT_CARDINALITY_LIMIT } from './reader.js';
 
 /**
@@ -19,6 +20,13 @@ export interface CatalogueViewOptions {
   readonly buckets?: BucketOverrides;
   /** Defaults to the whole catalogue; tests pass a slice. */
   readonly catalogue?: readonly MetricDefinition[];
+  /**
+   * Catalogue histograms (OpenTelemetry names) recorded as native histograms as well. Their
+   * explicit-bucket view is left out, because a second view on the same instrument would record
+   * each measurement twice into one stream: the facade records them on two instruments instead
+   * (see {@link nativeHistogramView}), the classic one with these boundaries as advice.
+   */
+  readonly nativeHistograms?: readonly string[];
 }
 
 /**
@@ -40,7 +48,41 @@ export function catalogueViews(options: CatalogueViewOptions = {}): ViewOptions[
       throw new InvalidDefinitionError(name, `bucket override for a ${definition.kind}; only histograms have buckets`);
     }
   }
-  return catalogue.map((definition) => viewFor(definition, cardinalityLimit, overrides[definition.name]));
+  const native = new Set(options.nativeHistograms ?? []);
+  for (const name of native) {
+    const definition = catalogue.find((d) => d.name === name);
+    if (definition?.kind !== 'histogram') throw new InvalidDefinitionError(name, 'native histogram for a metric that is not a catalogue histogram');
+  }
+  const views = catalogue.filter((definition) => !native.has(definition.name)).map((definition) => viewFor(definition, cardinalityLimit, overrides[definition.name]));
+  views.push(nativeHistogramView(cardinalityLimit));
+  return views;
+}
+
+/**
+ * Every histogram on the {@link NATIVE_HISTOGRAM_METER} meter gets OpenTelemetry's base-2
+ * exponential aggregation, which Prometheus serves as a native histogram (scale = schema). Min
+ * and max are not recorded: no Prometheus format has a place for them.
+ */
+export function nativeHistogramView(cardinalityLimit: number = DEFAULT_CARDINALITY_LIMIT): ViewOptions {
+  return {
+    meterName: NATIVE_HISTOGRAM_METER,
+    instrumentType: InstrumentType.HISTOGRAM,
+    aggregation: { type: AggregationType.EXPONENTIAL_HISTOGRAM, options: { maxSize: NATIVE_HISTOGRAM_MAX_SIZE, recordMinMax: false } },
+    aggregationCardinalityLimit: cardinalityLimit,
+  };
+}
+
+/**
+ * The boundaries the classic twin of each native catalogue histogram is created with (its view
+ * is left out): the catalogue's, after any bucket override.
+ */
+export function nativeClassicBoundaries(names: readonly string[], overrides: BucketOverrides = {}): ReadonlyMap<string, readonly number[]> {
+  const boundaries = new Map<string, readonly number[]>();
+  for (const name of names) {
+    const definition = CATALOGUE.find((d) => d.name === name);
+    if (definition?.kind === 'histogram') boundaries.set(name, resolveBoundaries(definition, overrides[name]));
+  }
+  return boundaries;
 }
 
 function viewFor(definition: MetricDefinition, cardinalityLimit: number, override: BucketOverride | undefined): ViewOptions {

@@ -10,7 +10,8 @@ import { ConflictingDefinitionError, InvalidDefinitionError } from '../errors.js
 import { DEFAULT_CLOCK } from '../facade/core.js';
 import { DropRecorder } from '../facade/drops.js';
 import type { InstrumentContext } from '../facade/instruments.js';
-import { DEFAULT_CARDINALITY_LIMIT } from '../limits.js';
+import { EXEMPLARS } from '../facade/exemplars.js';
+import { DEFAULT_CARDINALITY_LIMIT, NATIVE_HISTOGRAM_METER } from '../limits.js';
 import type { PromClientRuntimeOptions } from '../runtime/prom-client-names.js';
 import { currentBinding, onBinding, type PromClientBinding } from './bridge.js';
 
@@ -74,8 +75,10 @@ class PromClientCore {
     this.context = {
       drops: this.#drops,
       clock: DEFAULT_CLOCK,
-      meters: { bound: provider.getMeter(`${PROM_CLIENT_METER_NAME}.bound`) },
+      meters: { bound: provider.getMeter(`${PROM_CLIENT_METER_NAME}.bound`), native: provider.getMeter(NATIVE_HISTOGRAM_METER) },
       limits: { cardinality: DEFAULT_CARDINALITY_LIMIT },
+      exemplars: EXEMPLARS,
+      native: { histograms: new Map() },
     };
     this.#attachHooks();
     onBinding((binding) => this.#bind(binding));
@@ -133,6 +136,7 @@ class PromClientCore {
     if (binding === undefined) return;
     this.meter = binding.meterProvider.getMeter(PROM_CLIENT_METER_NAME);
     this.context.meters.bound = binding.meterProvider.getMeter(`${PROM_CLIENT_METER_NAME}.bound`);
+    this.context.meters.native = binding.meterProvider.getMeter(NATIVE_HISTOGRAM_METER);
     this.context.limits.cardinality = binding.cardinalityLimit ?? DEFAULT_CARDINALITY_LIMIT;
     this.#drops.rebind(this.meter);
     this.#attachHooks();

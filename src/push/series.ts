@@ -1,15 +1,16 @@
 /**
  * One collection as remote-write series with exactly the names and labels of the scrape: the
- * families come from the same grouping as `/metrics` (`collectFamilies`), label sets from the same
- * rendering (`renderLabels`, scope labels, merged parts), parsed back into pairs. Parsing the
- * rendered text rather than rebuilding labels here keeps one copy of the naming rules
- * (sanitising, `key_` prefixes, colliding keys joined with `;`). What a scrape's Prometheus adds
+ * families come from the same grouping as `/metrics` (`collectFamilies`), label pairs from the
+ * same function every format uses (`labelPairs`, plus the scope's pairs when scope labels are on),
+ * so the naming rules (sanitising, `key_` prefixes, colliding keys joined with `;`) exist once.
+ * What a scrape's Prometheus adds
  * (`job`, `instance`) is added here, and what it does with a series that already has one of
  * those labels is done too: renamed `exported_job` / `exported_instance`.
  */
 import type { Histogram, ResourceMetrics } from '@opentelemetry/sdk-metrics';
 import { collectFamilies, type ExportDropReporter, type Part, type Point } from '../exposition/families.js';
-import { formatValue, joinLabels, renderLabels } from '../exposition/format.js';
+import { cumulativeCounts } from '../exposition/buckets.js';
+import { formatValue, labelPairs, type LabelPairs } from '../exposition/format.js';
 import type { Label, TimeSeries } from './protobuf.js';
 
 /** The labels Prometheus gives a scraped target, given to pushed series instead. */
@@ -26,33 +27,15 @@ export interface SeriesOptions {
   readonly onDrop?: ExportDropReporter | undefined;
 }
 
-const ESCAPED = /\\(.)/g;
-const UNESCAPE: Readonly<Record<string, string>> = { n: '\n', '\\': '\\', '"': '"' };
-
-/**
- * Label pairs from a rendered label set (`a="x",b="y\"z"`), undoing the text-format escaping.
- * Label names never contain `=` or `"`, and escaped values never contain a bare `"`, so the
- * scan is exact.
- */
-export function parseRenderedLabels(text: string): Label[] {
-  const labels: Label[] = [];
-  let at = 0;
-  while (at < text.length) {
-    const equals = text.indexOf('="', at);
-    if (equals === -1) break;
-    let end = equals + 2;
-    while (end < text.length && text[end] !== '"') end += text[end] === '\\' ? 2 : 1;
-    const raw = text.slice(equals + 2, end);
-    labels.push({ name: text.slice(at, equals), value: raw.includes('\\') ? raw.replace(ESCAPED, (_, c: string) => UNESCAPE[c] ?? c) : raw });
-    at = end + 2; // past `",`
-  }
+/** The pairs of a point's own labels, then its scope's, as the scrape writes them. */
+function ownLabels<T>(part: Part<T>, point: Point<T>): Label[] {
+  const labels = toLabels(labelPairs(point.attributes));
+  if (part.scopePairs !== undefined) labels.push(...toLabels(part.scopePairs));
   return labels;
 }
 
-function labelsAt<T>(part: Part<T>, index: number, point: Point<T>): string {
-  const precomputed = part.labels;
-  if (precomputed !== undefined) return precomputed[index] ?? '';
-  return joinLabels(renderLabels(point.attributes), part.scopeLabels);
+function toLabels(pairs: LabelPairs): Label[] {
+  return pairs.names.map((name, i) => ({ name, value: pairs.values[i] ?? '' }));
 }
 
 const byName = (a: Label, b: Label) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
@@ -84,29 +67,28 @@ export function toTimeSeries(resourceMetrics: ResourceMetrics, target: TargetLab
   const out: TimeSeries[] = [];
   const push = (labels: Label[], value: number) => out.push({ labels, samples: [{ value, timestampMillis }] });
   if (options.targetInfo !== false) {
-    push(withTarget('target_info', parseRenderedLabels(renderLabels(resourceMetrics.resource.attributes)), target), 1);
+    push(withTarget('target_info', toLabels(labelPairs(resourceMetrics.resource.attributes)), target), 1);
   }
   for (const family of collectFamilies(resourceMetrics, options)) {
     if (family.kind !== 'histogram') {
       for (const part of family.parts) {
-        part.points.forEach((point, i) => push(withTarget(family.name, parseRenderedLabels(labelsAt(part, i, point)), target), point.value));
+        for (const point of part.points) push(withTarget(family.name, ownLabels(part, point), target), point.value);
       }
       continue;
     }
     for (const part of family.parts as Part<Histogram>[]) {
-      part.points.forEach((point, i) => {
-        const own = histogramOwn(parseRenderedLabels(labelsAt(part, i, point)));
+      for (const point of part.points) {
+        const own = histogramOwn(ownLabels(part, point));
         const histogram = point.value;
         const { boundaries, counts } = histogram.buckets;
-        let cumulative = 0;
+        const cumulative = cumulativeCounts(counts);
         for (let b = 0; b <= boundaries.length; b++) {
-          cumulative += counts[b] ?? 0;
           const le = b < boundaries.length ? formatValue(boundaries[b]!) : '+Inf';
-          push(withTarget(`${family.name}_bucket`, own, target, { name: 'le', value: le }), cumulative);
+          push(withTarget(`${family.name}_bucket`, own, target, { name: 'le', value: le }), cumulative[b] ?? 0);
         }
         if (histogram.sum !== undefined) push(withTarget(`${family.name}_sum`, own, target), histogram.sum);
         push(withTarget(`${family.name}_count`, own, target), histogram.count);
-      });
+      }
     }
   }
   return out;

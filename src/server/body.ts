@@ -8,13 +8,16 @@ import { once } from 'node:events';
 import type { ServerResponse } from 'node:http';
 import { createGzip } from 'node:zlib';
 
+/** A piece of a body: text (the text formats) or bytes (protobuf). */
+export type Chunk = string | Uint8Array;
+
 /** Bytes of text written between two yields to the event loop. */
 const YIELD_EVERY = 1 << 20;
 
 const yieldToLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 /** Writes `chunks` to `response` and ends it; compression-free bodies use chunked encoding. */
-export async function writeChunks(response: ServerResponse, chunks: readonly string[]): Promise<void> {
+export async function writeChunks(response: ServerResponse, chunks: readonly Chunk[]): Promise<void> {
   let sinceYield = 0;
   for (const chunk of chunks) {
     if (response.destroyed) return;
@@ -29,7 +32,7 @@ export async function writeChunks(response: ServerResponse, chunks: readonly str
 }
 
 /** gzip of the concatenated chunks; zlib compresses on the thread pool, the loop only feeds it. */
-export async function gzipChunks(chunks: readonly string[]): Promise<Buffer> {
+export async function gzipChunks(chunks: readonly Chunk[]): Promise<Buffer> {
   const gzip = createGzip();
   const parts: Buffer[] = [];
   gzip.on('data', (part: Buffer) => parts.push(part));

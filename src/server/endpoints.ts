@@ -1,5 +1,6 @@
 /**
- * The three endpoints over one collection: `/metrics` (Prometheus text), `/metrics/json` (the
+ * The three endpoints over one collection: `/metrics` (Prometheus text 0.0.4, OpenMetrics or
+ * protobuf, negotiated by `Accept`: see `exposition/negotiate.ts`), `/metrics/json` (the
  * typed snapshot) and `/metrics/health` (status over a sliding window). Every collection, from
  * whichever endpoint, also feeds the health window, and runs outside the event-loop delay
  * measurement so a scrape never reports its own blocking. Every collection has a deadline: an
@@ -16,8 +17,12 @@ import type { ExportDropReporter } from '../exposition/families.js';
 import { componentsFrom, HealthTracker, healthHttpStatus } from '../health/report.js';
 import { JSON_CONTENT_TYPE, toJsonSnapshot, type MetricsSnapshot } from '../exposition/json.js';
 import { nameVariant, parseNameFilter, selectMetrics, type NameFilter } from '../exposition/name-filter.js';
+import { hasNativeHistograms } from '../exposition/families.js';
+import { CONTENT_TYPES, negotiateFormat } from '../exposition/negotiate.js';
+import { encodeProtobufInSlices } from '../exposition/protobuf.js';
 import { serialize, serializeChunksInSlices, type SerializeOptions } from '../exposition/serializer.js';
-import { PROMETHEUS_CONTENT_TYPE, type CollectOptions, type Route } from './server.js';
+import type { ExemplarReader } from '../facade/exemplars.js';
+import type { CollectOptions, Route } from './server.js';
 
 /** The settings the endpoints read (a slice of `start()`'s resolved config). */
 export interface EndpointsConfig {
@@ -43,6 +48,8 @@ export interface EndpointsOptions {
    * primary merges its workers' in here); default: this process's collection as it is.
    */
   readonly gather?: ((collectOwn: () => Promise<CollectionResult>, timeoutMillis: number) => Promise<CollectionResult>) | undefined;
+  /** Exemplars for OpenMetrics and protobuf scrapes; none when absent. */
+  readonly exemplars?: ExemplarReader | undefined;
 }
 
 export interface Endpoints {
@@ -70,6 +77,7 @@ export function createEndpoints(options: EndpointsOptions): Endpoints {
     scopeLabels: config.scopeLabels,
     targetInfo: config.targetInfo,
     onDrop: options.onDrop,
+    exemplars: options.exemplars,
   };
   const naming = { unitSuffixes: config.unitSuffixes };
   const select = (metrics: ResourceMetrics, names: NameFilter | undefined) => (names === undefined ? metrics : selectMetrics(metrics, names, naming));
@@ -92,13 +100,17 @@ export function createEndpoints(options: EndpointsOptions): Endpoints {
   const routes: Route<ResourceMetrics>[] = [
     {
       path: config.endpoint,
-      variant: nameVariant,
+      // The raw Accept header joins the key: one body per representation asked for.
+      variant: (query, request) => `${nameVariant(query)}\u0000${request.accept ?? ''}`,
       // In slices that yield between them: a 50k-series scrape must not freeze the app's event loop.
-      render: async (metrics, query) => {
+      render: async (metrics, query, request) => {
         const names = parseNameFilter(query);
+        const selected = select(metrics, names);
         // A filtered scrape carries target_info only when it is asked for by name.
-        const options = names === undefined ? textOptions : { ...textOptions, targetInfo: config.targetInfo && names.has('target_info') };
-        return { status: 200, contentType: PROMETHEUS_CONTENT_TYPE, body: await serializeChunksInSlices(select(metrics, names), options) };
+        const base = names === undefined ? textOptions : { ...textOptions, targetInfo: config.targetInfo && names.has('target_info') };
+        const format = negotiateFormat(request.accept, { nativeHistograms: hasNativeHistograms(selected) });
+        const body = format === 'protobuf' ? await encodeProtobufInSlices(selected, base) : await serializeChunksInSlices(selected, { ...base, format });
+        return { status: 200, contentType: CONTENT_TYPES[format], body };
       },
     },
     {

@@ -3,18 +3,24 @@ import type { AddressInfo } from 'node:net';
 import { ScrapeServerError } from '../errors.js';
 import { markNotAppTraffic } from '../facade/route.js';
 import { acceptsGzip, createAuthenticator, type Authenticator, type EndpointAuth } from './auth.js';
-import { gzipChunks, writeChunks } from './body.js';
+import { gzipChunks, writeChunks, type Chunk } from './body.js';
 
 export { ScrapeServerError };
 
 /** The Prometheus text exposition format 0.0.4 content type. */
 export const PROMETHEUS_CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
 
-/** A rendered response body: one string, or ordered chunks written one by one (large bodies). */
+/** A rendered response body: one string or buffer, or ordered chunks written one by one (large bodies). */
 export interface Rendered {
   readonly status: number;
   readonly contentType: string;
-  readonly body: string | readonly string[];
+  readonly body: Chunk | readonly Chunk[];
+}
+
+/** What a route may read of the request besides its query: the headers that choose a representation. */
+export interface RenderRequest {
+  /** The `Accept` header (content negotiation), if any. */
+  readonly accept?: string | undefined;
 }
 
 /** One endpoint: a path and a pure rendering of the shared collection `C`. */
@@ -24,12 +30,12 @@ export interface Route<C> {
    * May be asynchronous, so a large body can be produced in slices that yield to the app.
    * `query` is the request's query string (e.g. `?name=` filters).
    */
-  render(collection: C, query: URLSearchParams): Rendered | Promise<Rendered>;
+  render(collection: C, query: URLSearchParams, request: RenderRequest): Rendered | Promise<Rendered>;
   /**
    * Which body a query asks for: requests with the same variant share one rendering. Default: one
    * body for every query, so parameters the route ignores cannot multiply the rendering work.
    */
-  variant?(query: URLSearchParams): string;
+  variant?(query: URLSearchParams, request: RenderRequest): string;
 }
 
 /** What one collection is given: the time it may take. */
@@ -290,11 +296,12 @@ export class ScrapeHandler<C> {
     shared.collection
       .then(async (collection) => {
         const query = new URLSearchParams(search);
-        // Requests share a rendered body per path and set of names, never per raw query string.
-        const key = `${route.path}?${route.variant?.(query) ?? ''}`;
+        const renderRequest: RenderRequest = { accept: request.headers.accept };
+        // Requests share a rendered body per path and variant (names, format), never per raw query string.
+        const key = `${route.path}?${route.variant?.(query, renderRequest) ?? ''}`;
         let rendered = shared.rendered.get(key);
         if (rendered === undefined) {
-          rendered = Promise.resolve(route.render(collection, query));
+          rendered = Promise.resolve(route.render(collection, query, renderRequest));
           shared.rendered.set(key, rendered);
         }
         return { key, body: await rendered };
@@ -311,9 +318,10 @@ export class ScrapeHandler<C> {
     const headers: Record<string, string | number> = {
       'Content-Type': rendered.contentType,
       'Cache-Control': 'no-store',
-      Vary: 'Accept-Encoding',
+      Vary: 'Accept, Accept-Encoding',
     };
-    const chunks = typeof rendered.body === 'string' ? [rendered.body] : rendered.body;
+    const whole = rendered.body;
+    const chunks: readonly Chunk[] = typeof whole === 'string' || whole instanceof Uint8Array ? [whole] : (whole as readonly Chunk[]);
     if (acceptsGzip(request.headers['accept-encoding'])) {
       let compressed = shared.gzipped.get(key);
       if (compressed === undefined) {

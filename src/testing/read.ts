@@ -4,7 +4,8 @@
  * them), so `{ 'http.response.status_code': 200 }` and `'200'` both match.
  */
 import type { Attributes } from '@opentelemetry/api';
-import { DataPointType, type DataPoint, type Histogram, type MetricData, type ResourceMetrics } from '@opentelemetry/sdk-metrics';
+import { bucketsOf, cumulativeBuckets } from '../exposition/buckets.js';
+import { DataPointType, type DataPoint, type ExponentialHistogram, type Histogram, type MetricData, type ResourceMetrics } from '@opentelemetry/sdk-metrics';
 
 export type LabelMatch = Readonly<Record<string, string | number | boolean>>;
 
@@ -58,19 +59,18 @@ export function readValue(resourceMetrics: ResourceMetrics, name: string, labels
   return value;
 }
 
+/**
+ * A histogram series. A native histogram that keeps classic buckets is read from its classic
+ * stream; a native-only one shows its exponential buckets as classic ones (see `exponentialBuckets`).
+ */
 export function readHistogram(resourceMetrics: ResourceMetrics, name: string, labels: LabelMatch = {}): HistogramSnapshot | undefined {
-  const metric = findMetric(resourceMetrics, name);
-  if (metric === undefined) return undefined;
-  if (metric.dataPointType !== DataPointType.HISTOGRAM) {
-    throw new TypeError(`"${name}" is not an explicit-bucket histogram; read it with getValue()`);
+  const found = findMetrics(resourceMetrics, name);
+  const metric = found.find((m) => m.dataPointType === DataPointType.HISTOGRAM) ?? found.find((m) => m.dataPointType === DataPointType.EXPONENTIAL_HISTOGRAM);
+  if (metric === undefined) {
+    if (found.length > 0) throw new TypeError(`"${name}" is not a histogram; read it with getValue()`);
+    return undefined;
   }
-  const point = findPoint<Histogram>(metric.dataPoints, labels);
+  const point = findPoint<Histogram | ExponentialHistogram>(metric.dataPoints as ReadonlyArray<DataPoint<Histogram | ExponentialHistogram>>, labels);
   if (point === undefined) return undefined;
-  const { boundaries, counts } = point.value.buckets;
-  let cumulative = 0;
-  const buckets = counts.map((count, i) => {
-    cumulative += count;
-    return { le: boundaries[i] ?? Infinity, count: cumulative };
-  });
-  return { count: point.value.count, sum: point.value.sum ?? 0, buckets };
+  return { count: point.value.count, sum: point.value.sum ?? 0, buckets: cumulativeBuckets(bucketsOf(point.value)) };
 }

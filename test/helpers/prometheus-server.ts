@@ -103,17 +103,25 @@ export function stopGroup(child: ChildProcess, graceMs = 5000): Promise<void> {
  * started at the same time) is retried on a new port. `flags` are added to the command line
  * (e.g. `--web.enable-remote-write-receiver`).
  */
-export async function startPrometheus(config: string, options: { readonly flags?: readonly string[] } = {}): Promise<PrometheusServer> {
+export async function startPrometheus(config: string, options: PrometheusOptions = {}): Promise<PrometheusServer> {
   for (let attempt = 1; ; attempt++) {
     try {
-      return await startOnce(config, options.flags ?? []);
+      return await startOnce(config, options);
     } catch (error) {
       if (attempt === 3 || !(error instanceof Error) || !/address already in use/.test(error.message)) throw error;
     }
   }
 }
 
-async function startOnce(config: string, flags: readonly string[]): Promise<PrometheusServer> {
+/** Extra command-line settings. */
+export interface PrometheusOptions {
+  /** Feature flags, e.g. `['native-histograms']` for `--enable-feature=native-histograms`. */
+  readonly features?: readonly string[];
+  /** Other command-line flags, e.g. `['--web.enable-remote-write-receiver']`. */
+  readonly flags?: readonly string[];
+}
+
+async function startOnce(config: string, options: PrometheusOptions): Promise<PrometheusServer> {
   const dir = mkdtempSync(join(tmpdir(), 'promkit-prometheus-'));
   const configFile = join(dir, 'prometheus.yml');
   writeFileSync(configFile, config);
@@ -126,7 +134,8 @@ async function startOnce(config: string, flags: readonly string[]): Promise<Prom
       `--storage.tsdb.path=${join(dir, 'data')}`,
       `--web.listen-address=127.0.0.1:${port}`,
       '--log.level=warn',
-      ...flags,
+      ...(options.flags ?? []),
+      ...(options.features ?? []).map((feature) => `--enable-feature=${feature}`),
     ],
     { detached: true, stdio: ['ignore', 'ignore', 'pipe'] },
   );

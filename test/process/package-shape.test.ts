@@ -131,8 +131,10 @@ describe('the packed and installed package', () => {
     }
     expect(packedFiles.filter((path) => /^(src|test|scripts|instrumentation|bench\/(?!RESULTS\.md$))/.test(path))).toEqual([]);
     expect(packedFiles.filter((path) => path.endsWith('.ts') && !path.endsWith('.d.ts'))).toEqual([]);
-    // A budget, not a measurement of speed: the tarball was 158 kB when the docs were added.
-    expect(tarballSize).toBeLessThan(250_000);
+    // A budget, not a measurement of speed, that catches shipping something by mistake (a data
+    // file, the tests): the tarball was 158 kB with the docs, and about 260 kB once cluster mode,
+    // push, the prom-client API, the exposition formats and the live page had landed.
+    expect(tarballSize).toBeLessThan(350_000);
   });
 
   test('declares no script that npm runs when the package is installed', () => {

@@ -271,15 +271,27 @@ describe('families across scopes', () => {
     expect(warnings.join('\n')).toMatch(/"lat" has different bucket boundaries/);
   });
 
-  it('skips exponential histograms with one warning', async () => {
+  it('writes a native-only histogram in text as exact classic buckets at its exponential bounds', async () => {
     const expo: ViewOptions = { instrumentName: 'expo', aggregation: { type: AggregationType.EXPONENTIAL_HISTOGRAM } };
     const { provider, collect } = setup([expo]);
-    provider.getMeter('app').createHistogram('expo').record(1);
-    const resourceMetrics = await collect();
-    expect(serialize(resourceMetrics, { targetInfo: false })).toBe('');
-    serialize(resourceMetrics);
-    expect(warnings).toHaveLength(1);
-    expect(warnings[0]).toMatch(/exponential histogram "expo"/);
+    const histogram = provider.getMeter('app').createHistogram('expo');
+    // The SDK rescales until 1 and 2 fit its 160 buckets; bucket bounds are powers of 2^(2^-scale), so 1 and 2 are bounds exactly.
+    histogram.record(1);
+    histogram.record(2);
+    histogram.record(0);
+    const text = serialize(await collect(), { targetInfo: false });
+    const { samples } = parsePrometheusText(text);
+    const buckets = samples.filter((s) => s.name === 'expo_bucket');
+    // Zero bucket, then one bucket per exponential bucket whose upper bound is exactly 1 and 2, then +Inf.
+    expect(buckets.map((s) => [s.labels['le'], s.value]).filter(([, value], i, all) => i === 0 || value !== all[i - 1]?.[1])).toEqual([
+      ['0', 1],
+      ['1', 2],
+      ['2', 3],
+    ]);
+    expect(buckets.at(-1)).toEqual({ name: 'expo_bucket', labels: { le: '+Inf' }, value: 3 });
+    expect(samples.find((s) => s.name === 'expo_count')?.value).toBe(3);
+    expect(samples.find((s) => s.name === 'expo_sum')?.value).toBe(3);
+    expect(warnings).toEqual([]);
   });
 });
 

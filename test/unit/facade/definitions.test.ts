@@ -61,7 +61,7 @@ describe('invalid definitions throw InvalidDefinitionError naming the metric and
     expect(definitionError(h('fast')).message).toBe(
       'Invalid metric definition for "job.duration": buckets "fast" is not a preset (use one of http_duration, body_size, llm_duration, token_count, cache_duration, db_duration, db_rows, pool_time, breaker_call, or an array)',
     );
-    expect(definitionError(h(undefined)).message).toContain('histograms need buckets: an array of boundaries or a preset (http_duration,');
+    expect(definitionError(h(undefined)).message).toContain('histograms need buckets (an array of boundaries or a preset: http_duration,');
   });
 
   test('missing description', () => {

@@ -1,4 +1,4 @@
-import { MeterProvider } from '@opentelemetry/sdk-metrics';
+import { AggregationType, MeterProvider } from '@opentelemetry/sdk-metrics';
 import { afterEach, describe, expect, test } from 'vitest';
 import { CATALOGUE } from '../../../src/catalogue/index.js';
 import { HTTP_SERVER_REQUEST_DURATION, HTTP_SERVER_ACTIVE_REQUESTS } from '../../../src/catalogue/http.js';
@@ -130,7 +130,16 @@ describe('views from the catalogue', () => {
     expect(() => catalogueViews({ cardinalityLimit: 0 })).toThrow('cardinality limit 0 must be a positive integer');
   });
 
-  test('makes one view per catalogue entry', () => {
-    expect(catalogueViews()).toHaveLength(CATALOGUE.length);
+  test('makes one view per catalogue entry, and one for the native-histogram meter', () => {
+    const views = catalogueViews();
+    expect(views).toHaveLength(CATALOGUE.length + 1);
+    expect(views.at(-1)).toMatchObject({ meterName: 'promkit.native', aggregation: { type: AggregationType.EXPONENTIAL_HISTOGRAM } });
+  });
+
+  test('leaves out the explicit-bucket view of a native catalogue histogram, and refuses a name that is not one', () => {
+    const views = catalogueViews({ nativeHistograms: ['http.server.request.duration'] });
+    expect(views.filter((view) => view.instrumentName === 'http.server.request.duration')).toEqual([]);
+    expect(views).toHaveLength(CATALOGUE.length);
+    expect(() => catalogueViews({ nativeHistograms: ['http.server.active_requests'] })).toThrow(/not a catalogue histogram/);
   });
 });

@@ -8,7 +8,7 @@ import { serialize } from '../../../src/exposition/serializer.js';
 import { encodeWriteRequest } from '../../../src/push/protobuf.js';
 import { REMOTE_WRITE_DEFAULTS, RemoteWritePusher, type ResolvedRemoteWrite } from '../../../src/push/remote-write.js';
 import type { PushDropReason } from '../../../src/push/sender.js';
-import { parseRenderedLabels, toTimeSeries } from '../../../src/push/series.js';
+import { toTimeSeries } from '../../../src/push/series.js';
 import { snappyCompress } from '../../../src/push/snappy.js';
 import { freePort } from '../../helpers/prometheus-server.js';
 import { parsePrometheusText } from '../../helpers/parse-prometheus.js';
@@ -70,15 +70,6 @@ describe('remote-write series', () => {
     expect(series.map((s) => Object.fromEntries(s.labels.map((l) => [l.name, l.value])))).toEqual([
       { __name__: 'runs_total', exported_instance: 'x', exported_job: 'nightly', instance: 'host-a:42', job: 'checkout' },
     ]);
-  });
-
-  it('parse rendered label sets back exactly, escapes included', () => {
-    expect(parseRenderedLabels('a="x",b="q\\"uo\\\\te\\nnl",c=""')).toEqual([
-      { name: 'a', value: 'x' },
-      { name: 'b', value: 'q"uo\\te\nnl' },
-      { name: 'c', value: '' },
-    ]);
-    expect(parseRenderedLabels('')).toEqual([]);
   });
 
   it('encode as a WriteRequest an independent decoder reads back', () => {

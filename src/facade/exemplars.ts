@@ -1,0 +1,126 @@
+/**
+ * Exemplars: the trace a measurement was recorded in, shown next to the counter or histogram
+ * bucket it went to (OpenMetrics `# {trace_id="…",span_id="…"} value timestamp`). The
+ * OpenTelemetry JavaScript SDK keeps no exemplars, so promkit does: for each instrument, the last
+ * exemplar per series (counters) or per series and bucket (histograms), written on the record
+ * path only while a sampled span is active, read by the OpenMetrics serializer.
+ *
+ * **The hook.** Every record path calls {@link captureExemplar} after recording, with the
+ * instrument's {@link InstrumentExemplars} (from {@link ExemplarStore.instrument}), the series'
+ * attributes and the value. Without an active span (no trace SDK installed, or outside any span)
+ * it returns after one context lookup and allocates nothing.
+ */
+import { trace, TraceFlags, type Attributes, type SpanContext } from '@opentelemetry/api';
+import { canonicalKey } from './labels.js';
+
+/** One exemplar: the measured value, the span it was recorded in, and when (epoch milliseconds). */
+export interface Exemplar {
+  value: number;
+  traceId: string;
+  spanId: string;
+  timestampMs: number;
+}
+
+/**
+ * OpenMetrics caps an exemplar's label set at 128 UTF-8 characters (names and values together).
+ * `trace_id` and `span_id` with W3C ids take 63; anything longer (a non-standard id generator) is
+ * not kept.
+ */
+export const EXEMPLAR_LABELS_MAX = 128;
+const LABEL_NAMES_LENGTH = 'trace_id'.length + 'span_id'.length;
+
+/** Upper bound of a bucket index search: the first boundary >= value, or `boundaries.length` (`+Inf`). */
+function slotOf(boundaries: readonly number[] | undefined, value: number): number {
+  if (boundaries === undefined) return 0;
+  let i = 0;
+  while (i < boundaries.length && value > (boundaries[i] ?? Infinity)) i++;
+  return i;
+}
+
+/** The exemplars of one instrument. Bounded by the cardinality limit it was created with. */
+export class InstrumentExemplars {
+  readonly #series = new Map<string, Array<Exemplar | undefined>>();
+  /** Read-side cache: the SDK reuses one attributes object per series across collections. */
+  readonly #keys = new WeakMap<Attributes, string>();
+
+  constructor(
+    /** The bucket boundaries measurements are spread over (histograms); undefined for counters. */
+    readonly boundaries: readonly number[] | undefined,
+    readonly limit: number,
+  ) {}
+
+  /** Keeps `value` as the latest exemplar of its series (and bucket). Call only inside a sampled span. */
+  keep(attributes: Attributes, value: number, span: SpanContext): void {
+    if (span.traceId.length + span.spanId.length + LABEL_NAMES_LENGTH > EXEMPLAR_LABELS_MAX) return;
+    const key = canonicalKey(attributes);
+    let slots = this.#series.get(key);
+    if (slots === undefined) {
+      if (this.#series.size >= this.limit) return;
+      slots = [];
+      this.#series.set(key, slots);
+    }
+    const slot = slotOf(this.boundaries, value);
+    const timestampMs = Date.now();
+    const existing = slots[slot];
+    if (existing === undefined) {
+      slots[slot] = { value, traceId: span.traceId, spanId: span.spanId, timestampMs };
+      return;
+    }
+    existing.value = value;
+    existing.traceId = span.traceId;
+    existing.spanId = span.spanId;
+    existing.timestampMs = timestampMs;
+  }
+
+  /** The exemplars kept for the series with `attributes` (sparse, one slot per bucket), or undefined. */
+  of(attributes: Attributes): ReadonlyArray<Exemplar | undefined> | undefined {
+    if (this.#series.size === 0) return undefined;
+    let key = this.#keys.get(attributes);
+    if (key === undefined) {
+      key = canonicalKey(attributes);
+      this.#keys.set(attributes, key);
+    }
+    return this.#series.get(key);
+  }
+}
+
+/** Reads exemplars by OTel instrument name and series attributes; what the serializer is given. */
+export interface ExemplarReader {
+  of(instrument: string, attributes: Attributes): ReadonlyArray<Exemplar | undefined> | undefined;
+}
+
+/** Exemplars of every instrument, by OTel name; one instrument name shares one entry. */
+export class ExemplarStore implements ExemplarReader {
+  readonly #instruments = new Map<string, InstrumentExemplars>();
+
+  /** The entry for `name`, created on first use (`boundaries` for histograms; `limit`: series kept). */
+  instrument(name: string, boundaries: readonly number[] | undefined, limit: number): InstrumentExemplars {
+    let entry = this.#instruments.get(name);
+    if (entry === undefined) {
+      entry = new InstrumentExemplars(boundaries, limit);
+      this.#instruments.set(name, entry);
+    }
+    return entry;
+  }
+
+  of(instrument: string, attributes: Attributes): ReadonlyArray<Exemplar | undefined> | undefined {
+    return this.#instruments.get(instrument)?.of(attributes);
+  }
+}
+
+/** The process-wide store the default facade writes and promkit's endpoint reads. */
+export const EXEMPLARS = new ExemplarStore();
+
+/**
+ * Keeps an exemplar for a measurement just recorded, when it was recorded inside a sampled span.
+ * Cheap when there is none: `trace.getActiveSpan()` is one context lookup that returns undefined
+ * without a trace SDK, and nothing is allocated until a sampled span is found.
+ */
+export function captureExemplar(target: InstrumentExemplars | undefined, attributes: Attributes, value: number): void {
+  if (target === undefined) return;
+  const span = trace.getActiveSpan();
+  if (span === undefined) return;
+  const context = span.spanContext();
+  if ((context.traceFlags & TraceFlags.SAMPLED) === 0) return;
+  target.keep(attributes, value, context);
+}
