@@ -99,6 +99,11 @@ export interface StartOptions {
   /** The `/metrics/health` view: sliding window and error-ratio thresholds. */
   readonly health?: HealthOptions;
   /**
+   * Serve `/metrics/ui`, a live page of the metrics for people without Grafana (behind the same
+   * auth as the other endpoints). Env `PROMKIT_UI=false` turns it off; default true.
+   */
+  readonly ui?: boolean;
+  /**
    * How long a collection may take when the request does not say (Prometheus sends
    * `X-Prometheus-Scrape-Timeout-Seconds`, which wins): an observable callback still running at
    * the deadline is skipped for that collection and counted as `callback_timeout`. Env
@@ -156,6 +161,8 @@ export interface ResolvedConfig {
   readonly runtimeMetrics: RuntimeMetricsSelection;
   readonly auth: EndpointAuth;
   readonly health: ResolvedHealthConfig;
+  /** Whether `/metrics/ui` is served. */
+  readonly ui: boolean;
   readonly collectTimeoutMillis: number;
   readonly quiet: boolean;
 }
@@ -205,6 +212,7 @@ export function resolveConfig(options: StartOptions = {}, env: Env = process.env
     runtimeMetrics: resolveRuntimeMetrics(options.runtimeMetrics, env['PROMKIT_RUNTIME_METRICS']),
     auth: resolveAuth(options, env),
     health: resolveHealth(options.health ?? {}, env),
+    ui: options.ui ?? parseBooleanOr('PROMKIT_UI', env['PROMKIT_UI'], true),
     collectTimeoutMillis: resolveCollectTimeout(options, env),
     quiet: options.quiet ?? resolveQuiet(env),
   };
@@ -374,8 +382,14 @@ function parsePort(raw: string | undefined): number {
 
 /** The OTel spec: only a case-insensitive "true" enables a boolean; anything else but empty is warned about. */
 function parseBoolean(name: string, raw: string | undefined): boolean {
+  return parseBooleanOr(name, raw, false);
+}
+
+/** `true` or `false` (any case); `fallback` when unset or empty; anything else is a {@link ConfigError}. */
+function parseBooleanOr(name: string, raw: string | undefined, fallback: boolean): boolean {
   const value = nonEmpty(raw)?.toLowerCase();
-  if (value === undefined || value === 'false') return false;
+  if (value === undefined) return fallback;
+  if (value === 'false') return false;
   if (value === 'true') return true;
   throw new ConfigError(name, `"${raw}" is not a boolean; set "true" or "false"`);
 }

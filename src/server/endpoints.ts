@@ -1,6 +1,7 @@
 /**
- * The three endpoints over one collection: `/metrics` (Prometheus text), `/metrics/json` (the
- * typed snapshot) and `/metrics/health` (status over a sliding window). Every collection, from
+ * The endpoints over one collection: `/metrics` (Prometheus text), `/metrics/json` (the typed
+ * snapshot), `/metrics/health` (status over a sliding window), and `/metrics/ui` (a static page
+ * that draws the other two, unless `ui` is false). Every collection, from
  * whichever endpoint, also feeds the health window, and runs outside the event-loop delay
  * measurement so a scrape never reports its own blocking. Every collection has a deadline: an
  * observable callback still running at it is skipped and counted, and the rest is served.
@@ -17,10 +18,12 @@ import { JSON_CONTENT_TYPE, toJsonSnapshot, type MetricsSnapshot } from '../expo
 import { nameVariant, parseNameFilter, selectMetrics, type NameFilter } from '../exposition/name-filter.js';
 import { serialize, serializeChunksInSlices, type SerializeOptions } from '../exposition/serializer.js';
 import { PROMETHEUS_CONTENT_TYPE, type CollectOptions, type Route } from './server.js';
+import { UI_PAGE } from './ui/page.js';
 
 export interface EndpointsOptions {
   readonly reader: PrometheusReader;
-  readonly config: Pick<ResolvedConfig, 'endpoint' | 'unitSuffixes' | 'scopeLabels' | 'targetInfo' | 'health' | 'collectTimeoutMillis'>;
+  readonly config: Pick<ResolvedConfig, 'endpoint' | 'unitSuffixes' | 'scopeLabels' | 'targetInfo' | 'health' | 'collectTimeoutMillis'> &
+    Partial<Pick<ResolvedConfig, 'ui'>>;
   readonly runtime?: RuntimeMetrics | undefined;
   /** Seconds, monotonic, for the health window; defaults to `performance.now() / 1000`. */
   readonly clock?: { now(): number } | undefined;
@@ -103,6 +106,15 @@ export function createEndpoints(options: EndpointsOptions): Endpoints {
       },
     },
   ];
+  if (config.ui !== false) {
+    routes.push({
+      path: subPath(config.endpoint, 'ui'),
+      static: UI_PAGE,
+      // The page carries no data, and a browser can send a bearer token only in the address.
+      tokenInQuery: true,
+      render: () => ({ status: 200, contentType: UI_PAGE.contentType, body: UI_PAGE.body }),
+    });
+  }
   return {
     collect,
     routes,
