@@ -631,7 +631,10 @@ export const PAGE_SCRIPT = String.raw`
         var name = snapshot.resource['service.name'];
         if (name) document.getElementById('service').textContent = String(name);
         document.title = (name ? name + ' · ' : '') + 'promkit metrics';
-        document.getElementById('updated').textContent = 'updated ' + new Date(newest).toLocaleTimeString() + ', every ' + POLL_MS / 1000 + ' s';
+        var updated = document.getElementById('updated');
+        updated.textContent = 'updated ' + new Date(newest).toLocaleTimeString() + ', every ' + POLL_MS / 1000 + ' s';
+        // How many polls have been drawn: lets a test tell when one has finished.
+        updated.setAttribute('data-polls', String(Number(updated.getAttribute('data-polls') || 0) + 1));
         renderHealth(answers[1]);
         renderDomains();
         banner('');
