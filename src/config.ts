@@ -90,8 +90,10 @@ export interface StartOptions {
    */
   readonly runtimeMetrics?: boolean | RuntimeMetricsSelection;
   /**
-   * A bearer token every endpoint (`/metrics`, `/metrics/json`, `/metrics/health`) requires. Env
-   * `PROMKIT_METRICS_TOKEN`. Prefer the variable: a token in code ends up in the repository.
+   * A bearer token every endpoint (`/metrics`, `/metrics/json`, `/metrics/health`, `/metrics/ui`)
+   * requires; the page also takes it as `?token=`, since a browser cannot send it as a header when
+   * it opens a page. Env `PROMKIT_METRICS_TOKEN`. Prefer the variable: a token in code ends up in
+   * the repository.
    */
   readonly authToken?: string;
   /** `user:password` for HTTP basic auth on every endpoint. Env `PROMKIT_METRICS_BASIC_AUTH`. Exclusive with a token. */
