@@ -1,7 +1,7 @@
 /**
  * The `/metrics/ui` page's script, as text (the build compiles only TypeScript, and the page must
- * be one self-contained file). It polls `json` and `health` beside it (relative URLs, so any
- * endpoint path works), keeps five minutes of reduced snapshots, and computes rates, ratios and
+ * be one self-contained file). It polls `json` (the metrics it draws, by `?name=`) and `health`
+ * beside it (relative URLs, so any endpoint path works), keeps five minutes of reduced snapshots, and computes rates, ratios and
  * quantiles itself from counter and bucket increases over a 30 s window, as `rate(...[30s])` and
  * `histogram_quantile` would. Charts are hand-drawn SVG: a charting library would be larger than
  * this whole page. Every label value reaches the DOM through `textContent`, never as HTML.
@@ -22,6 +22,30 @@ export const PAGE_SCRIPT = String.raw`
   // one when it opens a page; basic auth needs nothing here (the browser resends it).
   var token = new URLSearchParams(location.search).get('token');
   var requestInit = { cache: 'no-store', headers: token ? { Authorization: 'Bearer ' + token } : {} };
+
+  // Only the metrics drawn below (frameOf reads each): the service renders, and every open
+  // page shares, one small body instead of every series it has.
+  var METRICS = [
+    'http.server.request.duration',
+    'gen_ai.client.operation.duration',
+    'gen_ai.client.token.usage',
+    'gen_ai.client.operation.time_to_first_chunk',
+    'cache.hits',
+    'cache.misses',
+    'cache.entries',
+    'db.client.operation.duration',
+    'circuit_breaker.state',
+    'circuit_breaker.failure_rate',
+    'circuit_breaker.critical',
+    'circuit_breaker.transitions',
+    'circuit_breaker.call.duration',
+    'process.cpu.time',
+    'process.memory.usage',
+    'v8js.memory.heap.used',
+    'nodejs.eventloop.delay.p99',
+    'nodejs.eventloop.delay.p50',
+  ];
+  var JSON_PATH = 'json?' + METRICS.map(function (name) { return 'name=' + encodeURIComponent(name); }).join('&');
 
   /** Reduced snapshots, oldest first: { t: ms, groups: Map(group -> Map(name -> number | histogram)) }. */
   var frames = [];
@@ -622,7 +646,7 @@ export const PAGE_SCRIPT = String.raw`
     if (document.hidden) return;
     polling = true;
     lastPoll = Date.now();
-    Promise.all([get('json'), get('health')])
+    Promise.all([get(JSON_PATH), get('health')])
       .then(function (answers) {
         var snapshot = answers[0];
         frames.push(frameOf(snapshot));

@@ -7,6 +7,7 @@
 import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
 import { gunzipSync } from 'node:zlib';
 import { afterEach, describe, expect, test } from 'vitest';
+import { CATALOGUE } from '../../../src/catalogue/index.js';
 import { resolveConfig } from '../../../src/config.js';
 import { ConfigError } from '../../../src/errors.js';
 import { ScrapeServer } from '../../../src/server/server.js';
@@ -71,8 +72,17 @@ describe('/metrics/ui', () => {
     const urls = UI_PAGE.body.match(/\b[a-z][a-z0-9+.-]*:\/\/[^\s'"<>)]*/gi) ?? [];
     expect([...new Set(urls)]).toEqual(['http://www.w3.org/2000/svg']);
     // It fetches its data relative to its own address, so any endpoint path works.
-    expect(PAGE_SCRIPT).toContain("get('json')");
+    expect(PAGE_SCRIPT).toContain("'json?' + METRICS");
     expect(PAGE_SCRIPT).toContain("get('health')");
+  });
+
+  test('asks /metrics/json only for catalogue metrics, and reads every metric it asks for', () => {
+    const list = /var METRICS = \[([^\]]*)\]/.exec(PAGE_SCRIPT)?.[1] ?? '';
+    const asked = [...list.matchAll(/'([^']+)'/g)].map((m) => m[1]!);
+    expect(asked.length).toBe(18);
+    const catalogue = new Set(CATALOGUE.map((definition) => definition.name));
+    expect(asked.filter((name) => !catalogue.has(name))).toEqual([]);
+    for (const name of asked) expect(PAGE_SCRIPT, name).toContain(`case '${name}':`);
   });
 
   test('answers a reload that sends its ETag with a 304 and no body', async () => {
