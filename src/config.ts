@@ -135,14 +135,21 @@ export interface StartOptions {
    */
   readonly runtimeMetrics?: boolean | RuntimeMetricsSelection;
   /**
-   * A bearer token every endpoint (`/metrics`, `/metrics/json`, `/metrics/health`) requires. Env
-   * `PROMKIT_METRICS_TOKEN`. Prefer the variable: a token in code ends up in the repository.
+   * A bearer token every endpoint (`/metrics`, `/metrics/json`, `/metrics/health`, `/metrics/ui`)
+   * requires; the page also takes it as `?token=`, since a browser cannot send it as a header when
+   * it opens a page. Env `PROMKIT_METRICS_TOKEN`. Prefer the variable: a token in code ends up in
+   * the repository.
    */
   readonly authToken?: string;
   /** `user:password` for HTTP basic auth on every endpoint. Env `PROMKIT_METRICS_BASIC_AUTH`. Exclusive with a token. */
   readonly basicAuth?: string;
   /** The `/metrics/health` view: sliding window and error-ratio thresholds. */
   readonly health?: HealthOptions;
+  /**
+   * Serve `/metrics/ui`, a live page of the metrics for people without Grafana (behind the same
+   * auth as the other endpoints). Env `PROMKIT_UI=false` turns it off; default true.
+   */
+  readonly ui?: boolean;
   /**
    * How long a collection may take when the request does not say (Prometheus sends
    * `X-Prometheus-Scrape-Timeout-Seconds`, which wins): an observable callback still running at
@@ -199,6 +206,8 @@ export interface ResolvedConfig {
   readonly runtimeMetrics: RuntimeMetricsSelection;
   readonly auth: EndpointAuth;
   readonly health: ResolvedHealthConfig;
+  /** Whether `/metrics/ui` is served. */
+  readonly ui: boolean;
   readonly collectTimeoutMillis: number;
   readonly quiet: boolean;
   readonly cluster: boolean;
@@ -257,6 +266,7 @@ export function resolveConfig(options: StartOptions = {}, env: Env = process.env
     runtimeMetrics: resolveRuntimeMetrics(options.runtimeMetrics, env['PROMKIT_RUNTIME_METRICS']),
     auth: resolveAuth(options, env),
     health: resolveHealth(options.health ?? {}, env),
+    ui: options.ui ?? parseBooleanOr('PROMKIT_UI', env['PROMKIT_UI'], true),
     collectTimeoutMillis: resolveCollectTimeout(options, env),
     quiet: options.quiet ?? resolveQuiet(env),
     cluster: options.cluster ?? parseBoolean('PROMKIT_CLUSTER', env['PROMKIT_CLUSTER']),
@@ -538,8 +548,14 @@ function parsePort(raw: string | undefined): number {
 
 /** The OTel spec: only a case-insensitive "true" enables a boolean; anything else but empty is warned about. */
 function parseBoolean(name: string, raw: string | undefined): boolean {
+  return parseBooleanOr(name, raw, false);
+}
+
+/** `true` or `false` (any case); `fallback` when unset or empty; anything else is a {@link ConfigError}. */
+function parseBooleanOr(name: string, raw: string | undefined, fallback: boolean): boolean {
   const value = nonEmpty(raw)?.toLowerCase();
-  if (value === undefined || value === 'false') return false;
+  if (value === undefined) return fallback;
+  if (value === 'false') return false;
   if (value === 'true') return true;
   throw new ConfigError(name, `"${raw}" is not a boolean; set "true" or "false"`);
 }

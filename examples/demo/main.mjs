@@ -104,6 +104,7 @@ promkit demo
   service  ${serviceUrl}   GET /users/:id /orders/:id /reports/:id /quotes/:id, POST /chat /orders
   events   ${eventsUrl}   POST /events over HTTP/2 (h2c), recorded through the manual API
   metrics  ${scrapeUrl}   <- scrape this (examples/prometheus/prometheus.yml does)
+  live UI  ${scrapeUrl}/ui   <- open in a browser: the same metrics as charts, no Grafana needed
   fake LLM ${llm.url}, pricing upstream ${upstream.url} (schedule ${process.env.DEMO_UPSTREAM_SCHEDULE ?? DEFAULT_SCHEDULE})
   ${Number.isFinite(durationS) ? `running for ${durationS} s` : 'Ctrl-C to stop'}
 `);

@@ -1,7 +1,8 @@
 /**
- * The three endpoints over one collection: `/metrics` (Prometheus text 0.0.4, OpenMetrics or
- * protobuf, negotiated by `Accept`: see `exposition/negotiate.ts`), `/metrics/json` (the
- * typed snapshot) and `/metrics/health` (status over a sliding window). Every collection, from
+ * The endpoints over one collection: `/metrics` (Prometheus text 0.0.4, OpenMetrics or
+ * protobuf, negotiated by `Accept`: see `exposition/negotiate.ts`), `/metrics/json` (the typed
+ * snapshot), `/metrics/health` (status over a sliding window) and `/metrics/ui` (a static page
+ * that draws the other two, unless `ui` is false). Every collection, from
  * whichever endpoint, also feeds the health window, and runs outside the event-loop delay
  * measurement so a scrape never reports its own blocking. Every collection has a deadline: an
  * observable callback still running at it is skipped and counted, and the rest is served.
@@ -23,6 +24,7 @@ import { encodeProtobufInSlices } from '../exposition/protobuf.js';
 import { serialize, serializeChunksInSlices, type SerializeOptions } from '../exposition/serializer.js';
 import type { ExemplarReader } from '../facade/exemplars.js';
 import type { CollectOptions, Route } from './server.js';
+import { UI_PAGE } from './ui/page.js';
 
 /** The settings the endpoints read (a slice of `start()`'s resolved config). */
 export interface EndpointsConfig {
@@ -33,6 +35,8 @@ export interface EndpointsConfig {
   readonly health: ResolvedHealthConfig;
   /** The collection deadline when the scraper sends none. */
   readonly collectTimeoutMillis: number;
+  /** Serve the `/metrics/ui` page; default true. */
+  readonly ui?: boolean;
 }
 
 export interface EndpointsOptions {
@@ -132,6 +136,15 @@ export function createEndpoints(options: EndpointsOptions): Endpoints {
       },
     },
   ];
+  if (config.ui !== false) {
+    routes.push({
+      path: subPath(config.endpoint, 'ui'),
+      static: UI_PAGE,
+      // The page carries no data, and a browser can send a bearer token only in the address.
+      tokenInQuery: true,
+      render: () => ({ status: 200, contentType: UI_PAGE.contentType, body: UI_PAGE.body }),
+    });
+  }
   return {
     collect,
     routes,

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ScrapeServerError } from '../errors.js';
@@ -36,6 +37,32 @@ export interface Route<C> {
    * body for every query, so parameters the route ignores cannot multiply the rendering work.
    */
   variant?(query: URLSearchParams, request: RenderRequest): string;
+  /**
+   * Set when the body never depends on the collection (the `/metrics/ui` page): it is served
+   * without collecting, with an ETag, so a reload costs a 304. `render` returns the same body,
+   * for a server that does not know this field.
+   */
+  readonly static?: StaticBody;
+  /**
+   * Also accept the bearer token as `?token=`: a browser cannot send an `Authorization` header
+   * when it navigates to a page. Only for pages whose body carries no data.
+   */
+  readonly tokenInQuery?: boolean;
+}
+
+/** A fixed body, served as is by {@link ScrapeServer}. */
+export interface StaticBody {
+  readonly contentType: string;
+  readonly body: string;
+  /** Extra response headers, e.g. a `Content-Security-Policy`. */
+  readonly headers?: Readonly<Record<string, string>>;
+}
+
+/** A static body's validator and its gzip, computed once per server. */
+interface StaticEntry {
+  readonly page: StaticBody;
+  readonly etag: string;
+  gzipped?: Promise<Buffer>;
 }
 
 /** What one collection is given: the time it may take. */
@@ -191,6 +218,7 @@ export class ScrapeHandler<C> {
   readonly #options: ScrapeHandlerOptions<C>;
   readonly #routes: ReadonlyMap<string, Route<C>>;
   readonly #auth: Authenticator | undefined;
+  readonly #statics = new Map<Route<C>, StaticEntry>();
   #shared: Shared<C> | undefined;
   #waiting = 0;
 
@@ -198,6 +226,12 @@ export class ScrapeHandler<C> {
     this.#options = options;
     this.#routes = new Map(options.routes.map((route) => [route.path, route]));
     this.#auth = createAuthenticator(options.auth ?? { kind: 'none' });
+    for (const route of options.routes) {
+      if (route.static === undefined) continue;
+      // Weak: the gzip and identity encodings of the page share one validator.
+      const etag = `W/"${createHash('sha256').update(route.static.body).digest('base64url').slice(0, 27)}"`;
+      this.#statics.set(route, { page: route.static, etag });
+    }
   }
 
   /** The main (Prometheus) path. */
@@ -215,9 +249,9 @@ export class ScrapeHandler<C> {
    * anything else, so an unauthenticated client learns nothing, not even which paths exist.
    */
   serve(request: IncomingMessage, response: ServerResponse): void {
-    if (!this.#authenticated(request, response)) return;
     const { path, search } = splitUrl(request.url);
     const route = this.#routes.get(path);
+    if (!this.#authenticated(request, response, route, search)) return;
     if (route === undefined) {
       respond(request, response, 404, `Not found. Metrics are at ${this.#options.endpoint}\n`);
       return;
@@ -254,13 +288,14 @@ export class ScrapeHandler<C> {
     const route = routes.get(queryStart === -1 ? url : url.slice(0, queryStart));
     if (route === undefined) return false;
     markNotAppTraffic(request, response);
-    if (this.#authenticated(request, response)) this.#answer(route, queryStart === -1 ? '' : url.slice(queryStart), request, response);
+    const search = queryStart === -1 ? '' : url.slice(queryStart);
+    if (this.#authenticated(request, response, route, search)) this.#answer(route, search, request, response);
     return true;
   }
 
   /** False, with a 401 sent, when credentials are configured and the request lacks them. */
-  #authenticated(request: IncomingMessage, response: ServerResponse): boolean {
-    if (this.#auth === undefined || this.#auth.accepts(request.headers.authorization)) return true;
+  #authenticated(request: IncomingMessage, response: ServerResponse, route: Route<C> | undefined, search: string): boolean {
+    if (this.#auth === undefined || this.#auth.accepts(credentials(request, route, search))) return true;
     response.setHeader('WWW-Authenticate', this.#auth.challenge);
     respond(request, response, 401, 'Unauthorized.\n');
     return false;
@@ -292,6 +327,11 @@ export class ScrapeHandler<C> {
       respond(request, response, 405, 'Method not allowed; use GET or HEAD.\n');
       return;
     }
+    const fixed = this.#statics.get(route);
+    if (fixed !== undefined) {
+      this.#sendStatic(request, response, fixed).catch(() => response.destroy());
+      return;
+    }
     const shared = this.#join(request);
     shared.collection
       .then(async (collection) => {
@@ -312,6 +352,31 @@ export class ScrapeHandler<C> {
         if (response.headersSent) return void response.destroy();
         respond(request, response, 500, `Collecting metrics failed: ${error instanceof Error ? error.message : String(error)}\n`);
       });
+  }
+
+  /** A static body: no collection; a 304 when the client has it, else the body (gzip once per server). */
+  async #sendStatic(request: IncomingMessage, response: ServerResponse, entry: StaticEntry): Promise<void> {
+    const headers: Record<string, string | number> = {
+      ...entry.page.headers,
+      // Revalidated on every load, so a new promkit version is picked up; a match costs a 304.
+      'Cache-Control': 'private, no-cache',
+      ETag: entry.etag,
+      Vary: 'Accept-Encoding',
+    };
+    if (matchesEtag(request.headers['if-none-match'], entry.etag)) {
+      response.writeHead(304, headers);
+      response.end();
+      return;
+    }
+    headers['Content-Type'] = entry.page.contentType;
+    let body: string | Buffer = entry.page.body;
+    if (acceptsGzip(request.headers['accept-encoding'])) {
+      body = await (entry.gzipped ??= gzipChunks([entry.page.body]));
+      headers['Content-Encoding'] = 'gzip';
+    }
+    headers['Content-Length'] = Buffer.byteLength(body);
+    response.writeHead(200, headers);
+    response.end(request.method === 'HEAD' ? undefined : body);
   }
 
   async #send(request: IncomingMessage, response: ServerResponse, shared: Shared<C>, key: string, rendered: Rendered): Promise<void> {
@@ -347,6 +412,21 @@ export class ScrapeHandler<C> {
     if (request.method === 'HEAD') response.end();
     else await writeChunks(response, chunks);
   }
+}
+
+/** The request's credentials: its `Authorization` header, or a route's `?token=` as a bearer token. */
+function credentials<C>(request: IncomingMessage, route: Route<C> | undefined, search: string): string | undefined {
+  const header = request.headers.authorization;
+  if (header !== undefined || route?.tokenInQuery !== true) return header;
+  const token = new URLSearchParams(search).get('token');
+  return token === null ? undefined : `Bearer ${token}`;
+}
+
+/** Whether `If-None-Match` names `etag` (weak comparison, RFC 9110 §13.1.2) or is `*`. */
+function matchesEtag(ifNoneMatch: string | undefined, etag: string): boolean {
+  if (ifNoneMatch === undefined) return false;
+  const opaque = (tag: string) => (tag.startsWith('W/') ? tag.slice(2) : tag);
+  return ifNoneMatch.split(',').some((tag) => tag.trim() === '*' || opaque(tag.trim()) === opaque(etag));
 }
 
 function respond(request: IncomingMessage, response: ServerResponse, status: number, text: string): void {

@@ -1,0 +1,59 @@
+/**
+ * `/metrics/ui`: one self-contained HTML page (inline script and style, no font, image or
+ * library from anywhere) that polls `/metrics/json` and `/metrics/health` and draws, per domain,
+ * what the shipped Grafana dashboard shows. Its Content-Security-Policy lets the browser load
+ * nothing but this page's own script and style and fetch nothing but the service itself, so the
+ * page works offline and cannot leak the metrics elsewhere.
+ */
+import { createHash } from 'node:crypto';
+import type { StaticBody } from '../server.js';
+import { PAGE_SCRIPT } from './client.js';
+import { PAGE_STYLE } from './style.js';
+
+const HTML = `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>promkit metrics</title>
+<link rel="icon" href="data:,">
+<style>${PAGE_STYLE}</style>
+</head>
+<body>
+<header><h1><span id="service">promkit</span> <span class="muted">metrics</span></h1><span id="overall" class="badge">loading</span><span id="updated" class="muted"></span></header>
+<div id="banner" role="alert"></div>
+<section id="health"><h2>Health</h2><p class="muted"><span id="window"></span> <button id="greens" type="button" hidden></button></p><table id="components"></table></section>
+<main id="domains"></main>
+<script>${PAGE_SCRIPT}</script>
+</body>
+</html>
+`;
+
+const sha256 = (text: string) => `'sha256-${createHash('sha256').update(text, 'utf8').digest('base64')}'`;
+
+/**
+ * Inline code is allowed by its hash, not by `'unsafe-inline'`; `connect-src 'self'` is the
+ * only network access, and the favicon is an empty `data:` URL so the browser asks for nothing.
+ */
+const CONTENT_SECURITY_POLICY = [
+  "default-src 'none'",
+  `script-src ${sha256(PAGE_SCRIPT)}`,
+  `style-src ${sha256(PAGE_STYLE)}`,
+  "connect-src 'self'",
+  'img-src data:',
+  "base-uri 'none'",
+  "form-action 'none'",
+  "frame-ancestors 'none'",
+].join('; ');
+
+/** The page and the headers it is served with. */
+export const UI_PAGE: StaticBody = Object.freeze({
+  contentType: 'text/html; charset=utf-8',
+  body: HTML,
+  headers: Object.freeze({
+    'Content-Security-Policy': CONTENT_SECURITY_POLICY,
+    'X-Content-Type-Options': 'nosniff',
+    // The address may carry ?token=: never send it on.
+    'Referrer-Policy': 'no-referrer',
+  }),
+});
