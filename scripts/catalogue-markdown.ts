@@ -2,7 +2,7 @@
  * Renders the catalogue as the markdown reference in `docs/catalogue.md`. Pure and deterministic,
  * so a test can compare the committed file with a fresh render and fail when the docs drift.
  */
-import { prometheusKind, prometheusName } from '../src/exposition/naming.js';
+import { prometheusKind, prometheusName } from '../src/naming.js';
 import { CATALOGUE } from '../src/catalogue/index.js';
 import { DOMAINS, type Domain, type MetricDefinition } from '../src/catalogue/types.js';
 

@@ -33,7 +33,7 @@ import {
   type MetricDefinition,
 } from '../src/catalogue/index.js';
 import { scrapedNames } from './catalogue-markdown.js';
-import { prometheusLabelName } from '../src/exposition/naming.js';
+import { prometheusLabelName } from '../src/naming.js';
 
 /** The one scraped name of a counter or gauge. */
 function single(def: MetricDefinition): string {

@@ -24,7 +24,7 @@ export type { OtlpOptions } from './push/otlp.js';
 export type { HistogramSeries, MetricSnapshot, MetricsSnapshot, NumberSeries, SeriesSnapshot } from './exposition/json.js';
 export type { ComponentHealth, ComponentKind, HealthReport, HealthStatus } from './health/report.js';
 export { ConfigError, ConflictingDefinitionError, InvalidDefinitionError, PromkitError, ScrapeServerError, isPromkitError } from './errors.js';
-export { PROMETHEUS_CONTENT_TYPE } from './server/server.js';
+export { PROMETHEUS_CONTENT_TYPE } from './exposition/negotiate.js';
 export { metricsHandler, type MetricsHandler, type MetricsHandlerOptions } from './server/app-handler.js';
 
 export { metrics, createMetrics, type Metrics } from './facade/metrics.js';
@@ -58,4 +58,4 @@ export type { BreakerCall, BreakerOutcome, BreakerState, CircuitBreakerFacade, C
 
 export { CATALOGUE, findDefinition, BUCKET_PRESETS, type BucketPreset, type ClusterAggregation, type MetricDefinition, type MetricKind, type Domain } from './catalogue/index.js';
 export type { BucketOverride, BucketOverrides } from './otel/views.js';
-export { prometheusName, type NamingOptions, type PrometheusKind } from './exposition/naming.js';
+export { prometheusName, type NamingOptions, type PrometheusKind } from './naming.js';

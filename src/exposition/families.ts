@@ -17,7 +17,7 @@ import { DataPointType, type ExponentialHistogram, type Histogram, type MetricDa
 import { sameBoundaries } from './buckets.js';
 import { escapeLabelValue, joinLabels, renderLabels, type LabelPairs } from './format.js';
 import { kindOf } from './kind.js';
-import { prometheusKind, prometheusName, unitSuffix, type PrometheusKind } from './naming.js';
+import { prometheusKind, prometheusName, unitSuffix, type PrometheusKind } from '../naming.js';
 
 /** The part of a data point the formats need; SDK `DataPoint`s satisfy it as they are. */
 export interface Point<T> {

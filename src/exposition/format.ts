@@ -3,7 +3,7 @@
  * the serializer so that the hot loop there only concatenates strings these functions prepared.
  */
 import type { Attributes, AttributeValue } from '@opentelemetry/api';
-import { prometheusLabelName } from './naming.js';
+import { prometheusLabelName } from '../naming.js';
 
 const HELP_SPECIALS = /[\\\n]/;
 const LABEL_SPECIALS = /[\\"\n]/;

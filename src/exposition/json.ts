@@ -10,7 +10,7 @@ import { DataPointType, type DataPoint, type MetricData, type ResourceMetrics } 
 import { bucketsOf, cumulativeBuckets } from './buckets.js';
 import { labelPairs } from './format.js';
 import { kindOf, type CollectedKind } from './kind.js';
-import { prometheusKind, prometheusName } from './naming.js';
+import { prometheusKind, prometheusName } from '../naming.js';
 import { histogramQuantile } from './quantile.js';
 
 export const METRICS_SNAPSHOT_SCHEMA = 'promkit.metrics/v1';

@@ -8,7 +8,7 @@
 import type { ResourceMetrics } from '@opentelemetry/sdk-metrics';
 import type { MetricDefinition } from '../catalogue/types.js';
 import { kindOf } from './kind.js';
-import { prometheusKind, prometheusName, type NamingOptions, type PrometheusKind } from './naming.js';
+import { prometheusKind, prometheusName, type NamingOptions, type PrometheusKind } from '../naming.js';
 
 /** The exact names asked for. */
 export type NameFilter = ReadonlySet<string>;

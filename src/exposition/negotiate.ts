@@ -9,7 +9,10 @@ import { PROTOBUF_CONTENT_TYPE } from './protobuf.js';
 
 export { PROTOBUF_CONTENT_TYPE };
 
+/** The Prometheus text exposition format 0.0.4. */
 export const TEXT_CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
+/** The same, under the name promkit has always exported it by. */
+export const PROMETHEUS_CONTENT_TYPE = TEXT_CONTENT_TYPE;
 export const OPENMETRICS_CONTENT_TYPE = 'application/openmetrics-text; version=1.0.0; charset=utf-8';
 export const EXPOSITION_FORMATS = ['text', 'openmetrics', 'protobuf'] as const;
 export type ExpositionFormat = (typeof EXPOSITION_FORMATS)[number];

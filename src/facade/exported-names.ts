@@ -2,13 +2,13 @@
  * Definition-time guard against metrics that are different in OpenTelemetry but the same in
  * Prometheus: `x.y` and `x_y`, a user `http_server_request_duration` beside the catalogue's
  * `http.server.request.duration`, a histogram `zz` (whose `zz_count` series exists) beside a gauge
- * `zz.count`. Names are compared as the exporter writes them (`exposition/naming.ts` decides), with
+ * `zz.count`. Names are compared as the exporter writes them (`src/naming.ts` decides), with
  * and without unit suffixes, since either may be configured.
  */
 import { CATALOGUE } from '../catalogue/index.js';
 import type { MetricDefinition, MetricKind } from '../catalogue/types.js';
 import { ConflictingDefinitionError } from '../errors.js';
-import { exportedSampleNames, prometheusKind } from '../exposition/naming.js';
+import { exportedSampleNames, prometheusKind } from '../naming.js';
 
 /** The part of a definition the exported names depend on. */
 interface Named {

@@ -6,7 +6,7 @@
 import type { Clock, Histogram } from './types.js';
 import { safely } from './observe-call.js';
 import { errorTypeOf } from './error-type.js';
-import type { LlmAttributes, LlmUsage, TrackStreamOptions } from './llm.js';
+import type { LlmAttributes, LlmUsage, TrackStreamOptions } from './llm-types.js';
 
 /** `error.type` of a stream the consumer abandoned (`break`, `return()`) before its last chunk. */
 export const LLM_STREAM_ABORTED = 'aborted';

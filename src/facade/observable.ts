@@ -8,21 +8,9 @@ import type { Meter, ObservableGauge as OtelObservableGauge, ObservableResult } 
 import { settlesBeforeDeadline } from './collection-deadline.js';
 import { describeValue } from './drops.js';
 import { FacadeInstrument, otelOptions, valueProblem } from './instruments.js';
-import type { Labels } from './types.js';
+import type { Labels, ObservableGauge, ObserveCallback, ObserveResult } from './types.js';
 
-/** What a callback reports through: one `observe` per label set. */
-export interface ObserveResult<L extends string> {
-  observe(value: number, labels?: Labels<L>): void;
-}
-
-export type ObserveCallback<L extends string> = (result: ObserveResult<L>) => void | Promise<void>;
-
-/** A gauge whose values come from callbacks, read at each collection. */
-export interface ObservableGauge<L extends string = string> {
-  readonly name: string;
-  /** Adds a callback; returns a function that removes it again. */
-  addCallback(callback: ObserveCallback<L>): () => void;
-}
+export type { ObservableGauge, ObserveCallback, ObserveResult } from './types.js';
 
 export class FacadeObservableGauge<L extends string>
   extends FacadeInstrument<OtelObservableGauge>

@@ -99,8 +99,8 @@ export interface FacadeCore {
   /** A catalogue `observable_gauge`: its value is read through callbacks at each collection. */
   observableGauge<A extends string>(
     definition: import('../catalogue/types.js').MetricDefinition<A>,
-    callback?: import('./observable.js').ObserveCallback<A>,
-  ): import('./observable.js').ObservableGauge<A>;
+    callback?: ObserveCallback<A>,
+  ): ObservableGauge<A>;
   readonly clock: Clock;
   /** The cardinality limit in force (label sets per metric): handles memoised by name are bounded by it. */
   readonly limits: { readonly cardinality: number };
@@ -109,4 +109,18 @@ export interface FacadeCore {
    * instrument, such as an unknown breaker state; `metric` is the OTel name it was meant for.
    */
   dropMeasurement(metric: string, reason: DropReason, detail: string): void;
+}
+
+/** What a callback reports through: one `observe` per label set. */
+export interface ObserveResult<L extends string> {
+  observe(value: number, labels?: Labels<L>): void;
+}
+
+export type ObserveCallback<L extends string> = (result: ObserveResult<L>) => void | Promise<void>;
+
+/** A gauge whose values come from callbacks, read at each collection. */
+export interface ObservableGauge<L extends string = string> {
+  readonly name: string;
+  /** Adds a callback; returns a function that removes it again. */
+  addCallback(callback: ObserveCallback<L>): () => void;
 }

@@ -17,7 +17,7 @@
 import type { ResourceMetrics } from '@opentelemetry/sdk-metrics';
 import { COMPONENT_SOURCES, extractTotals, SlidingWindow, type ComponentKind, type ComponentTotals } from './window.js';
 import { definitionSelected, type NameFilter } from '../exposition/name-filter.js';
-import type { NamingOptions } from '../exposition/naming.js';
+import type { NamingOptions } from '../naming.js';
 import { histogramQuantile } from '../exposition/quantile.js';
 
 export { COMPONENT_KINDS, HTTP_SERVER_COMPONENT, type ComponentKind } from './window.js';

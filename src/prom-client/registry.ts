@@ -9,8 +9,8 @@
  */
 import { diag } from '@opentelemetry/api';
 import { ConfigError } from '../errors.js';
-import { prometheusName } from '../exposition/naming.js';
-import { PROMETHEUS_CONTENT_TYPE } from '../server/server.js';
+import { prometheusName } from '../naming.js';
+import { PROMETHEUS_CONTENT_TYPE } from '../exposition/negotiate.js';
 import { currentBinding } from './bridge.js';
 import type { MetricObjectWithValues } from './valued.js';
 

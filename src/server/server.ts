@@ -8,8 +8,6 @@ import { gzipChunks, writeChunks, type Chunk } from './body.js';
 
 export { ScrapeServerError };
 
-/** The Prometheus text exposition format 0.0.4 content type. */
-export const PROMETHEUS_CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
 
 /** A rendered response body: one string or buffer, or ordered chunks written one by one (large bodies). */
 export interface Rendered {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { prometheusLabelName, prometheusName, unitSuffix } from '../../../src/exposition/naming.js';
+import { prometheusLabelName, prometheusName, unitSuffix } from '../../../src/naming.js';
 
 describe('prometheusName', () => {
   it.each([

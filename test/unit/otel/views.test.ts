@@ -4,7 +4,7 @@ import { CATALOGUE } from '../../../src/catalogue/index.js';
 import { HTTP_SERVER_REQUEST_DURATION, HTTP_SERVER_ACTIVE_REQUESTS } from '../../../src/catalogue/http.js';
 import { GEN_AI_CLIENT_OPERATION_DURATION } from '../../../src/catalogue/llm.js';
 import { InvalidDefinitionError } from '../../../src/errors.js';
-import { prometheusName } from '../../../src/exposition/naming.js';
+import { prometheusName } from '../../../src/naming.js';
 import { serialize } from '../../../src/exposition/serializer.js';
 import { createMeterProvider } from '../../../src/otel/provider.js';
 import { createPrometheusReader, type PrometheusReader } from '../../../src/otel/reader.js';

@@ -9,7 +9,7 @@
  * results are memoised.
  */
 
-import type { MetricKind } from '../catalogue/types.js';
+import type { MetricKind } from './catalogue/types.js';
 
 /** The Prometheus metric type a name is built for; only counters get `_total`, only gauges `_ratio`. */
 export type PrometheusKind = 'counter' | 'gauge' | 'histogram';
