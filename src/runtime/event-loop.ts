@@ -59,6 +59,20 @@ export class LoopMonitor {
   }
 
   /**
+   * Runs `work` (a collection and its rendering) paused: the next interval starts on the loop turn
+   * after it, because renderers run in the microtasks that follow the settled collection and their
+   * blocking must not be sampled either.
+   */
+  async outside<T>(work: () => Promise<T>): Promise<T> {
+    const resume = this.pause();
+    try {
+      return await work();
+    } finally {
+      setImmediate(resume);
+    }
+  }
+
+  /**
    * Stops sampling and freezes the interval that ends now. Returns the function that starts
    * the next interval; call it when the collection's work is done (idempotent). Pauses nest.
    */

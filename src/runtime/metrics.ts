@@ -135,16 +135,7 @@ export function startRuntimeMetrics(meterProvider: MeterProvider, options: Runti
 
   let stopped = false;
   return {
-    async outsideLoopDelay(work) {
-      const resume = loop.pause();
-      try {
-        return await work();
-      } finally {
-        // Renderers run in the microtasks that follow the settled collection; the next loop
-        // turn comes after them, so their blocking is never sampled either.
-        setImmediate(resume);
-      }
-    },
+    outsideLoopDelay: (work) => loop.outside(work),
     stop() {
       if (stopped) return;
       stopped = true;

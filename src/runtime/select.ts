@@ -46,16 +46,7 @@ export function startRuntimeSets(meterProvider: MeterProvider, selection: Runtim
   return {
     enabled: selection !== 'off',
     enablePromClientNames,
-    async outsideLoopDelay(work) {
-      if (loop === undefined) return work();
-      const resume = loop.pause();
-      try {
-        return await work();
-      } finally {
-        // As in startRuntimeMetrics: the next interval starts after the response is rendered.
-        setImmediate(resume);
-      }
-    },
+    outsideLoopDelay: (work) => (loop === undefined ? work() : loop.outside(work)),
     stop() {
       if (stopped) return;
       stopped = true;
