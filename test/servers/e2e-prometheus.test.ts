@@ -383,7 +383,10 @@ const DASHBOARD_CHECKS: Record<string, Check> = {
     expect(['open', 'half_open']).toContain(s[0]!.metric['circuit_breaker_state']);
   },
   'Calls per second by outcome/A': (s) => {
-    expect(labelSet(s, 'circuit_breaker_outcome')).toEqual(['failure', 'fallback', 'rejected', 'success']);
+    const outcomes = labelSet(s, 'circuit_breaker_outcome');
+    expect(outcomes).toEqual(expect.arrayContaining(['failure', 'fallback', 'rejected', 'success']));
+    // A call slower than the breaker's 800 ms timeout is a `timeout`: only on a loaded machine.
+    expect(outcomes.filter((o) => !['failure', 'fallback', 'rejected', 'success', 'timeout'].includes(o))).toEqual([]);
     for (const x of s) expect(x.value, `${x.metric['circuit_breaker_outcome']} calls/s`).toBeGreaterThan(0);
   },
   // The gauge covers opossum's rolling window of calls; rejected calls do not count, so while the
