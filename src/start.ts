@@ -7,17 +7,17 @@ import { instrumentFetch } from '../instrumentation/fetch.js';
 import { instrumentHttpClient } from '../instrumentation/http-client.js';
 import { instrumentHttpServer } from '../instrumentation/http-server.js';
 import { enableOnMeterProvider, loadNamedInstrumentations } from '../instrumentation/otel-instrumentations.js';
-import { createFacadeCore } from './facade/core.js';
-import { createHttpFacade } from './facade/http.js';
 import { NAMED_INSTRUMENTATIONS, resolveConfig, type ResolvedConfig, type StartOptions } from './config.js';
 import { ConfigError } from './errors.js';
 import { createEndpoints } from './server/endpoints.js';
 import { METRICS_SNAPSHOT_SCHEMA, type MetricsSnapshot } from './exposition/json.js';
 import { ScrapeServer } from './server/server.js';
-import { bindDefaultMetrics, metrics } from './facade/metrics.js';
+import { configureDefaultMetrics, metrics } from './facade/metrics.js';
+import { CellProducer } from './facade/producer.js';
 import { createMeterProvider } from './otel/provider.js';
 import { createPrometheusReader } from './otel/reader.js';
 import { createResource } from './otel/resource.js';
+import { catalogueBoundaries } from './otel/views.js';
 import { bindPromClient } from './prom-client/bridge.js';
 import { runtimeResourceAttributes } from './runtime/resource.js';
 import { setQuiet, warn } from './warnings.js';
@@ -92,9 +92,12 @@ async function launch(config: ResolvedConfig, options: StartOptions, self: () =>
   // Loaded only when chosen: instrumentation-http and its dependencies cost start-up time and memory.
   const otelHttp = config.instrumentHttp && usesInstrumentationHttp(config) ? await import('../instrumentation/http.js') : undefined;
 
-  const reader = createPrometheusReader(
-    config.cardinalityLimit !== undefined ? { cardinalityLimit: config.cardinalityLimit } : {},
-  );
+  // Bound histograms and the HTTP server metrics are cells of the default facade, reported through this producer.
+  const producer = new CellProducer();
+  const reader = createPrometheusReader({
+    metricProducers: [producer],
+    ...(config.cardinalityLimit !== undefined && { cardinalityLimit: config.cardinalityLimit }),
+  });
   const meterProvider = createMeterProvider({
     readers: [reader],
     resource: createResource(config.runtimeMetrics !== 'off' ? { ...runtimeResourceAttributes(), ...config.resourceAttributes } : config.resourceAttributes),
@@ -119,7 +122,13 @@ async function launch(config: ResolvedConfig, options: StartOptions, self: () =>
   });
 
   otelMetrics.setGlobalMeterProvider(meterProvider);
-  bindDefaultMetrics(meterProvider, config.cardinalityLimit !== undefined ? { cardinalityLimit: config.cardinalityLimit } : {});
+  // One facade for users and the automatic instrumentation alike: same cells, same route normaliser.
+  configureDefaultMetrics(meterProvider, {
+    producer,
+    buckets: catalogueBoundaries(config.buckets),
+    ...(config.cardinalityLimit !== undefined && { cardinalityLimit: config.cardinalityLimit }),
+    ...(config.normalizeRoute !== undefined && { normalizeRoute: config.normalizeRoute }),
+  });
   stops.push(
     bindPromClient({
       meterProvider,
@@ -130,15 +139,7 @@ async function launch(config: ResolvedConfig, options: StartOptions, self: () =>
     }),
   );
   const scrapePort = () => server.port;
-  // Automatic HTTP metrics go through the same facade users call, so both write identical series.
-  const http = createHttpFacade(
-    createFacadeCore({
-      meterProvider,
-      meterName: 'promkit.http',
-      ...(config.cardinalityLimit !== undefined && { cardinalityLimit: config.cardinalityLimit }),
-    }),
-    config.normalizeRoute !== undefined ? { normalizeRoute: config.normalizeRoute } : {},
-  );
+  const http = metrics.http;
   if (config.instrumentHttp) {
     if (config.httpServerSource === 'diagnostics_channel') {
       stops.push(instrumentHttpServer({ http, ignore: (request) => request.socket.localPort === scrapePort() }));

@@ -28,6 +28,7 @@ import {
   type InstrumentSpec,
 } from './instruments.js';
 import { FacadeObservableGauge, type ObservableGauge, type ObserveCallback } from './observable.js';
+import type { CellProducer } from './producer.js';
 import type { Clock, Counter, FacadeCore, Gauge, Histogram, UpDownCounter } from './types.js';
 
 export interface FacadeCoreOptions {
@@ -38,11 +39,22 @@ export interface FacadeCoreOptions {
   readonly clock?: Clock;
   /** Label sets per metric for bound handles; match the reader's limit. Default 2000. */
   readonly cardinalityLimit?: number;
+  /**
+   * Reports histogram cells (bound histograms, HTTP server metrics); register it on the
+   * provider's reader (`metricProducers`). Without one, histograms record through the SDK only.
+   */
+  readonly producer?: CellProducer;
+  /** Histogram boundaries by metric name after bucket overrides, as the provider's views have them. */
+  readonly buckets?: Readonly<Record<string, readonly number[]>>;
 }
 
 export interface RebindOptions {
   /** The new reader's cardinality limit, applied to bound handles. */
   readonly cardinalityLimit?: number;
+  /** The producer registered on the new provider's reader (see {@link FacadeCoreOptions.producer}); none: SDK only. */
+  readonly producer?: CellProducer;
+  /** The new provider's histogram boundaries after bucket overrides, by metric name. */
+  readonly buckets?: Readonly<Record<string, readonly number[]>>;
 }
 
 /**
@@ -102,6 +114,8 @@ export function createFacadeCore(options: FacadeCoreOptions = {}): PromkitCore {
     clock,
     meters: { bound: (options.meterProvider ?? metrics.getMeterProvider()).getMeter(boundMeterName) },
     limits: { cardinality: options.cardinalityLimit ?? DEFAULT_CARDINALITY_LIMIT },
+    meterName,
+    reporting: { producer: options.producer, buckets: options.buckets ?? {} },
   };
   const entries = new Map<string, Entry>();
   const exported = new ExportedNames();
@@ -158,6 +172,8 @@ export function createFacadeCore(options: FacadeCoreOptions = {}): PromkitCore {
     }) as never,
     rebind(meterProvider = metrics.getMeterProvider(), rebindOptions = {}) {
       if (rebindOptions.cardinalityLimit !== undefined) context.limits.cardinality = rebindOptions.cardinalityLimit;
+      context.reporting.producer = rebindOptions.producer;
+      context.reporting.buckets = rebindOptions.buckets ?? {};
       meter = meterProvider.getMeter(meterName);
       context.meters.bound = meterProvider.getMeter(boundMeterName);
       drops.rebind(meter);

@@ -39,6 +39,8 @@ import type {
 import { CellSet, CounterCell, GaugeCell, OVERFLOW_ATTRIBUTES, UpDownCounterCell, type CellKind } from './cells.js';
 import type { DropCause, DropRecorder } from './drops.js';
 import { describeValue } from './drops.js';
+import { HistogramCellSet, OTEL_DEFAULT_BOUNDARIES } from './histogram-cells.js';
+import type { CellProducer, ReportedHistogram } from './producer.js';
 import { EMPTY_ATTRIBUTES, LabelProblem, OVERFLOW_LABELS, resolveLabels } from './labels.js';
 import { HUGE, HugeTotals } from './totals.js';
 import type {
@@ -78,6 +80,17 @@ export interface InstrumentContext {
   readonly meters: { bound: Meter };
   /** Label sets per metric for bound handles (the reader's cardinality limit); set on a rebind. */
   readonly limits: { cardinality: number };
+  /** The meter (scope) name histogram cells are reported under: the facade's own. */
+  readonly meterName: string;
+  /**
+   * What reports histogram cells (bound histograms, HTTP server metrics); set by `start()` on a
+   * rebind. Without one (a facade over a caller's own provider) histograms record through the SDK.
+   */
+  readonly reporting: {
+    producer: CellProducer | undefined;
+    /** Boundaries after the user's bucket overrides, by metric name (what the catalogue views use). */
+    buckets: Readonly<Record<string, readonly number[]>>;
+  };
 }
 
 /** Returns why `value` cannot be recorded, without allocating. */
@@ -265,11 +278,51 @@ export class FacadeGauge<L extends string> extends CellBackedInstrument<OtelGaug
   }
 }
 
-/** Negative values are refused here: OTel histograms only aggregate non-negative measurements. */
+/**
+ * Negative values are refused here: OTel histograms only aggregate non-negative measurements.
+ * Unbound records go through the SDK; bound handles are cells (see `histogram-cells.ts`) when a
+ * producer reports them, which is what `start()` sets up.
+ */
 export class FacadeHistogram<L extends string> extends FacadeInstrument<OtelHistogram> implements Histogram<L> {
+  #reported: ReportedHistogram | undefined;
+  #producer: CellProducer | undefined;
+
   attach(meter: Meter): void {
+    // The first attach runs inside the base constructor, before the private fields exist.
+    const rebinding = this.otel !== undefined;
     this.otel = meter.createHistogram(this.name, otelOptions(this.spec));
+    // Cells (and their values) carry over a rebind; they move to the new producer.
+    if (!rebinding) return;
+    const producer = this.context.reporting.producer;
+    if (this.#reported !== undefined && producer !== this.#producer) {
+      this.#producer?.delete(this.#reported);
+      producer?.add(this.#reported);
+      this.#producer = producer;
+    }
   }
+
+  /**
+   * This histogram's cells, made on first use with the boundaries its view would have; undefined
+   * when no producer would report them (then the SDK path is the only one).
+   */
+  cells(): HistogramCellSet | undefined {
+    const producer = this.context.reporting.producer;
+    if (producer === undefined) return undefined;
+    if (this.#reported === undefined) {
+      const boundaries = this.context.reporting.buckets[this.name] ?? this.spec.boundaries ?? OTEL_DEFAULT_BOUNDARIES;
+      this.#reported = {
+        meterName: this.context.meterName,
+        name: this.name,
+        description: this.spec.description,
+        unit: this.spec.unit,
+        cells: new HistogramCellSet(Object.freeze([...boundaries]), this.refuse, this.context.limits),
+      };
+      producer.add(this.#reported);
+      this.#producer = producer;
+    }
+    return this.#reported.cells;
+  }
+
   record(value: number, labels?: Labels<L>): void {
     const reason = valueProblem(value, true);
     if (reason !== undefined) return this.dropValue(reason, value);
@@ -279,9 +332,12 @@ export class FacadeHistogram<L extends string> extends FacadeInstrument<OtelHist
     if (value > HUGE && !this.admitHuge(value, attributes)) return this.dropValue('non_finite', value);
     this.otel.record(value, attributes);
   }
+
   bind(labels: Labels<L>): BoundHistogram {
     const attributes = this.bindAttributes(labels);
     if (attributes instanceof LabelProblem) return new RefusedRecorder(this, attributes);
+    const cells = this.cells();
+    if (cells !== undefined) return cells.cell(attributes);
     return {
       record: (value: number): void => {
         const reason = valueProblem(value, true);

@@ -76,6 +76,9 @@ class PromClientCore {
       clock: DEFAULT_CLOCK,
       meters: { bound: provider.getMeter(`${PROM_CLIENT_METER_NAME}.bound`) },
       limits: { cardinality: DEFAULT_CARDINALITY_LIMIT },
+      meterName: PROM_CLIENT_METER_NAME,
+      // prom-client histograms record through the SDK (labels are resolved per call there anyway).
+      reporting: { producer: undefined, buckets: {} },
     };
     this.#attachHooks();
     onBinding((binding) => this.#bind(binding));

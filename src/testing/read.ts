@@ -59,18 +59,29 @@ export function readValue(resourceMetrics: ResourceMetrics, name: string, labels
 }
 
 export function readHistogram(resourceMetrics: ResourceMetrics, name: string, labels: LabelMatch = {}): HistogramSnapshot | undefined {
-  const metric = findMetric(resourceMetrics, name);
-  if (metric === undefined) return undefined;
-  if (metric.dataPointType !== DataPointType.HISTOGRAM) {
-    throw new TypeError(`"${name}" is not an explicit-bucket histogram; read it with getValue()`);
+  let found: { boundaries: readonly number[]; counts: number[]; count: number; sum: number } | undefined;
+  // Streams of one name add up, as in the scrape: bound handles (promkit's cells) and unbound records (the SDK) are two.
+  for (const metric of findMetrics(resourceMetrics, name)) {
+    if (metric.dataPointType !== DataPointType.HISTOGRAM) {
+      throw new TypeError(`"${name}" is not an explicit-bucket histogram; read it with getValue()`);
+    }
+    const point = findPoint<Histogram>(metric.dataPoints, labels);
+    if (point === undefined) continue;
+    const { boundaries, counts } = point.value.buckets;
+    if (found === undefined) {
+      found = { boundaries, counts: [...counts], count: point.value.count, sum: point.value.sum ?? 0 };
+      continue;
+    }
+    for (let i = 0; i < found.counts.length; i++) found.counts[i] = (found.counts[i] ?? 0) + (counts[i] ?? 0);
+    found.count += point.value.count;
+    found.sum += point.value.sum ?? 0;
   }
-  const point = findPoint<Histogram>(metric.dataPoints, labels);
-  if (point === undefined) return undefined;
-  const { boundaries, counts } = point.value.buckets;
+  if (found === undefined) return undefined;
+  const { boundaries } = found;
   let cumulative = 0;
-  const buckets = counts.map((count, i) => {
+  const buckets = found.counts.map((count, i) => {
     cumulative += count;
     return { le: boundaries[i] ?? Infinity, count: cumulative };
   });
-  return { count: point.value.count, sum: point.value.sum ?? 0, buckets };
+  return { count: found.count, sum: found.sum, buckets };
 }
