@@ -90,7 +90,7 @@ export async function start(options: StartOptions = {}): Promise<PromkitHandle> 
 async function launch(config: ResolvedConfig, options: StartOptions, self: () => Running): Promise<PromkitHandle> {
   setQuiet(config.quiet);
   // Loaded only when chosen: instrumentation-http and its dependencies cost start-up time and memory.
-  const otelHttp = config.instrumentHttp && usesInstrumentationHttp(config) ? await import('../instrumentation/http.js') : undefined;
+  const otelHttp = config.instrumentHttp && usesInstrumentationHttp(config) ? await loadInstrumentationHttp(config) : undefined;
 
   // Bound histograms and the HTTP server metrics are cells of the default facade, reported through this producer.
   const producer = new CellProducer();
@@ -213,6 +213,19 @@ async function launch(config: ResolvedConfig, options: StartOptions, self: () =>
       endpoints.snapshot(snapshotOptions.names?.length ? new Set(snapshotOptions.names) : undefined),
     shutdown,
   };
+}
+
+/** The optional peer dependencies `instrumentation-http` as a source needs; a missing one is a ConfigError saying what to install. */
+async function loadInstrumentationHttp(config: ResolvedConfig): Promise<typeof import('../instrumentation/http.js')> {
+  try {
+    return await import('../instrumentation/http.js');
+  } catch (error) {
+    if ((error as { code?: unknown }).code !== 'ERR_MODULE_NOT_FOUND') throw error;
+    throw new ConfigError(
+      config.httpServerSource === 'instrumentation-http' ? 'httpServerSource' : 'httpClientSource',
+      '"instrumentation-http" needs its packages installed beside promkit: npm install @opentelemetry/instrumentation-http @opentelemetry/instrumentation',
+    );
+  }
 }
 
 function usesInstrumentationHttp(config: ResolvedConfig): boolean {
