@@ -1,4 +1,4 @@
-import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { EndpointAuth } from './auth.js';
 import { ScrapeServerError } from '../errors.js';
@@ -6,13 +6,6 @@ import { ScrapeServerError } from '../errors.js';
 export { ScrapeServerError };
 import { acceptsGzip, createAuthenticator, type Authenticator } from './auth.js';
 import { gzipChunks, writeChunks } from './body.js';
-
-/**
- * `node:http`'s CommonJS exports, not an ES module namespace: building the namespace reads every
- * export, and Node 22's lazy `WebSocket` getters then load undici and HTTP/2 (30+ ms and 13 MB at
- * start-up for a server that never uses them).
- */
-const { createServer: createHttpServer } = process.getBuiltinModule('node:http');
 
 /** The Prometheus text exposition format 0.0.4 content type. */
 export const PROMETHEUS_CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
@@ -118,7 +111,7 @@ export class ScrapeServer<C> {
     this.#options = options;
     this.#routes = new Map(options.routes.map((route) => [route.path, route]));
     this.#auth = createAuthenticator(options.auth ?? { kind: 'none' });
-    this.#server = createHttpServer((request, response) => this.#handle(request, response));
+    this.#server = createServer((request, response) => this.#handle(request, response));
     // The scrape server must never keep the app alive on its own.
     this.#server.unref();
   }
