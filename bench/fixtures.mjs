@@ -1,7 +1,7 @@
 // What every bench section shares: the label sets, bucket boundaries and values recorded, and
-// the three ways to hold metrics (promkit over the SDK, raw OTel, prom-client) populated alike.
-import { PrometheusExporter } from '@opentelemetry/exporter-prometheus';
-import { MeterProvider } from '@opentelemetry/sdk-metrics';
+// the ways to hold metrics (promkit over the SDK, raw OTel, prom-client, @prometheus-io/client)
+// populated alike.
+import { MeterProvider, MetricReader } from '@opentelemetry/sdk-metrics';
 import client from 'prom-client';
 
 /** Three labels, valid in OTel, promkit and Prometheus alike. */
@@ -16,11 +16,15 @@ export const SERIES_PER_METRIC = 1000;
 const METHODS = ['GET', 'POST', 'PUT', 'DELETE'];
 const STATUSES = ['200', '201', '204', '400', '404', '500'];
 
-/** `count` distinct label sets (fresh objects, string values). */
-export function labelSets(count) {
+/**
+ * `count` distinct label sets (fresh objects, fresh string values). `group` makes the routes of
+ * one metric differ from every other metric's, as in a real app, so no label object or value
+ * string is shared between metrics (sharing flatters heap per series and the first scrape).
+ */
+export function labelSets(count, group = 0) {
   const sets = [];
   for (let i = 0; i < count; i++) {
-    sets.push({ method: METHODS[i % METHODS.length], route: `/api/v1/resource_${Math.floor(i / 24)}`, status: STATUSES[(i >> 2) % STATUSES.length] });
+    sets.push({ method: METHODS[i % METHODS.length], route: `/api/g${group}/resource_${Math.floor(i / 24)}`, status: STATUSES[(i >> 2) % STATUSES.length] });
   }
   return sets;
 }
@@ -43,9 +47,19 @@ export function durations(count, seed = 7) {
   return Array.from({ length: count }, () => 0.001 * Math.pow(40000, random()));
 }
 
-/** The raw OpenTelemetry setup: a MeterProvider whose only reader is the upstream exporter. */
-export function rawOtel() {
-  const reader = new PrometheusExporter({ preventServerStart: true });
+/** A pull reader that exports nothing: what a Prometheus exporter is before its server. */
+class PullReader extends MetricReader {
+  onForceFlush() {
+    return Promise.resolve();
+  }
+  onShutdown() {
+    return Promise.resolve();
+  }
+}
+
+/** The raw OpenTelemetry setup: a MeterProvider with one pull reader (`metricProducers` for promkit's cells). */
+export function rawOtel({ metricProducers } = {}) {
+  const reader = new PullReader(metricProducers === undefined ? {} : { metricProducers });
   const meterProvider = new MeterProvider({ readers: [reader] });
   return { reader, meterProvider, meter: meterProvider.getMeter('bench') };
 }
@@ -55,10 +69,10 @@ export function rawOtel() {
  * values into each, and returns the instrument count. Names are the same for every implementation.
  */
 export function populateOtel(meter, pairs) {
-  const sets = labelSets(Math.min(pairs, SERIES_PER_METRIC));
   const values = durations(64);
   const groups = Math.ceil(pairs / SERIES_PER_METRIC);
   for (let g = 0; g < groups; g++) {
+    const sets = labelSets(Math.min(pairs, SERIES_PER_METRIC), g);
     const counter = meter.createCounter(`bench.requests.g${g}`, { description: 'Bench requests.' });
     const histogram = meter.createHistogram(`bench.duration.g${g}`, {
       description: 'Bench durations.',
@@ -75,14 +89,14 @@ export function populateOtel(meter, pairs) {
   return groups * 2;
 }
 
-/** The same data in a prom-client registry of its own. */
-export function populatePromClient(registry, pairs) {
-  const sets = labelSets(Math.min(pairs, SERIES_PER_METRIC));
+/** The same data in a prom-client registry of its own (`lib`: prom-client or @prometheus-io/client, same API). */
+export function populatePromClient(registry, pairs, lib = client) {
   const values = durations(64);
   const groups = Math.ceil(pairs / SERIES_PER_METRIC);
   for (let g = 0; g < groups; g++) {
-    const counter = new client.Counter({ name: `bench_requests_g${g}_total`, help: 'Bench requests.', labelNames: LABEL_KEYS, registers: [registry] });
-    const histogram = new client.Histogram({
+    const sets = labelSets(Math.min(pairs, SERIES_PER_METRIC), g);
+    const counter = new lib.Counter({ name: `bench_requests_g${g}_total`, help: 'Bench requests.', labelNames: LABEL_KEYS, registers: [registry] });
+    const histogram = new lib.Histogram({
       name: `bench_duration_g${g}_seconds`,
       help: 'Bench durations.',
       labelNames: LABEL_KEYS,

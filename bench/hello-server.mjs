@@ -4,8 +4,9 @@
 //   -> { ready: url }
 //   <- 'start' -> { started }       resets the CPU and request baselines
 //   <- 'stop'  -> { cpuUs, requests }
-//   node bench/hello-server.mjs --mode=plain|prom-client
+//   node bench/hello-server.mjs --mode=plain|prom-client|prometheus-io
 import { createServer } from 'node:http';
+import pio from '@prometheus-io/client';
 import client from 'prom-client';
 
 const mode = process.argv.find((a) => a.startsWith('--mode='))?.slice(7) ?? 'plain';
@@ -18,9 +19,9 @@ function hello(request, response) {
 }
 
 /** What a prom-client user writes by hand: a duration histogram by method, route and status. */
-function withPromClient(handler) {
-  const registry = new client.Registry();
-  const duration = new client.Histogram({
+function withPromClient(handler, lib) {
+  const registry = new lib.Registry();
+  const duration = new lib.Histogram({
     name: 'http_request_duration_seconds',
     help: 'HTTP request duration.',
     labelNames: ['method', 'route', 'status_code'],
@@ -34,7 +35,7 @@ function withPromClient(handler) {
   };
 }
 
-const handler = mode === 'prom-client' ? withPromClient(hello) : hello;
+const handler = mode === 'prom-client' ? withPromClient(hello, client) : mode === 'prometheus-io' ? withPromClient(hello, pio) : hello;
 const server = createServer(handler);
 server.keepAliveTimeout = 60_000;
 server.listen(0, '127.0.0.1', () => {

@@ -1,14 +1,16 @@
 // HTTP overhead: a hello-world node:http server in a child process (bench/hello-server.mjs),
 // plain, with `--import ./register.js` (promkit's automatic HTTP metrics), and with a
-// hand-written prom-client middleware. autocannon drives each from this process over loopback;
-// the child reports its own CPU time, so the load generator's CPU is not counted.
+// hand-written prom-client (and @prometheus-io/client) middleware, at 10 and 100 connections.
+// autocannon drives each from this process over loopback; the child reports its own CPU time,
+// so the load generator's CPU is not counted. Rounds interleave the servers; the ratio against
+// plain is taken per round and shown as min / median / max.
 import autocannon from 'autocannon';
 import { forkServer } from './child.mjs';
-import { Section, median } from './table.mjs';
+import { Section, median, spreadOf } from './table.mjs';
 
 const HELLO = new URL('./hello-server.mjs', import.meta.url).pathname;
 const REGISTER = new URL('../register.js', import.meta.url).pathname;
-const CONNECTIONS = 10;
+const CONNECTIONS = [10, 100];
 
 const MODES = {
   plain: { name: 'plain node:http', args: ['--mode=plain'] },
@@ -20,16 +22,17 @@ const MODES = {
     env: { OTEL_EXPORTER_PROMETHEUS_HOST: '127.0.0.1', OTEL_EXPORTER_PROMETHEUS_PORT: '0' },
   },
   promClient: { name: 'prom-client middleware', args: ['--mode=prom-client'] },
+  prometheusIo: { name: '@prometheus-io/client middleware', args: ['--mode=prometheus-io'] },
 };
 
-function load(url, seconds) {
-  return autocannon({ url, connections: CONNECTIONS, duration: seconds });
+function load(url, seconds, connections) {
+  return autocannon({ url, connections, duration: seconds });
 }
 
 /** One measured run against one server: CPU µs per request and requests per second. */
-async function round(server, url, seconds) {
+async function round(server, url, seconds, connections) {
   await server.request('start');
-  const result = await load(url, seconds);
+  const result = await load(url, seconds, connections);
   const { cpuUs, requests } = await server.request('stop');
   if (result.errors > 0 || result.non2xx > 0) throw new Error(`${url}: ${result.errors} errors, ${result.non2xx} non-2xx responses`);
   return { cpuPerRequest: cpuUs / requests, reqPerSec: requests / result.duration, requests };
@@ -45,38 +48,48 @@ async function recordedRequests(stderr) {
   return `register.js child recorded ${total.toLocaleString('en-US')} requests in http_server_request_duration_seconds`;
 }
 
-/** Runs the HTTP-overhead section. */
+/** Runs the HTTP-overhead section: one table per connection count. */
 export async function runHttpOverhead({ quick }) {
   const seconds = quick ? 1 : 5;
   const rounds = quick ? 2 : 5;
   const warmup = quick ? 0.5 : 2;
   const servers = {};
-  let recorded;
+  const sections = [];
+  const figures = {};
   try {
     for (const [id, mode] of Object.entries(MODES)) {
       const server = forkServer(HELLO, { args: mode.args, execArgv: mode.execArgv ?? [], env: mode.env ?? {} });
-      servers[id] = { server, url: await server.ready, samples: [] };
+      servers[id] = { server, url: await server.ready };
     }
-    for (const { url } of Object.values(servers)) await load(url, warmup);
-    // Rounds interleave the modes so that a noisy moment of the machine hits all of them.
-    for (let r = 0; r < rounds; r++) {
-      for (const entry of Object.values(servers)) entry.samples.push(await round(entry.server, entry.url, seconds));
+    for (const connections of CONNECTIONS) {
+      for (const { url } of Object.values(servers)) await load(url, warmup, connections);
+      const samples = Object.fromEntries(Object.keys(servers).map((id) => [id, []]));
+      // Rounds interleave the modes so that a noisy moment of the machine hits all of them.
+      for (let r = 0; r < rounds; r++) {
+        for (const [id, entry] of Object.entries(servers)) samples[id].push(await round(entry.server, entry.url, seconds, connections));
+      }
+      const result = report(samples, connections, seconds, rounds);
+      sections.push(result.section);
+      figures[connections] = result.figures;
     }
-    recorded = await recordedRequests(servers.register.server.stderr());
+    sections.at(-1).note(await recordedRequests(servers.register.server.stderr()));
   } finally {
     await Promise.all(Object.values(servers).map(({ server }) => server.stop()));
   }
+  return { sections, figures };
+}
 
+function report(samples, connections, seconds, rounds) {
   const m = {};
-  for (const [id, { samples }] of Object.entries(servers)) {
+  for (const [id, list] of Object.entries(samples)) {
     m[id] = {
-      cpuPerRequest: median(samples.map((s) => s.cpuPerRequest)),
-      reqPerSec: median(samples.map((s) => s.reqPerSec)),
-      requests: samples.reduce((sum, s) => sum + s.requests, 0),
+      cpuPerRequest: median(list.map((s) => s.cpuPerRequest)),
+      reqPerSec: median(list.map((s) => s.reqPerSec)),
+      requests: list.reduce((sum, s) => sum + s.requests, 0),
     };
   }
   const section = new Section(
-    `HTTP overhead: hello-world server in a child, autocannon ${CONNECTIONS} connections x ${seconds} s over loopback (median of ${rounds} rounds)`,
+    `HTTP overhead: hello-world server in a child, autocannon ${connections} connections x ${seconds} s over loopback (median of ${rounds} rounds)`,
   );
   section.columns('server', 'CPU us/request', 'req/s', 'CPU vs plain', 'req/s vs plain', 'requests measured');
   for (const [id, r] of Object.entries(m)) {
@@ -89,11 +102,12 @@ export async function runHttpOverhead({ quick }) {
       r.requests,
     );
   }
+  const perRound = (id) => samples[id].map((s, i) => s.cpuPerRequest / samples.plain[i].cpuPerRequest);
+  const register = perRound('register');
   section
-    .ratio('CPU per request register.js/plain', m.register.cpuPerRequest, m.plain.cpuPerRequest, 'target <= 1.25x')
-    .ratio('CPU per request prom-client middleware/plain', m.promClient.cpuPerRequest, m.plain.cpuPerRequest)
-    .ratio('req/s register.js/plain', m.register.reqPerSec, m.plain.reqPerSec)
-    .ratio('req/s prom-client middleware/plain', m.promClient.reqPerSec, m.plain.reqPerSec)
-    .note(recorded);
-  return { section, figures: m };
+    .spread(`CPU per request register.js/plain, c=${connections}`, register, 'target <= 1.10x')
+    .spread(`CPU per request prom-client middleware/plain, c=${connections}`, perRound('promClient'))
+    .spread(`CPU per request @prometheus-io/client middleware/plain, c=${connections}`, perRound('prometheusIo'))
+    .ratio(`req/s register.js/plain, c=${connections}`, m.register.reqPerSec, m.plain.reqPerSec);
+  return { section, figures: { ...m, register: { ...m.register, ratio: spreadOf(register) } } };
 }

@@ -50,8 +50,8 @@ const NAMES = {
 };
 
 /** Runs the loop-delay section. */
-export async function runLoopDelay({ quick }) {
-  const pairs = quick ? 2000 : 10_000;
+export async function runLoopDelay({ quick, pairs: asked }) {
+  const pairs = asked ?? (quick ? 2000 : 10_000);
   const seconds = quick ? 1.5 : 6;
   const results = {};
   for (const id of Object.keys(NAMES)) {
@@ -62,9 +62,9 @@ export async function runLoopDelay({ quick }) {
   const section = new Section(
     `event-loop delay of the serving process while scraped back to back for ${seconds} s, ${pairs.toLocaleString('en-US')} pairs (ms)`,
   );
-  section.columns('server', 'p99 delay', 'max delay', 'p50 delay', 'scrapes', 'median scrape', 'body', 'server CPU ms/scrape');
+  section.columns('server', 'max delay', 'p99 delay', 'p50 delay', 'scrapes', 'median scrape', 'body', 'server CPU ms/scrape');
   for (const [impl, r] of Object.entries(results)) {
-    section.row(NAMES[impl], r.p99, r.max, r.p50, r.scrapes, r.scrapeMs, bytes(r.body), r.cpuMs / r.scrapes);
+    section.row(NAMES[impl], r.max, r.p99, r.p50, r.scrapes, r.scrapeMs, bytes(r.body), r.cpuMs / r.scrapes);
   }
   const { promkit, promkitGzip, upstream } = results;
   const prom = results['prom-client'];
@@ -74,8 +74,8 @@ export async function runLoopDelay({ quick }) {
     .ratio('p99 delay promkit/OTel exporter', promkit.p99, upstream.p99)
     .ratio('median scrape promkit/prom-client', promkit.scrapeMs, prom.scrapeMs)
     .note(
-      `promkit p99 loop delay ${promkit.p99.toFixed(1)} ms identity, ${promkitGzip.p99.toFixed(1)} ms gzip (target < 20 ms with 10,000 pairs); ` +
-        `max ${promkit.max.toFixed(1)} / ${promkitGzip.max.toFixed(1)} ms; the body column is bytes on the wire`,
+      `promkit max loop delay ${promkit.max.toFixed(1)} ms identity, ${promkitGzip.max.toFixed(1)} ms gzip (target < 50 ms with 10,000 pairs); ` +
+        `p99 ${promkit.p99.toFixed(1)} / ${promkitGzip.p99.toFixed(1)} ms; the body column is bytes on the wire`,
     );
   return { section, figures: { pairs, results } };
 }

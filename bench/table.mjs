@@ -1,6 +1,12 @@
 // Statistics and text output shared by the bench sections: medians, ratios, fixed-width tables
 // for the terminal and the same tables as Markdown for bench/RESULTS.md.
 
+/** `{ min, median, max }` of a list of numbers. */
+export function spreadOf(values) {
+  const sorted = [...values].sort((a, b) => a - b);
+  return { min: sorted[0], median: median(sorted), max: sorted[sorted.length - 1] };
+}
+
 /** The median of a list of numbers (mean of the two middle values for an even count). */
 export function median(values) {
   if (values.length === 0) return NaN;
@@ -58,6 +64,14 @@ export class Section {
   /** A ratio line; the tests look for lines starting with `ratio `. */
   ratio(label, a, b, note = '') {
     this.lines.push(`ratio ${label}: ${ratio(a, b)}${note ? `  (${note})` : ''}`);
+    return this;
+  }
+
+  /** Per-round (or per-pair) ratios as `min / median / max`; the tests look for lines starting with `ratio `. */
+  spread(label, ratios, note = '') {
+    const sorted = ratios.filter((r) => Number.isFinite(r)).sort((a, b) => a - b);
+    const text = sorted.length === 0 ? 'n/a' : `${num(sorted[0])}x / ${num(median(sorted))}x / ${num(sorted[sorted.length - 1])}x`;
+    this.lines.push(`ratio ${label} (min / median / max of ${sorted.length}): ${text}${note ? `  (${note})` : ''}`);
     return this;
   }
 

@@ -1,6 +1,6 @@
 import diagnosticsChannel from 'node:diagnostics_channel';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { HttpFacade } from '../src/facade/http.js';
+import type { HttpFacade, ServerRequest } from '../src/facade/http.js';
 import { explicitRouteOf, isRoutedServer, NOT_APP_TRAFFIC_CHANNEL, UNMATCHED_ROUTE } from '../src/facade/route.js';
 import type { BoundUpDownCounter } from '../src/facade/types.js';
 
@@ -21,12 +21,27 @@ export interface HttpServerInstrumentationOptions {
   readonly ignore: (request: IncomingMessage) => boolean;
 }
 
-interface Pending {
-  readonly start: number;
-  readonly request: IncomingMessage;
-  readonly active: BoundUpDownCounter;
-  /** The server belongs to a router (Fastify): no template means unmatched, never the raw path. */
-  readonly routed: boolean;
+/** What the start listener leaves on a response for its `close` listener: fields, not a per-request object. */
+const STARTED = Symbol('promkit.http.started');
+const ROUTED = Symbol('promkit.http.routed');
+type Tracked = ServerResponse & { [STARTED]?: number | undefined; [ROUTED]?: boolean };
+
+/**
+ * The one request object handed to the facade, refilled for each request: `recordServerRequest`
+ * reads it synchronously and keeps nothing, so no object is made per request. Every field is
+ * always present, so it keeps one shape.
+ */
+interface Finished {
+  method: string;
+  statusCode: number | undefined;
+  durationS: number;
+  scheme: string | undefined;
+  protocolVersion: string | undefined;
+  errorType: string | undefined;
+  route: string | undefined;
+  path: string | undefined;
+  requestBodySize: number | undefined;
+  responseBodySize: number | undefined;
 }
 
 const START_CHANNEL = 'http.server.request.start';
@@ -35,55 +50,72 @@ const START_CHANNEL = 'http.server.request.start';
  * Records `http.server.request.duration` and `http.server.active_requests` for every `node:http`
  * and `node:https` server from Node's built-in `diagnostics_channel` events: no monkey-patching,
  * no loader hook, no per-request context, so it works the same for CommonJS and ESM apps and
- * costs one channel message and one `close` listener per request. `http.route` comes from
- * `setRoute` (which the Fastify, Koa and Hono adapters call), Express's matched route, or the
- * facade's route normaliser, never the raw path; a request a router saw but matched to no route
- * (Express, Fastify) is the unmatched route whatever its status.
+ * costs one channel message and one `close` listener per request, with nothing allocated by
+ * promkit once a route and label set have been seen. `http.route` comes from `setRoute` (which
+ * the Fastify, Koa and Hono adapters call), Express's matched route, or the facade's route
+ * normaliser, never the raw path; a request a router saw but matched to no route (Express,
+ * Fastify) is the unmatched route whatever its status.
  * A response whose connection closed before it finished is recorded with `error.type="aborted"`,
  * and without `http.response.status_code` when not even the status line was sent. Requests
  * promkit's own endpoints serve on the app's port (`markNotAppTraffic`) are taken out again when
  * they are known to be such: off `http.server.active_requests` at once, and never recorded.
  */
 export function instrumentHttpServer(options: HttpServerInstrumentationOptions): () => void {
-  const pending = new WeakMap<ServerResponse, Pending>();
+  const http = options.http;
+  const finished: Finished = {
+    method: 'GET',
+    statusCode: undefined,
+    durationS: 0,
+    scheme: undefined,
+    protocolVersion: undefined,
+    errorType: undefined,
+    route: undefined,
+    path: undefined,
+    requestBodySize: undefined,
+    responseBodySize: undefined,
+  };
 
+  // A plain function (not `once`'s wrapper), added per response: 'close' is emitted once.
   function onClose(this: ServerResponse): void {
-    const entry = pending.get(this);
-    if (entry === undefined) return;
-    pending.delete(this);
-    entry.active.add(-1);
-    const { request } = entry;
-    const finished = this.writableFinished;
-    const route = routeOf(request, entry.routed);
-    options.http.recordServerRequest({
-      method: request.method ?? 'GET',
-      // Before writeHead, statusCode is only Node's default 200: no status was sent, so none is recorded.
-      ...(this.headersSent && { statusCode: this.statusCode }),
-      durationS: (performance.now() - entry.start) / 1000,
-      scheme: schemeOf(request),
-      protocolVersion: protocolOf(request),
-      // The facade's normaliser turns either into a bounded template (a 404 path into the unmatched route).
-      ...(route !== undefined ? { route } : { path: request.url ?? '/' }),
-      ...(!finished && { errorType: 'aborted' }),
-    });
+    const response = this as Tracked;
+    const start = response[STARTED];
+    if (start === undefined) return;
+    response[STARTED] = undefined;
+    const request = response.req;
+    const method = request.method ?? 'GET';
+    const scheme = schemeOf(request);
+    http.activeRequests(method, scheme).add(-1);
+    const route = routeOf(request, response[ROUTED] === true);
+    finished.method = method;
+    // Before writeHead, statusCode is only Node's default 200: no status was sent, so none is recorded.
+    finished.statusCode = response.headersSent ? response.statusCode : undefined;
+    finished.durationS = (performance.now() - start) / 1000;
+    finished.scheme = scheme;
+    finished.protocolVersion = protocolOf(request);
+    finished.errorType = response.writableFinished ? undefined : 'aborted';
+    // The facade's normaliser turns either into a bounded template (a 404 path into the unmatched route).
+    finished.route = route;
+    finished.path = route === undefined ? (request.url ?? '/') : undefined;
+    http.recordServerRequest(finished as unknown as ServerRequest);
   }
 
   const onStart = (message: unknown) => {
     const { request, response, server } = message as { request: IncomingMessage; response: ServerResponse; server?: unknown };
     if (options.ignore(request)) return;
-    const active = options.http.activeRequests(request.method ?? 'GET', schemeOf(request));
-    active.add(1);
-    pending.set(response, { start: performance.now(), request, active, routed: isRoutedServer(server) });
-    response.once('close', onClose);
+    http.activeRequests(request.method ?? 'GET', schemeOf(request)).add(1);
+    const tracked = response as Tracked;
+    tracked[STARTED] = performance.now();
+    tracked[ROUTED] = isRoutedServer(server);
+    response.on('close', onClose);
   };
 
   // Only known once the app's handler runs, after the start: the request was counted as in flight.
   const onNotAppTraffic = (message: unknown) => {
-    const { response } = message as { response: ServerResponse };
-    const entry = pending.get(response);
-    if (entry === undefined) return;
-    pending.delete(response);
-    entry.active.add(-1);
+    const response = (message as { response: ServerResponse }).response as Tracked;
+    if (response[STARTED] === undefined) return;
+    response[STARTED] = undefined;
+    const request = response.req;
+    http.activeRequests(request.method ?? 'GET', schemeOf(request)).add(-1);
     response.off('close', onClose);
   };
 

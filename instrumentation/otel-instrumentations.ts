@@ -7,7 +7,18 @@
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import type { MeterProvider } from '@opentelemetry/api';
-import type { Instrumentation } from '@opentelemetry/instrumentation';
+
+/**
+ * What promkit uses of an OpenTelemetry instrumentation (an `Instrumentation` from
+ * `@opentelemetry/instrumentation`, such as `new PgInstrumentation()`). Stated here rather than
+ * imported, so promkit's types need no instrumentation package installed: those are optional,
+ * and every instrumentation brings its own.
+ */
+export interface Instrumentation {
+  setMeterProvider(meterProvider: MeterProvider): void;
+  enable(): void;
+  disable(): void;
+}
 
 /** An instrumentation named in configuration: where to load it from. */
 export interface NamedInstrumentation {

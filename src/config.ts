@@ -1,10 +1,10 @@
 import { nonEmpty, resolveQuiet, type Env } from './env.js';
 import { DEFAULT_HEALTH, type HealthOptions, type ResolvedHealthConfig } from './health/options.js';
 import { RUNTIME_METRICS_SELECTIONS, type RuntimeMetricsSelection } from './runtime/select.js';
-import type { Instrumentation } from '@opentelemetry/instrumentation';
 import { CLUSTER_AGGREGATIONS, type ClusterAggregation } from './catalogue/types.js';
 import { findDefinition } from './catalogue/index.js';
 import { ConfigError } from './errors.js';
+import type { Instrumentation } from '../instrumentation/otel-instrumentations.js';
 import type { RouteNormalizer } from './facade/route.js';
 import type { BucketOverrides } from './otel/views.js';
 import { OTLP_DEFAULTS, type OtlpOptions, type ResolvedOtlp } from './push/otlp.js';

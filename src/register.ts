@@ -38,7 +38,10 @@ function registerLoaderHook(): void {
   try {
     register('@opentelemetry/instrumentation/hook.mjs', import.meta.url);
   } catch (error) {
-    process.stderr.write(`promkit: ESM instrumentation unavailable (${message(error)}); CommonJS apps are unaffected\n`);
+    // An optional peer dependency: chosen in configuration but not installed.
+    process.stderr.write(
+      `promkit: ESM instrumentation unavailable (${message(error)}; npm install @opentelemetry/instrumentation); CommonJS apps are unaffected\n`,
+    );
   }
 }
 

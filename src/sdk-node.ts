@@ -16,10 +16,11 @@ import { diag, metrics as otelMetrics } from '@opentelemetry/api';
 import type { MetricProducer, ResourceMetrics, ViewOptions } from '@opentelemetry/sdk-metrics';
 import { resolveConfig, type ResolvedConfig, type StartOptions } from './config.js';
 import { EXEMPLARS } from './facade/exemplars.js';
-import { bindDefaultMetrics, metrics } from './facade/metrics.js';
+import { configureDefaultMetrics, metrics } from './facade/metrics.js';
+import { CellProducer } from './facade/producer.js';
 import { globalMeterProviderRegistered } from './otel/provider.js';
 import { PrometheusReader } from './otel/reader.js';
-import { catalogueViews, nativeClassicBoundaries } from './otel/views.js';
+import { catalogueBoundaries, catalogueViews, nativeClassicBoundaries } from './otel/views.js';
 import { createEndpoints } from './server/endpoints.js';
 import { ScrapeServer } from './server/server.js';
 import { setQuiet, warn } from './warnings.js';
@@ -63,13 +64,17 @@ export function promkitViews(options: PromkitViewsOptions = {}): ViewOptions[] {
  */
 export class PromkitReader extends PrometheusReader {
   readonly #config: ResolvedConfig;
+  /** Bound histograms and the HTTP server metrics of the default facade, reported through this reader. */
+  readonly #producer: CellProducer;
   #server: ScrapeServer<ResourceMetrics> | undefined;
   #ready: Promise<void> = Promise.resolve();
 
   constructor(options: PromkitReaderOptions = {}) {
     const config = resolveConfig(options);
-    super(config.cardinalityLimit !== undefined ? { cardinalityLimit: config.cardinalityLimit } : {});
+    const producer = new CellProducer();
+    super({ metricProducers: [producer], ...(config.cardinalityLimit !== undefined && { cardinalityLimit: config.cardinalityLimit }) });
     this.#config = config;
+    this.#producer = producer;
   }
 
   /** Called by the MeterProvider that takes this reader: starts the endpoint and binds the facade. */
@@ -98,9 +103,12 @@ export class PromkitReader extends PrometheusReader {
     const nativeHistograms = nativeClassicBoundaries(config.nativeHistograms, config.buckets);
     setImmediate(() => {
       if (!globalMeterProviderRegistered()) return;
-      bindDefaultMetrics(otelMetrics.getMeterProvider(), {
+      configureDefaultMetrics(otelMetrics.getMeterProvider(), {
+        producer: this.#producer,
+        buckets: catalogueBoundaries(config.buckets),
         nativeHistograms,
         ...(config.cardinalityLimit !== undefined && { cardinalityLimit: config.cardinalityLimit }),
+        ...(config.normalizeRoute !== undefined && { normalizeRoute: config.normalizeRoute }),
       });
     });
   }

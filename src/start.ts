@@ -8,15 +8,14 @@ import { instrumentHttpClient } from '../instrumentation/http-client.js';
 import { instrumentHttpServer } from '../instrumentation/http-server.js';
 import { enableOnMeterProvider, loadNamedInstrumentations } from '../instrumentation/otel-instrumentations.js';
 import { clusterRole, startClusterPrimary, startClusterWorker } from './cluster/index.js';
-import { createFacadeCore } from './facade/core.js';
-import { createHttpFacade } from './facade/http.js';
 import { NAMED_INSTRUMENTATIONS, resolveConfig, type ResolvedConfig, type StartOptions } from './config.js';
 import { ConfigError } from './errors.js';
 import { createEndpoints } from './server/endpoints.js';
 import { METRICS_SNAPSHOT_SCHEMA, type MetricsSnapshot } from './exposition/json.js';
 import { ScrapeHandler, ScrapeServer } from './server/server.js';
 import { createMetricsHandler, setRunningScrapeHandler, type MetricsHandler, type MetricsHandlerOptions } from './server/app-handler.js';
-import { bindDefaultMetrics, metrics } from './facade/metrics.js';
+import { configureDefaultMetrics, metrics } from './facade/metrics.js';
+import { CellProducer } from './facade/producer.js';
 import { createMeterProvider, globalMeterProviderRegistered, OTHER_PROVIDER_NOTICE } from './otel/provider.js';
 import { createPrometheusReader } from './otel/reader.js';
 import { nativeClassicBoundaries } from './otel/views.js';
@@ -25,6 +24,7 @@ import { createResource } from './otel/resource.js';
 import { DEFAULT_CARDINALITY_LIMIT } from './limits.js';
 import { createOtlpReader } from './push/otlp.js';
 import { createPushers, type Pushers } from './push/pushers.js';
+import { catalogueBoundaries } from './otel/views.js';
 import { bindPromClient } from './prom-client/bridge.js';
 import { runtimeResourceAttributes } from './runtime/resource.js';
 import { setQuiet, warn } from './warnings.js';
@@ -115,20 +115,24 @@ export async function start(options: StartOptions = {}): Promise<PromkitHandle> 
 async function launch(config: ResolvedConfig, options: StartOptions, self: () => Running): Promise<PromkitHandle> {
   setQuiet(config.quiet);
   // Loaded only when chosen: instrumentation-http and its dependencies cost start-up time and memory.
-  const otelHttp = config.instrumentHttp && usesInstrumentationHttp(config) ? await import('../instrumentation/http.js') : undefined;
+  const otelHttp = config.instrumentHttp && usesInstrumentationHttp(config) ? await loadInstrumentationHttp(config) : undefined;
 
-  const reader = createPrometheusReader(
-    config.cardinalityLimit !== undefined ? { cardinalityLimit: config.cardinalityLimit } : {},
-  );
+  // Bound histograms and the HTTP server metrics are cells of the default facade, reported through this producer.
+  const producer = new CellProducer();
   // Loaded only when chosen: the exporter is an optional peer dependency.
   const otlpReader =
     config.push.otlp === undefined
       ? undefined
       : await createOtlpReader(config.push.otlp, {
           cardinalityLimit: config.cardinalityLimit ?? DEFAULT_CARDINALITY_LIMIT,
+          metricProducers: [producer],
           warn: (message) => process.stderr.write(`promkit: ${message}\n`),
         });
   const resource = createResource(config.runtimeMetrics !== 'off' ? { ...runtimeResourceAttributes(), ...config.resourceAttributes } : config.resourceAttributes);
+  const reader = createPrometheusReader({
+    metricProducers: [producer],
+    ...(config.cardinalityLimit !== undefined && { cardinalityLimit: config.cardinalityLimit }),
+  });
   const meterProvider = createMeterProvider({
     readers: otlpReader === undefined ? [reader] : [reader, otlpReader],
     resource,
@@ -172,7 +176,14 @@ async function launch(config: ResolvedConfig, options: StartOptions, self: () =>
   // setGlobalMeterProvider refuses a second provider: promkit's endpoint would then miss every OpenTelemetry instrumentation.
   if (globalMeterProviderRegistered()) warn(OTHER_PROVIDER_NOTICE);
   otelMetrics.setGlobalMeterProvider(meterProvider);
-  bindDefaultMetrics(meterProvider, { nativeHistograms, ...(config.cardinalityLimit !== undefined && { cardinalityLimit: config.cardinalityLimit }) });
+  // One facade for users and the automatic instrumentation alike: same cells, same route normaliser.
+  configureDefaultMetrics(meterProvider, {
+    producer,
+    nativeHistograms,
+    buckets: catalogueBoundaries(config.buckets),
+    ...(config.cardinalityLimit !== undefined && { cardinalityLimit: config.cardinalityLimit }),
+    ...(config.normalizeRoute !== undefined && { normalizeRoute: config.normalizeRoute }),
+  });
   stops.push(
     bindPromClient({
       meterProvider,
@@ -183,16 +194,8 @@ async function launch(config: ResolvedConfig, options: StartOptions, self: () =>
     }),
   );
   const scrapePort = () => server?.port;
-  // Automatic HTTP metrics go through the same facade users call, so both write identical series.
-  const http = createHttpFacade(
-    createFacadeCore({
-      meterProvider,
-      meterName: 'promkit.http',
-      nativeHistograms,
-      ...(config.cardinalityLimit !== undefined && { cardinalityLimit: config.cardinalityLimit }),
-    }),
-    config.normalizeRoute !== undefined ? { normalizeRoute: config.normalizeRoute } : {},
-  );
+  // One facade for users and the automatic instrumentation alike: same cells, same route normaliser.
+  const http = metrics.http;
   if (config.instrumentHttp) {
     if (config.httpServerSource === 'diagnostics_channel') {
       stops.push(instrumentHttpServer({ http, ignore: (request) => request.socket.localPort === scrapePort() }));
@@ -286,6 +289,19 @@ async function launch(config: ResolvedConfig, options: StartOptions, self: () =>
     metricsHandler: (handlerOptions) => createMetricsHandler(() => (stopped === undefined ? requests : undefined), handlerOptions),
     shutdown,
   };
+}
+
+/** The optional peer dependencies `instrumentation-http` as a source needs; a missing one is a ConfigError saying what to install. */
+async function loadInstrumentationHttp(config: ResolvedConfig): Promise<typeof import('../instrumentation/http.js')> {
+  try {
+    return await import('../instrumentation/http.js');
+  } catch (error) {
+    if ((error as { code?: unknown }).code !== 'ERR_MODULE_NOT_FOUND') throw error;
+    throw new ConfigError(
+      config.httpServerSource === 'instrumentation-http' ? 'httpServerSource' : 'httpClientSource',
+      '"instrumentation-http" needs its packages installed beside promkit: npm install @opentelemetry/instrumentation-http @opentelemetry/instrumentation',
+    );
+  }
 }
 
 function usesInstrumentationHttp(config: ResolvedConfig): boolean {

@@ -1,8 +1,8 @@
 /**
  * Serialises collected OTel metrics as Prometheus text: format 0.0.4, or OpenMetrics 1.0 (with
- * `# UNIT`, `_created`, exemplars and `# EOF`). promkit keeps `PrometheusExporter` only as the
- * MetricReader and writes the text itself, because the upstream serializer neither adds unit
- * suffixes nor speaks OpenMetrics, and is not fast enough: it allocates per sample and
+ * `# UNIT`, `_created`, exemplars and `# EOF`). promkit writes the text itself rather than use the
+ * upstream exporter's serializer, which neither adds unit suffixes nor speaks OpenMetrics, and is
+ * not fast enough: it allocates per sample and
  * re-sanitises every label on every scrape. Here a scrape is mostly string concatenation of pieces
  * cached per series (labels), per family (header) and per boundary list.
  */

@@ -29,6 +29,7 @@ import {
   type InstrumentSpec,
 } from './instruments.js';
 import { FacadeObservableGauge, type ObservableGauge, type ObserveCallback } from './observable.js';
+import type { CellProducer } from './producer.js';
 import type { Clock, Counter, FacadeCore, Gauge, Histogram, UpDownCounter } from './types.js';
 
 export interface FacadeCoreOptions {
@@ -43,6 +44,13 @@ export interface FacadeCoreOptions {
   readonly exemplars?: ExemplarStore;
   /** Catalogue histograms to record as native histograms too, with their classic boundaries (see `otel/views.ts`). */
   readonly nativeHistograms?: ReadonlyMap<string, readonly number[]>;
+  /**
+   * Reports histogram cells (bound histograms, HTTP server metrics); register it on the
+   * provider's reader (`metricProducers`). Without one, histograms record through the SDK only.
+   */
+  readonly producer?: CellProducer;
+  /** Histogram boundaries by metric name after bucket overrides, as the provider's views have them. */
+  readonly buckets?: Readonly<Record<string, readonly number[]>>;
 }
 
 export interface RebindOptions {
@@ -50,6 +58,10 @@ export interface RebindOptions {
   readonly cardinalityLimit?: number;
   /** The new provider's native catalogue histograms (`nativeClassicBoundaries` in `otel/views.ts`). */
   readonly nativeHistograms?: ReadonlyMap<string, readonly number[]>;
+  /** The producer registered on the new provider's reader (see {@link FacadeCoreOptions.producer}); none: SDK only. */
+  readonly producer?: CellProducer;
+  /** The new provider's histogram boundaries after bucket overrides, by metric name. */
+  readonly buckets?: Readonly<Record<string, readonly number[]>>;
 }
 
 /**
@@ -112,6 +124,8 @@ export function createFacadeCore(options: FacadeCoreOptions = {}): PromkitCore {
     limits: { cardinality: options.cardinalityLimit ?? DEFAULT_CARDINALITY_LIMIT },
     exemplars: options.exemplars ?? EXEMPLARS,
     native: { histograms: options.nativeHistograms ?? new Map() },
+    meterName,
+    reporting: { producer: options.producer, buckets: options.buckets ?? {} },
   };
   const entries = new Map<string, Entry>();
   const exported = new ExportedNames();
@@ -169,6 +183,8 @@ export function createFacadeCore(options: FacadeCoreOptions = {}): PromkitCore {
     rebind(meterProvider = metrics.getMeterProvider(), rebindOptions = {}) {
       if (rebindOptions.cardinalityLimit !== undefined) context.limits.cardinality = rebindOptions.cardinalityLimit;
       if (rebindOptions.nativeHistograms !== undefined) context.native.histograms = rebindOptions.nativeHistograms;
+      context.reporting.producer = rebindOptions.producer;
+      context.reporting.buckets = rebindOptions.buckets ?? {};
       meter = meterProvider.getMeter(meterName);
       context.meters.bound = meterProvider.getMeter(boundMeterName);
       context.meters.native = meterProvider.getMeter(NATIVE_HISTOGRAM_METER);

@@ -10,8 +10,11 @@ import {
   HTTP_SERVER_REQUEST_DURATION,
   HTTP_SERVER_RESPONSE_BODY_SIZE,
 } from '../catalogue/http.js';
+import type { HistogramCellSet } from './histogram-cells.js';
+import { ServerCells } from './http-server-cells.js';
+import type { FacadeHistogram } from './instruments.js';
 import { OVERFLOW_LABELS } from './labels.js';
-import { memoBudget, memoByName } from './memo.js';
+import { RouteCache } from './route-cache.js';
 import { normalizeRoute as defaultNormalizer, type RouteNormalizer } from './route.js';
 import type { BoundUpDownCounter, FacadeCore } from './types.js';
 
@@ -28,12 +31,15 @@ export const KNOWN_HTTP_METHODS = Object.freeze([
   'QUERY',
   'TRACE',
 ] as const);
-const KNOWN = new Set<string>(KNOWN_HTTP_METHODS);
+/** Each known method to itself: a lookup of the usual upper-case spelling allocates nothing. */
+const KNOWN = new Map<string, string>(KNOWN_HTTP_METHODS.map((method) => [method, method]));
 
 /** Upper-cases a known method; any other value is `_OTHER` so a client cannot invent series. */
 export function normalizeMethod(method: string): string {
+  const known = KNOWN.get(method);
+  if (known !== undefined) return known;
   const upper = typeof method === 'string' ? method.toUpperCase() : '';
-  return KNOWN.has(upper) ? upper : '_OTHER';
+  return KNOWN.get(upper) ?? '_OTHER';
 }
 
 interface ServerRequestCommon {
@@ -92,57 +98,114 @@ export interface HttpFacade {
 }
 
 export interface HttpFacadeOptions {
-  /** Normaliser applied to every route and path; default {@link defaultNormalizer}. */
+  /**
+   * Normaliser applied to every route and path; default {@link defaultNormalizer}. Its result is
+   * memoised per raw string (see `route-cache.ts`).
+   */
   readonly normalizeRoute?: RouteNormalizer;
+}
+
+/** The HTTP facade plus what `start()` configures on the default one (see `configureDefaultMetrics`). */
+export interface ConfigurableHttpFacade extends HttpFacade {
+  configure(options: HttpFacadeOptions): void;
 }
 
 type ServerKey = (typeof HTTP_SERVER_REQUEST_DURATION.attributes)[number];
 type ClientKey = (typeof HTTP_CLIENT_REQUEST_DURATION.attributes)[number];
 
-export function createHttpFacade(core: FacadeCore, options: HttpFacadeOptions = {}): HttpFacade {
-  const normalize = options.normalizeRoute ?? defaultNormalizer;
-  const serverDuration = core.histogram(HTTP_SERVER_REQUEST_DURATION);
-  const requestSize = core.histogram(HTTP_SERVER_REQUEST_BODY_SIZE);
-  const responseSize = core.histogram(HTTP_SERVER_RESPONSE_BODY_SIZE);
+/** The status code as a label string (`error.type` of a 5xx), made once per code. */
+const STATUS_TEXT = new Map<number, string>();
+function statusText(status: number): string {
+  let text = STATUS_TEXT.get(status);
+  if (text === undefined) {
+    text = String(status);
+    if (STATUS_TEXT.size < 1000) STATUS_TEXT.set(status, text);
+  }
+  return text;
+}
+
+/** A server histogram's cell index, remade if the instrument's cells change (first use under a producer). */
+class ServerIndex {
+  #cells: HistogramCellSet | undefined;
+  #index: ServerCells | undefined;
+  constructor(private readonly histogram: FacadeHistogram<string>) {}
+  /** Undefined when no producer reports cells: the SDK path records then. */
+  get(): ServerCells | undefined {
+    const cells = this.histogram.cells();
+    if (cells === undefined) return undefined;
+    if (cells !== this.#cells) {
+      this.#cells = cells;
+      this.#index = new ServerCells(cells, this.histogram.labelKeys);
+    }
+    return this.#index;
+  }
+}
+
+export function createHttpFacade(core: FacadeCore, options: HttpFacadeOptions = {}): ConfigurableHttpFacade {
+  let routes = new RouteCache(options.normalizeRoute ?? defaultNormalizer);
+  // The facade's own instruments: FacadeHistogram is what core.histogram() returns.
+  const serverDuration = core.histogram(HTTP_SERVER_REQUEST_DURATION) as unknown as FacadeHistogram<ServerKey>;
+  const requestSize = core.histogram(HTTP_SERVER_REQUEST_BODY_SIZE) as unknown as FacadeHistogram<ServerKey>;
+  const responseSize = core.histogram(HTTP_SERVER_RESPONSE_BODY_SIZE) as unknown as FacadeHistogram<ServerKey>;
+  const durationCells = new ServerIndex(serverDuration);
+  const requestSizeCells = new ServerIndex(requestSize);
+  const responseSizeCells = new ServerIndex(responseSize);
   const clientDuration = core.histogram(HTTP_CLIENT_REQUEST_DURATION);
   const active = core.upDownCounter(HTTP_SERVER_ACTIVE_REQUESTS);
-  // Bound cells per method and scheme: in-flight tracking is two adds per request, kept off the SDK's hashing path.
-  // Keyed by method and scheme; the scheme is the caller's string, so the memo is bounded like the series.
-  const activeCells = memoByName(
-    memoBudget(core.limits),
-    (_key: string, method: string, scheme: string | undefined): BoundUpDownCounter =>
-      active.bind(scheme === undefined ? { 'http.request.method': method } : { 'http.request.method': method, 'url.scheme': scheme }),
-    () => active.bind(OVERFLOW_LABELS),
-  );
+  // In-flight cells by method, then scheme: two adds per request, no key string, no SDK hashing.
+  // The scheme is the caller's string, so the index is bounded like the series it writes.
+  const activeCells = new Map<string, Map<string | undefined, BoundUpDownCounter>>();
+  let activeCount = 0;
+  let activeSpill: BoundUpDownCounter | undefined;
   const activeCell = (method: string, scheme?: string): BoundUpDownCounter => {
     const normalized = normalizeMethod(method);
-    return activeCells(scheme === undefined ? normalized : `${normalized} ${scheme}`, normalized, scheme);
+    const found = activeCells.get(normalized)?.get(scheme);
+    if (found !== undefined) return found;
+    if (activeCount >= core.limits.cardinality - 1) return (activeSpill ??= active.bind(OVERFLOW_LABELS));
+    const cell = active.bind(scheme === undefined ? { 'http.request.method': normalized } : { 'http.request.method': normalized, 'url.scheme': scheme });
+    let byScheme = activeCells.get(normalized);
+    if (byScheme === undefined) activeCells.set(normalized, (byScheme = new Map()));
+    byScheme.set(scheme, cell);
+    activeCount++;
+    return cell;
+  };
+
+  /** Without a producer (a facade over a caller's own provider): the SDK records, with a labels object. */
+  const recordThroughSdk = (request: ServerRequest, method: string, route: string, errorType: string | undefined): void => {
+    const status = request.statusCode;
+    const labels: { -readonly [K in ServerKey]?: string | number } = { 'http.request.method': method, 'http.route': route };
+    if (status !== undefined) labels['http.response.status_code'] = status;
+    if (request.scheme !== undefined) labels['url.scheme'] = request.scheme;
+    if (request.protocolVersion !== undefined) labels['network.protocol.version'] = request.protocolVersion;
+    if (errorType !== undefined) labels['error.type'] = errorType;
+    serverDuration.record(request.durationS, labels);
+    if (request.requestBodySize !== undefined) requestSize.record(request.requestBodySize, labels);
+    if (request.responseBodySize !== undefined) responseSize.record(request.responseBodySize, labels);
   };
 
   return {
+    // Allocation-free when the route is memoised and the label set seen before: the automatic
+    // instrumentation calls this for every request.
     recordServerRequest(request) {
-      const route =
-        request.route !== undefined
-          ? normalize(request.route)
-          : normalize(request.path, request.statusCode !== undefined ? { statusCode: request.statusCode } : undefined);
       const status = request.statusCode;
-      const errorType = request.errorType ?? (status !== undefined && status >= 500 ? String(status) : undefined);
-      const labels: { -readonly [K in ServerKey]?: string | number } = {
-        'http.request.method': normalizeMethod(request.method),
-        'http.route': route,
-      };
-      if (status !== undefined) labels['http.response.status_code'] = status;
-      if (request.scheme !== undefined) labels['url.scheme'] = request.scheme;
-      if (request.protocolVersion !== undefined) labels['network.protocol.version'] = request.protocolVersion;
-      if (errorType !== undefined) labels['error.type'] = errorType;
-      serverDuration.record(request.durationS, labels);
-      if (request.requestBodySize !== undefined) requestSize.record(request.requestBodySize, labels);
-      if (request.responseBodySize !== undefined) responseSize.record(request.responseBodySize, labels);
+      const route = request.route !== undefined ? routes.template(request.route) : routes.ofPath(request.path, status);
+      const method = normalizeMethod(request.method);
+      const errorType = request.errorType ?? (status !== undefined && status >= 500 ? statusText(status) : undefined);
+      const duration = durationCells.get();
+      if (duration === undefined) return recordThroughSdk(request, method, route, errorType);
+      const { scheme, protocolVersion } = request;
+      duration.cell(method, status, route, scheme, protocolVersion, errorType).record(request.durationS);
+      if (request.requestBodySize !== undefined) {
+        requestSizeCells.get()?.cell(method, status, route, scheme, protocolVersion, errorType).record(request.requestBodySize);
+      }
+      if (request.responseBodySize !== undefined) {
+        responseSizeCells.get()?.cell(method, status, route, scheme, protocolVersion, errorType).record(request.responseBodySize);
+      }
     },
 
     recordClientRequest(request) {
       const status = request.statusCode;
-      const errorType = request.errorType ?? (status !== undefined && status >= 400 ? String(status) : undefined);
+      const errorType = request.errorType ?? (status !== undefined && status >= 400 ? statusText(status) : undefined);
       const labels: { -readonly [K in ClientKey]?: string | number } = {
         'http.request.method': normalizeMethod(request.method),
         'server.address': request.serverAddress,
@@ -165,5 +228,9 @@ export function createHttpFacade(core: FacadeCore, options: HttpFacadeOptions = 
     },
 
     activeRequests: activeCell,
+
+    configure(configured) {
+      routes = new RouteCache(configured.normalizeRoute ?? defaultNormalizer);
+    },
   };
 }

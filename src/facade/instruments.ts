@@ -41,6 +41,8 @@ import { CellSet, CounterCell, GaugeCell, OVERFLOW_ATTRIBUTES, UpDownCounterCell
 import type { DropCause, DropRecorder } from './drops.js';
 import { captureExemplar, type ExemplarStore, type InstrumentExemplars } from './exemplars.js';
 import { describeValue } from './drops.js';
+import { HistogramCellSet, OTEL_DEFAULT_BOUNDARIES } from './histogram-cells.js';
+import type { CellProducer, ReportedHistogram } from './producer.js';
 import { EMPTY_ATTRIBUTES, LabelProblem, OVERFLOW_LABELS, resolveLabels } from './labels.js';
 import { HUGE, HugeTotals } from './totals.js';
 import type {
@@ -90,6 +92,17 @@ export interface InstrumentContext {
    * with the boundaries of their classic twin; set on a rebind.
    */
   readonly native: { histograms: ReadonlyMap<string, readonly number[]> };
+  /** The meter (scope) name histogram cells are reported under: the facade's own. */
+  readonly meterName: string;
+  /**
+   * What reports histogram cells (bound histograms, HTTP server metrics); set by `start()` on a
+   * rebind. Without one (a facade over a caller's own provider) histograms record through the SDK.
+   */
+  readonly reporting: {
+    producer: CellProducer | undefined;
+    /** Boundaries after the user's bucket overrides, by metric name (what the catalogue views use). */
+    buckets: Readonly<Record<string, readonly number[]>>;
+  };
 }
 
 /** Returns why `value` cannot be recorded, without allocating. */
@@ -291,32 +304,68 @@ export class FacadeGauge<L extends string> extends CellBackedInstrument<OtelGaug
  * one on the facade's meter (buckets as advice) and its native twin on the native meter, whose
  * view aggregates it exponentially. Both streams have the instrument's name; the exposition
  * joins them into one family. Without classic buckets only the native instrument exists.
+ *
+ * Unbound records go through the SDK; bound handles are cells (see `histogram-cells.ts`) when a
+ * producer reports them, which is what `start()` sets up, except for native histograms, whose
+ * exponential buckets only the SDK keeps.
  */
 export class FacadeHistogram<L extends string> extends FacadeInstrument<OtelHistogram> implements Histogram<L> {
   // Set by attach(), which the base constructor calls: `declare` keeps field initialisation from resetting them.
   /** The native twin when the histogram keeps classic buckets too. */
   private declare twin: OtelHistogram | undefined;
   private declare exemplars: InstrumentExemplars | undefined;
+  private declare native: boolean;
+  #reported: ReportedHistogram | undefined;
+  #producer: CellProducer | undefined;
 
   attach(meter: Meter): void {
+    // The first attach runs inside the base constructor, before the private fields exist.
+    const rebinding = this.otel !== undefined;
     const configured = this.context.native.histograms.get(this.name);
-    const native = this.spec.native === true || configured !== undefined;
+    const native = (this.native = this.spec.native === true || configured !== undefined);
     const boundaries = configured ?? this.spec.boundaries;
     this.exemplars ??= this.context.exemplars.instrument(this.name, boundaries, this.context.limits.cardinality);
     if (!native) {
       this.otel = meter.createHistogram(this.name, otelOptions(this.spec));
       this.twin = undefined;
-      return;
+    } else {
+      const nativeOtel = this.context.meters.native.createHistogram(this.name, instrumentOptions(this.spec, undefined));
+      this.otel = boundaries === undefined ? nativeOtel : meter.createHistogram(this.name, instrumentOptions(this.spec, boundaries));
+      this.twin = boundaries === undefined ? undefined : nativeOtel;
     }
-    const nativeOtel = this.context.meters.native.createHistogram(this.name, instrumentOptions(this.spec, undefined));
-    if (boundaries === undefined) {
-      this.otel = nativeOtel;
-      this.twin = undefined;
-      return;
+    // Cells (and their values) carry over a rebind; they move to the new producer.
+    if (!rebinding) return;
+    const producer = this.context.reporting.producer;
+    if (this.#reported !== undefined && producer !== this.#producer) {
+      this.#producer?.delete(this.#reported);
+      producer?.add(this.#reported);
+      this.#producer = producer;
     }
-    this.otel = meter.createHistogram(this.name, instrumentOptions(this.spec, boundaries));
-    this.twin = nativeOtel;
   }
+
+  /**
+   * This histogram's cells, made on first use with the boundaries its view would have; undefined
+   * when no producer would report them, or for a native histogram (whose exponential buckets only
+   * the SDK keeps): then the SDK path is the only one.
+   */
+  cells(): HistogramCellSet | undefined {
+    const producer = this.context.reporting.producer;
+    if (producer === undefined || this.native) return undefined;
+    if (this.#reported === undefined) {
+      const boundaries = this.context.reporting.buckets[this.name] ?? this.spec.boundaries ?? OTEL_DEFAULT_BOUNDARIES;
+      this.#reported = {
+        meterName: this.context.meterName,
+        name: this.name,
+        description: this.spec.description,
+        unit: this.spec.unit,
+        cells: new HistogramCellSet(Object.freeze([...boundaries]), this.refuse, this.context.limits, this.exemplars),
+      };
+      producer.add(this.#reported);
+      this.#producer = producer;
+    }
+    return this.#reported.cells;
+  }
+
   record(value: number, labels?: Labels<L>): void {
     const reason = valueProblem(value, true);
     if (reason !== undefined) return this.dropValue(reason, value);
@@ -328,9 +377,12 @@ export class FacadeHistogram<L extends string> extends FacadeInstrument<OtelHist
     this.twin?.record(value, attributes);
     captureExemplar(this.exemplars, attributes, value);
   }
+
   bind(labels: Labels<L>): BoundHistogram {
     const attributes = this.bindAttributes(labels);
     if (attributes instanceof LabelProblem) return new RefusedRecorder(this, attributes);
+    const cells = this.cells();
+    if (cells !== undefined) return cells.cell(attributes);
     return {
       record: (value: number): void => {
         const reason = valueProblem(value, true);

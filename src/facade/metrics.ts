@@ -3,7 +3,7 @@ import { createCacheFacade, type CacheFacade } from './cache.js';
 import { createCircuitBreakerFacade, type CircuitBreakerFacade } from './circuit-breaker.js';
 import { createFacadeCore, type FacadeCoreOptions, type PromkitCore, type RebindOptions } from './core.js';
 import { createDbFacade, type DbFacade } from './db.js';
-import { createHttpFacade, type HttpFacade } from './http.js';
+import { createHttpFacade, type ConfigurableHttpFacade, type HttpFacade, type HttpFacadeOptions } from './http.js';
 import { createLlmFacade, type LlmFacade } from './llm.js';
 
 /**
@@ -24,10 +24,10 @@ export interface Metrics extends Omit<PromkitCore, 'rebind'> {
 }
 
 /** A facade over `meterProvider` (default: the global provider; see {@link metrics}). */
-export function createMetrics(options: FacadeCoreOptions = {}): Metrics {
+export function createMetrics(options: FacadeCoreOptions & HttpFacadeOptions = {}): Metrics {
   const core = createFacadeCore(options);
   return Object.assign(core, {
-    http: createHttpFacade(core),
+    http: createHttpFacade(core, options.normalizeRoute !== undefined ? { normalizeRoute: options.normalizeRoute } : {}),
     llm: createLlmFacade(core),
     cache: createCacheFacade(core),
     db: createDbFacade(core),
@@ -42,17 +42,26 @@ export function createMetrics(options: FacadeCoreOptions = {}): Metrics {
  */
 export const metrics: Metrics = createMetrics();
 
-/** Called by `start()`: moves every instrument of the default facade onto `meterProvider`. */
-export function bindDefaultMetrics(meterProvider: MeterProvider, options: RebindOptions = {}): void {
+/** What `start()` configures on the default facade: the provider's limit, buckets and producer, and the route normaliser. */
+export type MetricsBindOptions = RebindOptions & HttpFacadeOptions;
+
+/**
+ * Called by `start()`: moves every instrument of the default facade onto `meterProvider` and
+ * applies the running configuration. The automatic HTTP instrumentation records through this
+ * same facade (`metrics.http`), so both write identical series through one route normaliser.
+ */
+export function configureDefaultMetrics(meterProvider: MeterProvider, options: MetricsBindOptions = {}): void {
   rebindMetrics(metrics, meterProvider, options);
 }
 
 /**
  * Moves every instrument of `target` onto `meterProvider` (default: the current global provider).
  * Plumbing for `start()` and promkit's test helpers, kept off the public `Metrics` type: a facade
- * is bound once, by whoever installs the provider.
+ * is bound once, by whoever installs the provider. The route normaliser reverts to the default
+ * unless given.
  */
-export function rebindMetrics(target: Metrics, meterProvider?: MeterProvider, options: RebindOptions = {}): void {
+export function rebindMetrics(target: Metrics, meterProvider?: MeterProvider, options: MetricsBindOptions = {}): void {
   // createMetrics() returns the core itself, so the method is there at run time.
   (target as Metrics & Pick<PromkitCore, 'rebind'>).rebind(meterProvider, options);
+  (target.http as ConfigurableHttpFacade).configure(options.normalizeRoute !== undefined ? { normalizeRoute: options.normalizeRoute } : {});
 }

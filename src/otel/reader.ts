@@ -1,5 +1,4 @@
-import { PrometheusExporter } from '@opentelemetry/exporter-prometheus';
-import type { InstrumentType } from '@opentelemetry/sdk-metrics';
+import { AggregationTemporality, MetricReader, type MetricProducer } from '@opentelemetry/sdk-metrics';
 
 import { DEFAULT_CARDINALITY_LIMIT } from '../limits.js';
 
@@ -8,23 +7,39 @@ export { DEFAULT_CARDINALITY_LIMIT };
 export interface PrometheusReaderOptions {
   /** Series per metric before new label sets go to the `otel_metric_overflow="true"` series. */
   readonly cardinalityLimit?: number;
+  /**
+   * Producers whose metrics join every collection beside the SDK's (promkit's cells: bound
+   * histograms and the HTTP server metrics, see `facade/producer.ts`).
+   */
+  readonly metricProducers?: readonly MetricProducer[];
 }
 
 /**
- * The metric reader promkit collects from. It is the upstream `PrometheusExporter` with its own
- * server never started (promkit owns the HTTP server and the serializer), plus a cardinality
- * limit for instruments that no catalogue view covers (user-defined metrics).
+ * The metric reader promkit collects from on each scrape: cumulative temporality (what Prometheus
+ * expects), a cardinality limit for instruments that no catalogue view covers (user-defined
+ * metrics), and promkit's cell producer. It exports nothing by itself: promkit owns the HTTP
+ * server and the serializer, so the upstream `PrometheusExporter` (and its own pinned copies of
+ * the SDK packages) is not needed.
  */
-export class PrometheusReader extends PrometheusExporter {
+export class PrometheusReader extends MetricReader {
   readonly cardinalityLimit: number;
 
   constructor(options: PrometheusReaderOptions = {}) {
-    super({ preventServerStart: true });
-    this.cardinalityLimit = options.cardinalityLimit ?? DEFAULT_CARDINALITY_LIMIT;
+    const cardinalityLimit = options.cardinalityLimit ?? DEFAULT_CARDINALITY_LIMIT;
+    super({
+      aggregationTemporalitySelector: () => AggregationTemporality.CUMULATIVE,
+      cardinalitySelector: () => cardinalityLimit,
+      ...(options.metricProducers !== undefined && { metricProducers: [...options.metricProducers] }),
+    });
+    this.cardinalityLimit = cardinalityLimit;
   }
 
-  override selectCardinalityLimit(_instrumentType: InstrumentType): number {
-    return this.cardinalityLimit;
+  protected override onForceFlush(): Promise<void> {
+    return Promise.resolve();
+  }
+
+  protected override onShutdown(): Promise<void> {
+    return Promise.resolve();
   }
 }
 

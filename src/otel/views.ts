@@ -115,3 +115,15 @@ function mergeSlo(base: readonly number[], slo: readonly number[], name: string)
   if (problem) throw new InvalidDefinitionError(name, `SLO boundaries: ${problem}`);
   return [...new Set([...base, ...slo])].sort((a, b) => a - b);
 }
+
+/**
+ * Every catalogue histogram's boundaries after `overrides`, by OpenTelemetry name: the same
+ * lists the views give the SDK, for histograms whose cells promkit keeps itself.
+ */
+export function catalogueBoundaries(overrides: BucketOverrides = {}, catalogue: readonly MetricDefinition[] = CATALOGUE): Record<string, readonly number[]> {
+  const boundaries: Record<string, readonly number[]> = {};
+  for (const definition of catalogue) {
+    if (definition.kind === 'histogram') boundaries[definition.name] = Object.freeze(resolveBoundaries(definition, overrides[definition.name]));
+  }
+  return boundaries;
+}

@@ -79,6 +79,9 @@ class PromClientCore {
       limits: { cardinality: DEFAULT_CARDINALITY_LIMIT },
       exemplars: EXEMPLARS,
       native: { histograms: new Map() },
+      meterName: PROM_CLIENT_METER_NAME,
+      // prom-client histograms record through the SDK (labels are resolved per call there anyway).
+      reporting: { producer: undefined, buckets: {} },
     };
     this.#attachHooks();
     onBinding((binding) => this.#bind(binding));

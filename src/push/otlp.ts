@@ -5,7 +5,7 @@
  * they do to the scrape. The exporter reads the standard `OTEL_EXPORTER_OTLP_*` variables
  * (endpoint, headers, timeout, compression, temporality preference) itself.
  */
-import { PeriodicExportingMetricReader, type IMetricReader } from '@opentelemetry/sdk-metrics';
+import { PeriodicExportingMetricReader, type IMetricReader, type MetricProducer } from '@opentelemetry/sdk-metrics';
 
 /** Options of `start({ push: { otlp } })`. */
 export interface OtlpOptions {
@@ -34,6 +34,8 @@ export async function createOtlpReader(
   options: {
     readonly cardinalityLimit: number;
     readonly warn: (message: string) => void;
+    /** Series promkit keeps itself (histogram cells), exported beside the SDK's. */
+    readonly metricProducers?: readonly MetricProducer[];
     /** The package to load; only tests pass another (one that is missing). */
     readonly packageName?: string;
   },
@@ -54,5 +56,6 @@ export async function createOtlpReader(
     exportIntervalMillis: config.intervalMillis,
     exportTimeoutMillis: Math.min(config.timeoutMillis, config.intervalMillis),
     cardinalityLimits: { default: options.cardinalityLimit },
+    ...(options.metricProducers !== undefined && { metricProducers: [...options.metricProducers] }),
   });
 }

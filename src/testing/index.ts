@@ -19,7 +19,8 @@ import { createMetrics, type Metrics } from '../facade/metrics.js';
 import type { Clock } from '../facade/types.js';
 import { createMeterProvider } from '../otel/provider.js';
 import { createPrometheusReader, type PrometheusReader } from '../otel/reader.js';
-import type { BucketOverrides } from '../otel/views.js';
+import { catalogueBoundaries, type BucketOverrides } from '../otel/views.js';
+import { CellProducer } from '../facade/producer.js';
 import { createManualClock, type ManualClock } from './clock.js';
 import { readHistogram, readValue, type HistogramSnapshot, type LabelMatch } from './read.js';
 
@@ -56,14 +57,22 @@ export interface TestMetrics<C extends Clock = ManualClock> {
 
 export function createTestMetrics<C extends Clock = ManualClock>(options: TestMetricsOptions<C> = {}): TestMetrics<C> {
   const limit = options.cardinalityLimit;
-  const reader = createPrometheusReader(limit === undefined ? {} : { cardinalityLimit: limit });
+  // As in production: bound histograms and HTTP server metrics are cells reported through this producer.
+  const producer = new CellProducer();
+  const reader = createPrometheusReader({ metricProducers: [producer], ...(limit !== undefined && { cardinalityLimit: limit }) });
   const meterProvider = createMeterProvider({
     readers: [reader],
     ...(limit !== undefined && { cardinalityLimit: limit }),
     ...(options.buckets !== undefined && { buckets: options.buckets }),
   });
   const clock = options.clock ?? (createManualClock() as Clock as C);
-  const metrics = createMetrics({ meterProvider, clock, ...(limit !== undefined && { cardinalityLimit: limit }) });
+  const metrics = createMetrics({
+    meterProvider,
+    clock,
+    producer,
+    buckets: catalogueBoundaries(options.buckets),
+    ...(limit !== undefined && { cardinalityLimit: limit }),
+  });
   const core = metrics;
 
   async function collect(): Promise<ResourceMetrics> {

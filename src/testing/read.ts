@@ -65,12 +65,25 @@ export function readValue(resourceMetrics: ResourceMetrics, name: string, labels
  */
 export function readHistogram(resourceMetrics: ResourceMetrics, name: string, labels: LabelMatch = {}): HistogramSnapshot | undefined {
   const found = findMetrics(resourceMetrics, name);
-  const metric = found.find((m) => m.dataPointType === DataPointType.HISTOGRAM) ?? found.find((m) => m.dataPointType === DataPointType.EXPONENTIAL_HISTOGRAM);
-  if (metric === undefined) {
-    if (found.length > 0) throw new TypeError(`"${name}" is not a histogram; read it with getValue()`);
-    return undefined;
+  if (found.length === 0) return undefined;
+  const explicit = found.filter((m) => m.dataPointType === DataPointType.HISTOGRAM);
+  // A native-only histogram has exponential buckets alone; they read as classic ones (bucketsOf).
+  const streams = explicit.length > 0 ? explicit : found.filter((m) => m.dataPointType === DataPointType.EXPONENTIAL_HISTOGRAM);
+  if (streams.length === 0) throw new TypeError(`"${name}" is not a histogram; read it with getValue()`);
+  let total: { boundaries: readonly number[]; counts: number[]; count: number; sum: number } | undefined;
+  // Streams of one name add up, as in the scrape: bound handles (promkit's cells) and unbound records (the SDK) are two.
+  for (const metric of streams) {
+    const point = findPoint<Histogram | ExponentialHistogram>(metric.dataPoints as ReadonlyArray<DataPoint<Histogram | ExponentialHistogram>>, labels);
+    if (point === undefined) continue;
+    const { boundaries, counts } = bucketsOf(point.value);
+    if (total === undefined) {
+      total = { boundaries, counts: [...counts], count: point.value.count, sum: point.value.sum ?? 0 };
+      continue;
+    }
+    for (let i = 0; i < total.counts.length; i++) total.counts[i] = (total.counts[i] ?? 0) + (counts[i] ?? 0);
+    total.count += point.value.count;
+    total.sum += point.value.sum ?? 0;
   }
-  const point = findPoint<Histogram | ExponentialHistogram>(metric.dataPoints as ReadonlyArray<DataPoint<Histogram | ExponentialHistogram>>, labels);
-  if (point === undefined) return undefined;
-  return { count: point.value.count, sum: point.value.sum ?? 0, buckets: cumulativeBuckets(bucketsOf(point.value)) };
+  if (total === undefined) return undefined;
+  return { count: total.count, sum: total.sum, buckets: cumulativeBuckets(total) };
 }

@@ -29,16 +29,23 @@ test(
       '== scrape: full body',
       '== scrape memory:',
       '== event-loop delay',
-      '== HTTP overhead:',
-      '== targets (issue 5) ==',
+      '== HTTP overhead: hello-world server in a child, autocannon 10 connections',
+      '== HTTP overhead: hello-world server in a child, autocannon 100 connections',
+      '== start-up:',
+      '== targets (issue 13) ==',
     ]) {
       expect(stdout).toContain(header);
     }
-    expect(stdout).toMatch(/^ratio facade\/raw OTel \(counter add\): \d[\d.]*x/m);
-    expect(stdout).toMatch(/^ratio bound\/prom-client .*: \d[\d.]*x/m);
+    // Ratios per round, like for like: min / median / max.
+    const spread = String.raw`\d[\d.]*x / \d[\d.]*x / \d[\d.]*x`;
+    expect(stdout).toMatch(new RegExp(String.raw`^ratio facade add\(labels\) / raw OTel add\(labels\) \(min / median / max of \d+\): ${spread}`, 'm'));
+    expect(stdout).toMatch(new RegExp(String.raw`^ratio bound histogram record / prom-client labels\(\) child observe .*: ${spread}`, 'm'));
+    expect(stdout).toMatch(new RegExp(String.raw`^ratio bound counter add / @prometheus-io/client child inc .*: ${spread}`, 'm'));
     expect(stdout).toMatch(/^ratio promkit total\/prom-client .*: \d[\d.]*x/m);
     expect(stdout).toMatch(/^ratio p99 delay promkit\/prom-client: \d[\d.]*x/m);
-    expect(stdout).toMatch(/^ratio CPU per request register\.js\/plain: \d[\d.]*x/m);
+    expect(stdout).toMatch(new RegExp(String.raw`^ratio CPU per request register\.js/plain, c=100 .*: ${spread}`, 'm'));
+    expect(stdout).toMatch(new RegExp(String.raw`^ratio CPU promkit/prom-client per pair .*: ${spread}`, 'm'));
+    expect(stdout).toMatch(new RegExp(String.raw`^ratio peak RSS promkit/prom-client per pair .*: ${spread}`, 'm'));
     // Every body holds the same samples, and the register.js server really recorded requests.
     expect(stdout).not.toContain('MISMATCH');
     expect(stdout).toMatch(/register\.js child recorded [1-9][\d,]* requests/);

@@ -28,6 +28,12 @@ interface Manifest {
   readonly typesVersions?: Record<string, Record<string, string[]>>;
 }
 
+/** A package in `npm ls --all --json`. */
+interface LsNode {
+  readonly version?: string;
+  readonly dependencies?: Record<string, LsNode>;
+}
+
 let dir = '';
 let installed = '';
 let packedFiles: string[] = [];
@@ -136,6 +142,29 @@ describe('the packed and installed package', () => {
     // push, the prom-client API, the exposition formats and the live page had landed.
     expect(tarballSize).toBeLessThan(350_000);
   });
+
+  test('installs one version of every package, and no OpenTelemetry package the default start does not load', () => {
+    const app = join(installed, '..', '..');
+    // `npm ls` exits non-zero for a missing optional peer; its JSON is complete either way.
+    const tree = JSON.parse(run('npm', ['ls', '--all', '--json'], app).stdout) as { dependencies?: Record<string, LsNode> };
+    const versions = new Map<string, Set<string>>();
+    const walk = (dependencies: Record<string, LsNode> | undefined): void => {
+      for (const [name, node] of Object.entries(dependencies ?? {})) {
+        if (node.version === undefined) continue;
+        versions.set(name, (versions.get(name) ?? new Set()).add(node.version));
+        walk(node.dependencies);
+      }
+    };
+    walk(tree.dependencies);
+    expect([...versions].filter(([, set]) => set.size > 1).map(([name, set]) => `${name}@${[...set].join('+')}`)).toEqual([]);
+    expect([...versions.keys()].filter((name) => name.startsWith('@opentelemetry/')).sort()).toEqual([
+      '@opentelemetry/api',
+      '@opentelemetry/core',
+      '@opentelemetry/resources',
+      '@opentelemetry/sdk-metrics',
+      '@opentelemetry/semantic-conventions',
+    ]);
+  }, 60_000);
 
   test('declares no script that npm runs when the package is installed', () => {
     const manifest = JSON.parse(readFileSync(join(installed, 'package.json'), 'utf8')) as Manifest;
