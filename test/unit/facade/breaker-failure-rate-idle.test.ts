@@ -2,7 +2,8 @@ import CircuitBreaker from 'opossum';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { instrumentOpossum } from '../../../instrumentation/opossum.js';
 import { createCircuitBreakerFacade, type CircuitBreakerFacade } from '../../../src/facade/circuit-breaker.js';
-import { createTestMetrics, type TestMetrics } from '../../../src/testing/index.js';
+import type { TestMetrics } from '../../../src/testing/index.js';
+import { useTestMetrics } from '../../helpers/test-metrics.js';
 
 const RATE = 'circuit_breaker.failure_rate';
 const NAME = { 'circuit_breaker.name': 'payments' };
@@ -10,11 +11,10 @@ const NAME = { 'circuit_breaker.name': 'payments' };
 let t: TestMetrics;
 let circuitBreaker: CircuitBreakerFacade;
 
-beforeEach(() => {
-  t = createTestMetrics();
-  circuitBreaker = createCircuitBreakerFacade(t.core);
+useTestMetrics((fresh) => {
+  t = fresh;
+  circuitBreaker = createCircuitBreakerFacade(fresh.core);
 });
-afterEach(() => t.shutdown());
 
 describe('circuit_breaker.failure_rate on an idle breaker', () => {
   it('drops to 0 once the 60 s window holds no calls, instead of holding its last value', async () => {

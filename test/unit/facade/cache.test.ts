@@ -1,15 +1,15 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createCacheFacade, type CacheFacade } from '../../../src/facade/cache.js';
-import { createTestMetrics, type TestMetrics } from '../../../src/testing/index.js';
+import type { TestMetrics } from '../../../src/testing/index.js';
+import { useTestMetrics } from '../../helpers/test-metrics.js';
 
 let t: TestMetrics;
 let cache: CacheFacade;
 
-beforeEach(() => {
-  t = createTestMetrics();
-  cache = createCacheFacade(t.core);
+useTestMetrics((fresh) => {
+  t = fresh;
+  cache = createCacheFacade(fresh.core);
 });
-afterEach(() => t.shutdown());
 
 const SESSIONS = { 'cache.name': 'sessions' };
 

@@ -1,6 +1,7 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createCircuitBreakerFacade, type CircuitBreakerFacade } from '../../../src/facade/circuit-breaker.js';
-import { createTestMetrics, type TestMetrics } from '../../../src/testing/index.js';
+import type { TestMetrics } from '../../../src/testing/index.js';
+import { useTestMetrics } from '../../helpers/test-metrics.js';
 
 const CALLS = 'circuit_breaker.call.duration';
 const STATE = 'circuit_breaker.state';
@@ -11,11 +12,10 @@ const NAME = { 'circuit_breaker.name': 'payments' };
 let t: TestMetrics;
 let circuitBreaker: CircuitBreakerFacade;
 
-beforeEach(() => {
-  t = createTestMetrics();
-  circuitBreaker = createCircuitBreakerFacade(t.core);
+useTestMetrics((fresh) => {
+  t = fresh;
+  circuitBreaker = createCircuitBreakerFacade(fresh.core);
 });
-afterEach(() => t.shutdown());
 
 async function states(): Promise<Record<string, number | undefined>> {
   const read = (state: string) => t.getValue(STATE, { ...NAME, 'circuit_breaker.state': state });

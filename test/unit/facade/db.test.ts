@@ -1,6 +1,7 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createDbFacade, type DbFacade } from '../../../src/facade/db.js';
-import { createTestMetrics, type TestMetrics } from '../../../src/testing/index.js';
+import type { TestMetrics } from '../../../src/testing/index.js';
+import { useTestMetrics } from '../../helpers/test-metrics.js';
 
 const DURATION = 'db.client.operation.duration';
 const ROWS = 'db.client.response.returned_rows';
@@ -15,11 +16,10 @@ const LABELS = {
 let t: TestMetrics;
 let db: DbFacade;
 
-beforeEach(() => {
-  t = createTestMetrics();
-  db = createDbFacade(t.core);
+useTestMetrics((fresh) => {
+  t = fresh;
+  db = createDbFacade(fresh.core);
 });
-afterEach(() => t.shutdown());
 
 describe('db.track', () => {
   it('times an async operation and records returned rows', async () => {

@@ -3,18 +3,16 @@
  * wrong: a thenable whose `then` throws, a "stream" that is not iterable, a breaker state or
  * outcome that is not one of the catalogue's values.
  */
-import { afterEach, beforeEach, describe, expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import { trackActive, trackDuration, trackErrors } from '../../../src/facade/helpers.js';
-import { createTestMetrics, type TestMetrics } from '../../../src/testing/index.js';
+import type { TestMetrics } from '../../../src/testing/index.js';
+import { useTestMetrics } from '../../helpers/test-metrics.js';
 import { parsePrometheusText } from '../../helpers/parse-prometheus.js';
 
 let t: TestMetrics;
 
-beforeEach(() => {
-  t = createTestMetrics();
-});
-afterEach(async () => {
-  await t.shutdown();
+useTestMetrics((fresh) => {
+  t = fresh;
 });
 
 const dropped = (metric: string, reason: string): Promise<number | undefined> =>

@@ -1,7 +1,8 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createHttpFacade, normalizeMethod, type HttpFacade } from '../../../src/facade/http.js';
 import { createRouteNormalizer, UNMATCHED_ROUTE } from '../../../src/facade/route.js';
-import { createTestMetrics, type TestMetrics } from '../../../src/testing/index.js';
+import type { TestMetrics } from '../../../src/testing/index.js';
+import { useTestMetrics } from '../../helpers/test-metrics.js';
 
 const SERVER = 'http.server.request.duration';
 const CLIENT = 'http.client.request.duration';
@@ -9,11 +10,10 @@ const CLIENT = 'http.client.request.duration';
 let t: TestMetrics;
 let http: HttpFacade;
 
-beforeEach(() => {
-  t = createTestMetrics();
-  http = createHttpFacade(t.core);
+useTestMetrics((fresh) => {
+  t = fresh;
+  http = createHttpFacade(fresh.core);
 });
-afterEach(() => t.shutdown());
 
 describe('normalizeMethod', () => {
   it('upper-cases known methods and folds everything else into _OTHER', () => {

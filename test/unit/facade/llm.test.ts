@@ -1,6 +1,7 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createLlmFacade, defaultUsage, LLM_STREAM_ABORTED, type LlmFacade } from '../../../src/facade/llm.js';
-import { createTestMetrics, type TestMetrics } from '../../../src/testing/index.js';
+import type { TestMetrics } from '../../../src/testing/index.js';
+import { useTestMetrics } from '../../helpers/test-metrics.js';
 
 const DURATION = 'gen_ai.client.operation.duration';
 const TOKENS = 'gen_ai.client.token.usage';
@@ -30,11 +31,10 @@ const content = (text: string): Chunk => ({ model: 'gpt-4o-2024-08-06', choices:
 let t: TestMetrics;
 let llm: LlmFacade;
 
-beforeEach(() => {
-  t = createTestMetrics();
-  llm = createLlmFacade(t.core);
+useTestMetrics((fresh) => {
+  t = fresh;
+  llm = createLlmFacade(fresh.core);
 });
-afterEach(() => t.shutdown());
 
 /** A streaming source whose timing is the manual clock, moved inside the generator: no sleeping. */
 function source<T>(steps: ReadonlyArray<readonly [advanceS: number, chunk: T]>, state: { closed: boolean }, tailS = 0) {

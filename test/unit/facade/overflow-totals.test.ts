@@ -3,17 +3,15 @@
  * a histogram's `_sum` past ±Number.MAX_VALUE is dropped and counted as `non_finite`, on unbound
  * instruments (SDK-summed) and on bound cells alike, and the scrape never shows +Inf or -Inf.
  */
-import { afterEach, beforeEach, describe, expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import { HUGE } from '../../../src/facade/totals.js';
-import { createTestMetrics, type TestMetrics } from '../../../src/testing/index.js';
+import type { TestMetrics } from '../../../src/testing/index.js';
+import { useTestMetrics } from '../../helpers/test-metrics.js';
 import { parsePrometheusText } from '../../helpers/parse-prometheus.js';
 
 let t: TestMetrics;
-beforeEach(() => {
-  t = createTestMetrics();
-});
-afterEach(async () => {
-  await t.shutdown();
+useTestMetrics((fresh) => {
+  t = fresh;
 });
 
 const MAX = Number.MAX_VALUE;
