@@ -63,14 +63,7 @@ export class Counter<T extends string = string> {
   labels(...values: Array<string | number>): CounterChild;
   labels(labels: LabelValues<T>): CounterChild;
   labels(...args: unknown[]): CounterChild {
-    const cell = this.#series.child(args);
-    if (cell === undefined) return NOOP;
-    let child = children.get(cell);
-    if (child === undefined) {
-      child = { inc: (value = 1) => cell.add(value) };
-      children.set(cell, child);
-    }
-    return child;
+    return this.#series.childOf(args, (cell): CounterChild => ({ inc: (value = 1) => cell.add(value) }), NOOP);
   }
 
   /** Sets every series to 0 (OpenTelemetry cannot delete a series; Prometheus sees a counter reset). */
@@ -89,9 +82,6 @@ export class Counter<T extends string = string> {
     return this.#series.get('sum');
   }
 }
-
-/** One child per cell, so `labels(...)` on the hot path allocates nothing after the first call. */
-const children = new WeakMap<CounterCell, CounterChild>();
 
 /** Returned for refused labels: the drop was already counted. */
 const NOOP: CounterChild = Object.freeze({ inc: () => undefined });

@@ -94,14 +94,7 @@ export class Gauge<T extends string = string> {
   labels(...values: Array<string | number>): GaugeChild;
   labels(labels: LabelValues<T>): GaugeChild;
   labels(...args: unknown[]): GaugeChild {
-    const cell = this.#series.child(args);
-    if (cell === undefined) return NOOP;
-    let made = children.get(cell);
-    if (made === undefined) {
-      made = child(cell, this.#series.refuse);
-      children.set(cell, made);
-    }
-    return made;
+    return this.#series.childOf(args, (cell) => child(cell, this.#series.refuse), NOOP);
   }
 
   /** Sets every series to 0 (OpenTelemetry cannot delete a series). */
@@ -120,9 +113,6 @@ export class Gauge<T extends string = string> {
     return this.#series.get('sum');
   }
 }
-
-/** One child per cell, so `labels(...)` on the hot path allocates nothing after the first call. */
-const children = new WeakMap<GaugeCell, GaugeChild>();
 
 type Refuse = (value: unknown, nonNegative: boolean) => void;
 

@@ -40,6 +40,7 @@ const OVERFLOW_KEY = '\u0002overflow';
 /** The label sets of one counter or gauge and the observable that reports them. */
 export class ValuedSeries<C extends Cell> {
   readonly #cells = new Map<string, C>();
+  readonly #children = new WeakMap<C, unknown>();
   readonly labelKeys: ReadonlySet<string>;
   #otel: Observable | undefined;
   readonly #report = async (result: ObservableResult): Promise<void> => {
@@ -93,6 +94,21 @@ export class ValuedSeries<C extends Cell> {
   /** The cell for `labels(...)` arguments. */
   child(args: readonly unknown[]): C | undefined {
     return this.cell(labelsFromArguments(this.labelNames, args));
+  }
+
+  /**
+   * What `labels(...args)` returns: one object per cell, made by `make` on first use, so the hot
+   * path allocates nothing after it; `refused` for labels the facade refused (the drop is counted).
+   */
+  childOf<K>(args: readonly unknown[], make: (cell: C) => K, refused: K): K {
+    const cell = this.child(args);
+    if (cell === undefined) return refused;
+    let made = this.#children.get(cell) as K | undefined;
+    if (made === undefined) {
+      made = make(cell);
+      this.#children.set(cell, made);
+    }
+    return made;
   }
 
   /** Zeroes every series (see the module note: OpenTelemetry cannot delete one). */
