@@ -1,7 +1,7 @@
 // Where the time goes, for the next optimisation: runs one focused case under `node --cpu-prof`
 // and prints the top self-time frames (and the share by package).
 //   node bench/profile.mjs <case> [--top=25]   (no case: lists them)
-// Build first (`npx tsc -p tsconfig.build.json`). Profiles land in .tmp/profiles/.
+// Build first (`npm run build`). Profiles land in .tmp/profiles/.
 import { spawn } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';

@@ -45,7 +45,8 @@ function step(name, command, args) {
 const tsc = join(root, 'node_modules', 'typescript', 'bin', 'tsc');
 // A clean build: files left in dist/ by moved or deleted sources would otherwise be packed and tested.
 rmSync(join(root, 'dist'), { recursive: true, force: true });
-const built = step('build', process.execPath, [tsc, '-p', 'tsconfig.build.json']);
+const built =
+  step('build', process.execPath, [tsc, '-p', 'tsconfig.build.json']) && step('bundle', process.execPath, [join(root, 'scripts', 'bundle.mjs')]);
 step('typecheck', process.execPath, [tsc, '-p', 'tsconfig.json', '--noEmit']);
 
 // The package as npm users get it: pack the dist just built (`--ignore-scripts`: the `prepack`

@@ -2,7 +2,7 @@
  * Cluster mode (`node:cluster`): the primary serves one scrape endpoint over the merged
  * collections of itself and its workers; workers serve none and answer the primary over IPC.
  */
-import cluster from 'node:cluster';
+import type { Cluster } from 'node:cluster';
 import type { MeterProvider } from '@opentelemetry/api';
 import { PROMKIT_CLUSTER_WORKERS_MISSED } from '../catalogue/self.js';
 import type { ClusterAggregation } from '../catalogue/types.js';
@@ -15,7 +15,13 @@ export { WORKER_ATTRIBUTE } from './merge.js';
 
 /** Which side of cluster mode this process is on. */
 export function clusterRole(): 'primary' | 'worker' {
-  return cluster.isPrimary ? 'primary' : 'worker';
+  return nodeCluster().isPrimary ? 'primary' : 'worker';
+}
+
+/** `node:cluster` (and the `child_process` it loads) only once cluster mode is asked for. */
+function nodeCluster(): Cluster {
+  // The module object is the cluster itself (its typings describe the ES namespace).
+  return process.getBuiltinModule('node:cluster') as unknown as Cluster;
 }
 
 export interface PrimaryOptions {
@@ -37,7 +43,7 @@ export function startClusterPrimary(options: PrimaryOptions): ClusterPrimary {
     unreachable: { 'promkit.reason': 'unreachable' },
   };
   return new ClusterPrimary({
-    host: options.host ?? (cluster as unknown as ClusterPrimaryHost),
+    host: options.host ?? (nodeCluster() as unknown as ClusterPrimaryHost),
     onMissed: (reason) => missed.add(1, attributes[reason]),
     ...(options.aggregation !== undefined && { aggregation: options.aggregation }),
   });

@@ -8,7 +8,6 @@
  * event-loop sampling timer and the GC observer.
  */
 import type { Attributes, BatchObservableResult, MeterProvider, Observable } from '@opentelemetry/api';
-import { readdirSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { getHeapSpaceStatistics, getHeapStatistics } from 'node:v8';
@@ -16,6 +15,10 @@ import * as R from '../catalogue/runtime.js';
 import type { MetricDefinition } from '../catalogue/types.js';
 import { LoopMonitor, type LoopMonitorOptions } from './event-loop.js';
 import { observeGc } from './gc.js';
+
+// Not an ES import of `node:fs`: its namespace reads the lazy `fs.promises` getter, which would
+// load the promises API and web streams into every process at start-up.
+const { readdirSync } = process.getBuiltinModule('node:fs');
 
 /** The meter (instrumentation scope) runtime metrics are recorded under. */
 export const RUNTIME_METER_NAME = 'promkit.runtime';

@@ -17,11 +17,14 @@
  *   cannot drop a series, and 0 is the true count.
  */
 import type { Attributes, BatchObservableResult, Histogram, MeterProvider, Observable } from '@opentelemetry/api';
-import { readdirSync, readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { getHeapSpaceStatistics } from 'node:v8';
 import type { LoopMonitor } from './event-loop.js';
 import { observeGc } from './gc.js';
+
+// Not an ES import of `node:fs`: its namespace reads the lazy `fs.promises` getter, which would
+// load the promises API and web streams into every process at start-up.
+const { readdirSync, readFileSync } = process.getBuiltinModule('node:fs');
 
 /** The meter (instrumentation scope) the prom-client-named runtime metrics are recorded under. */
 export const PROM_CLIENT_RUNTIME_METER_NAME = 'promkit.runtime.prom-client';

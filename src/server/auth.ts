@@ -3,7 +3,6 @@
  * with `timingSafeEqual`: digests always have the same length, so neither the comparison time
  * nor an early length mismatch tells a client how much of its guess was right.
  */
-import { createHash, timingSafeEqual } from 'node:crypto';
 
 /** How the endpoints authenticate clients: not at all, a bearer token, or HTTP basic auth. */
 export type EndpointAuth =
@@ -20,8 +19,9 @@ export interface Authenticator {
 
 const REALM = 'promkit';
 
+// `node:crypto` only when credentials are configured: an open endpoint never loads it.
 function digest(text: string): Buffer {
-  return createHash('sha256').update(text, 'utf8').digest();
+  return process.getBuiltinModule('node:crypto').createHash('sha256').update(text, 'utf8').digest();
 }
 
 /** The authenticator for `auth`, or undefined when the endpoints are open. */
@@ -37,7 +37,7 @@ export function createAuthenticator(auth: EndpointAuth): Authenticator | undefin
       if (space < 0 || authorization.slice(0, space).toLowerCase() !== scheme) return false;
       const credentials = authorization.slice(space + 1).trim();
       const presented = scheme === 'bearer' ? credentials : Buffer.from(credentials, 'base64').toString('utf8');
-      return timingSafeEqual(digest(presented), expected);
+      return process.getBuiltinModule('node:crypto').timingSafeEqual(digest(presented), expected);
     },
   };
 }

@@ -6,7 +6,6 @@
  */
 import { once } from 'node:events';
 import type { ServerResponse } from 'node:http';
-import { createGzip } from 'node:zlib';
 
 /** A piece of a body: text (the text formats) or bytes (protobuf). */
 export type Chunk = string | Uint8Array;
@@ -33,7 +32,8 @@ export async function writeChunks(response: ServerResponse, chunks: readonly Chu
 
 /** gzip of the concatenated chunks; zlib compresses on the thread pool, the loop only feeds it. */
 export async function gzipChunks(chunks: readonly Chunk[]): Promise<Buffer> {
-  const gzip = createGzip();
+  // Loaded on the first compressed response: most processes never serve one.
+  const gzip = process.getBuiltinModule('node:zlib').createGzip();
   const parts: Buffer[] = [];
   gzip.on('data', (part: Buffer) => parts.push(part));
   const done = once(gzip, 'end');

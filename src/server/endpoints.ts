@@ -24,7 +24,7 @@ import { encodeProtobufInSlices } from '../exposition/protobuf.js';
 import { serialize, serializeChunksInSlices, type SerializeOptions } from '../exposition/serializer.js';
 import type { ExemplarReader } from '../facade/exemplars.js';
 import type { CollectOptions, Route } from './server.js';
-import { UI_PAGE } from './ui/page.js';
+import { uiPage } from './ui/page.js';
 
 /** The settings the endpoints read (a slice of `start()`'s resolved config). */
 export interface EndpointsConfig {
@@ -139,10 +139,10 @@ export function createEndpoints(options: EndpointsOptions): Endpoints {
   if (config.ui !== false) {
     routes.push({
       path: subPath(config.endpoint, 'ui'),
-      static: UI_PAGE,
+      static: uiPage,
       // The page carries no data, and a browser can send a bearer token only in the address.
       tokenInQuery: true,
-      render: () => ({ status: 200, contentType: UI_PAGE.contentType, body: UI_PAGE.body }),
+      render: () => ({ status: 200, contentType: uiPage().contentType, body: uiPage().body }),
     });
   }
   return {

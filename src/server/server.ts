@@ -1,5 +1,4 @@
-import { createHash } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ScrapeServerError } from '../errors.js';
 import { markNotAppTraffic } from '../facade/route.js';
@@ -7,6 +6,11 @@ import { acceptsGzip, createAuthenticator, type Authenticator, type EndpointAuth
 import { gzipChunks, writeChunks, type Chunk } from './body.js';
 
 export { ScrapeServerError };
+
+// Not `import { createServer } from 'node:http'`: an ES import builds the module's namespace,
+// which reads every export, and Node's lazy `http.WebSocket` getter then loads undici: about
+// 30 ms of start-up CPU for a client promkit never uses.
+const { createServer } = process.getBuiltinModule('node:http');
 
 
 /** A rendered response body: one string or buffer, or ordered chunks written one by one (large bodies). */
@@ -38,9 +42,9 @@ export interface Route<C> {
   /**
    * Set when the body never depends on the collection (the `/metrics/ui` page): it is served
    * without collecting, with an ETag, so a reload costs a 304. `render` returns the same body,
-   * for a server that does not know this field.
+   * for a server that does not know this field. Called once, on the first request for the path.
    */
-  readonly static?: StaticBody;
+  readonly static?: () => StaticBody;
   /**
    * Also accept the bearer token as `?token=`: a browser cannot send an `Authorization` header
    * when it navigates to a page. Only for pages whose body carries no data.
@@ -224,12 +228,20 @@ export class ScrapeHandler<C> {
     this.#options = options;
     this.#routes = new Map(options.routes.map((route) => [route.path, route]));
     this.#auth = createAuthenticator(options.auth ?? { kind: 'none' });
-    for (const route of options.routes) {
-      if (route.static === undefined) continue;
+  }
+
+  /** A static route's body and validator, made on its first request (hashing loads `node:crypto`). */
+  #staticEntry(route: Route<C>): StaticEntry | undefined {
+    if (route.static === undefined) return undefined;
+    let entry = this.#statics.get(route);
+    if (entry === undefined) {
+      const page = route.static();
       // Weak: the gzip and identity encodings of the page share one validator.
-      const etag = `W/"${createHash('sha256').update(route.static.body).digest('base64url').slice(0, 27)}"`;
-      this.#statics.set(route, { page: route.static, etag });
+      const hash = process.getBuiltinModule('node:crypto').createHash('sha256').update(page.body).digest('base64url');
+      entry = { page, etag: `W/"${hash.slice(0, 27)}"` };
+      this.#statics.set(route, entry);
     }
+    return entry;
   }
 
   /** The main (Prometheus) path. */
@@ -325,7 +337,7 @@ export class ScrapeHandler<C> {
       respond(request, response, 405, 'Method not allowed; use GET or HEAD.\n');
       return;
     }
-    const fixed = this.#statics.get(route);
+    const fixed = this.#staticEntry(route);
     if (fixed !== undefined) {
       this.#sendStatic(request, response, fixed).catch(() => response.destroy());
       return;

@@ -26,7 +26,7 @@ function runModule(source: string, env: Record<string, string> = {}): Promise<{ 
 
 // Three bad records, two kinds: one warning per kind, whatever the repetitions.
 const BAD_RECORDS = `
-import { metrics } from './dist/src/index.js';
+import { metrics } from 'promkit';
 const orders = metrics.counter({ name: 'orders.placed', description: 'Orders placed.' });
 orders.add(Number.NaN);
 orders.add(Number.NaN);

@@ -5,7 +5,6 @@
  * nothing but this page's own script and style and fetch nothing but the service itself, so the
  * page works offline and cannot leak the metrics elsewhere.
  */
-import { createHash } from 'node:crypto';
 import type { StaticBody } from '../server.js';
 import { PAGE_SCRIPT } from './client.js';
 import { PAGE_STYLE } from './style.js';
@@ -29,13 +28,13 @@ const HTML = `<!doctype html>
 </html>
 `;
 
-const sha256 = (text: string) => `'sha256-${createHash('sha256').update(text, 'utf8').digest('base64')}'`;
+const sha256 = (text: string) => `'sha256-${process.getBuiltinModule('node:crypto').createHash('sha256').update(text, 'utf8').digest('base64')}'`;
 
 /**
  * Inline code is allowed by its hash, not by `'unsafe-inline'`; `connect-src 'self'` is the
  * only network access, and the favicon is an empty `data:` URL so the browser asks for nothing.
  */
-const CONTENT_SECURITY_POLICY = [
+const contentSecurityPolicy = () => [
   "default-src 'none'",
   `script-src ${sha256(PAGE_SCRIPT)}`,
   `style-src ${sha256(PAGE_STYLE)}`,
@@ -46,14 +45,22 @@ const CONTENT_SECURITY_POLICY = [
   "frame-ancestors 'none'",
 ].join('; ');
 
-/** The page and the headers it is served with. */
-export const UI_PAGE: StaticBody = Object.freeze({
-  contentType: 'text/html; charset=utf-8',
-  body: HTML,
-  headers: Object.freeze({
-    'Content-Security-Policy': CONTENT_SECURITY_POLICY,
-    'X-Content-Type-Options': 'nosniff',
-    // The address may carry ?token=: never send it on.
-    'Referrer-Policy': 'no-referrer',
-  }),
-});
+let page: StaticBody | undefined;
+
+/**
+ * The page and the headers it is served with, made on the first request for it: hashing the
+ * inline code would otherwise load `node:crypto` into every process at start-up.
+ */
+export function uiPage(): StaticBody {
+  page ??= Object.freeze({
+    contentType: 'text/html; charset=utf-8',
+    body: HTML,
+    headers: Object.freeze({
+      'Content-Security-Policy': contentSecurityPolicy(),
+      'X-Content-Type-Options': 'nosniff',
+      // The address may carry ?token=: never send it on.
+      'Referrer-Policy': 'no-referrer',
+    }),
+  });
+  return page;
+}

@@ -12,7 +12,7 @@ import { resolveConfig } from '../../../src/config.js';
 import { ConfigError } from '../../../src/errors.js';
 import { ScrapeServer } from '../../../src/server/server.js';
 import { PAGE_SCRIPT } from '../../../src/server/ui/client.js';
-import { UI_PAGE } from '../../../src/server/ui/page.js';
+import { uiPage } from '../../../src/server/ui/page.js';
 import type { StartOptions } from '../../../src/config.js';
 import { start, type PromkitHandle } from '../../../src/start.js';
 
@@ -57,7 +57,7 @@ describe('/metrics/ui', () => {
     const page = await raw(port, '/metrics/ui');
     expect(page.status).toBe(200);
     expect(page.headers['content-type']).toBe('text/html; charset=utf-8');
-    expect(page.body.toString()).toBe(UI_PAGE.body);
+    expect(page.body.toString()).toBe(uiPage().body);
     expect(page.body.toString()).toContain(PAGE_SCRIPT);
     const csp = page.headers['content-security-policy'] ?? '';
     expect(csp).toContain("default-src 'none'");
@@ -69,7 +69,7 @@ describe('/metrics/ui', () => {
   });
 
   test('names no address outside the service: its only absolute URL is the SVG namespace', () => {
-    const urls = UI_PAGE.body.match(/\b[a-z][a-z0-9+.-]*:\/\/[^\s'"<>)]*/gi) ?? [];
+    const urls = uiPage().body.match(/\b[a-z][a-z0-9+.-]*:\/\/[^\s'"<>)]*/gi) ?? [];
     expect([...new Set(urls)]).toEqual(['http://www.w3.org/2000/svg']);
     // It fetches its data relative to its own address, so any endpoint path works.
     expect(PAGE_SCRIPT).toContain("'json?' + METRICS");
@@ -101,7 +101,7 @@ describe('/metrics/ui', () => {
     const plain = await raw(port, '/metrics/ui');
     const zipped = await raw(port, '/metrics/ui', { 'Accept-Encoding': 'gzip' });
     expect(zipped.headers['content-encoding']).toBe('gzip');
-    expect(gunzipSync(zipped.body).toString()).toBe(UI_PAGE.body);
+    expect(gunzipSync(zipped.body).toString()).toBe(uiPage().body);
     expect(zipped.headers.etag).toBe(plain.headers.etag);
     expect(zipped.headers.vary).toBe('Accept-Encoding');
   });
@@ -169,7 +169,7 @@ describe('a static route on the scrape server', () => {
       },
       routes: [
         { path: '/metrics', render: (body) => ({ status: 200, contentType: 'text/plain', body }) },
-        { path: '/page', static: { contentType: 'text/html', body: '<p>page</p>' }, render: () => ({ status: 200, contentType: 'text/html', body: '<p>page</p>' }) },
+        { path: '/page', static: () => ({ contentType: 'text/html', body: '<p>page</p>' }), render: () => ({ status: 200, contentType: 'text/html', body: '<p>page</p>' }) },
       ],
     });
     servers.push(server);
