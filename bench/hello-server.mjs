@@ -1,19 +1,17 @@
 // Child process of the HTTP-overhead section: a hello-world node:http server, plain or with a
 // hand-written prom-client middleware (the `register` variant is this same plain server started
-// with `--import ./register.js`). Talks to the parent over IPC:
-//   -> { ready: url }
-//   <- 'start' -> { started }       resets the CPU and request baselines
-//   <- 'stop'  -> { cpuUs, requests }
+// with `--import ./register.js`). No IPC channel and no message handler: the parent reads this
+// process's CPU time from /proc and counts the requests autocannon got answered, so nothing but
+// the server runs in here (an IPC channel alone changed how fast Node's request path ran).
+//   -> stdout: `listening <url>`        SIGTERM: exits (a --cpu-prof profile is written)
 //   node bench/hello-server.mjs --mode=plain|prom-client|prometheus-io
 import { createServer } from 'node:http';
 import pio from '@prometheus-io/client';
 import client from 'prom-client';
 
 const mode = process.argv.find((a) => a.startsWith('--mode='))?.slice(7) ?? 'plain';
-let requests = 0;
 
 function hello(request, response) {
-  requests++;
   response.setHeader('content-type', 'text/plain');
   response.end('hello world\n');
 }
@@ -39,19 +37,6 @@ const handler = mode === 'prom-client' ? withPromClient(hello, client) : mode ==
 const server = createServer(handler);
 server.keepAliveTimeout = 60_000;
 server.listen(0, '127.0.0.1', () => {
-  process.send({ ready: `http://127.0.0.1:${server.address().port}/` });
+  process.stdout.write(`listening http://127.0.0.1:${server.address().port}/\n`);
 });
-
-let cpu = process.cpuUsage();
-let base = 0;
-process.on('message', (message) => {
-  if (message === 'start') {
-    cpu = process.cpuUsage();
-    base = requests;
-    process.send({ started: true });
-  } else if (message === 'stop') {
-    const used = process.cpuUsage(cpu);
-    process.send({ cpuUs: used.user + used.system, requests: requests - base });
-  }
-});
-process.on('disconnect', () => process.exit(0));
+process.once('SIGTERM', () => process.exit(0));

@@ -7,7 +7,7 @@ import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { Agent } from 'node:http';
 import autocannon from 'autocannon';
-import { forkServer } from './child.mjs';
+import { forkServer, spawnServer } from './child.mjs';
 import { flag } from './fixtures.mjs';
 import { scrape } from './loop-delay.mjs';
 
@@ -28,10 +28,14 @@ function profiled(script, args) {
 
 /** A server child under --cpu-prof, loaded by `drive(url, server)`; it writes its profile on exit. */
 async function profiledServer(script, args, drive, options = {}) {
-  const server = forkServer(script, { args, execArgv: ['--cpu-prof', `--cpu-prof-dir=${dir}`, ...(options.execArgv ?? [])], env: options.env ?? {} });
+  const execArgv = ['--cpu-prof', `--cpu-prof-dir=${dir}`, ...(options.execArgv ?? [])];
+  // hello-server has no IPC channel (see its header): it is spawned, and exits on SIGTERM.
+  const spawned = script.endsWith('hello-server.mjs');
+  const server = spawned ? spawnServer(script, { args, execArgv, env: options.env ?? {} }) : forkServer(script, { args, execArgv, env: options.env ?? {} });
   const url = await server.ready;
   await drive(url, server);
-  // The children exit on disconnect (hello-server) or by themselves after 'stop' (scrape-target).
+  if (spawned) return server.stop();
+  // scrape-target exits by itself after 'stop'.
   if (server.child.exitCode !== null) return;
   await new Promise((resolve) => {
     server.child.once('exit', resolve);
