@@ -12,6 +12,7 @@ import type { Exemplar, ExemplarReader } from '../facade/exemplars.js';
 import { bucketIndex, cumulativeCounts, exponentialBuckets } from './buckets.js';
 import { collectFamilies, warnOnce, type ExportDropReporter, type Family, type Part, type Point } from './families.js';
 import { escapeHelp, formatValue, joinLabels, renderLabels } from './format.js';
+import { yieldToLoop } from '../yield.js';
 
 /** The text formats: Prometheus 0.0.4, and OpenMetrics 1.0. */
 export const TEXT_FORMATS = ['text', 'openmetrics'] as const;
@@ -258,7 +259,7 @@ export function serialize(resourceMetrics: ResourceMetrics, options: SerializeOp
 
 /**
  * The same text as {@link serialize}, rendered in slices of about `sliceBudgetMs` that yield to
- * the event loop (`setImmediate`) in between, so a scrape of tens of thousands of series never
+ * the event loop in between (timers and I/O run, see `yieldToLoop`), so a scrape of tens of thousands of series never
  * stalls request handling for long. Collected data are snapshots, so interleaved recordings do
  * not change the result.
  */
@@ -280,9 +281,10 @@ export async function serializeChunksInSlices(
   options: SerializeOptions = {},
   sliceBudgetMs = 5,
 ): Promise<string[]> {
+  // The collection usually settled in this same loop turn, in one synchronous block of its own:
+  // rendering starts on a later turn so the two never add up to one long block.
+  await yieldToLoop();
   const { families, cursor, writer } = start(resourceMetrics, options);
-  while (!render(families, cursor, performance.now() + sliceBudgetMs, writer)) {
-    await new Promise<void>((resolve) => setImmediate(resolve));
-  }
+  while (!render(families, cursor, performance.now() + sliceBudgetMs, writer)) await yieldToLoop();
   return cursor.chunks;
 }

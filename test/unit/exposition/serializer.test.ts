@@ -4,7 +4,8 @@ import { PrometheusExporter, PrometheusSerializer } from '@opentelemetry/exporte
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { AggregationType, MeterProvider, type ResourceMetrics, type ViewOptions } from '@opentelemetry/sdk-metrics';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { serialize, serializeInSlices } from '../../../src/exposition/serializer.js';
+import { serialize, serializeChunksInSlices, serializeInSlices } from '../../../src/exposition/serializer.js';
+import { afterIo, dueTimer } from '../../helpers/loop-phases.js';
 import { parsePrometheusText, type Sample } from '../../helpers/parse-prometheus.js';
 
 const DURATION_BUCKETS = [0.005, 0.01, 0.1, 1, 2.5];
@@ -333,6 +334,25 @@ describe('serializeInSlices', () => {
       expect(sliced, `first family of ${first} series`).toBe(serialize(resourceMetrics));
       expect(sliced.match(/^# HELP family_b_total /gm)).toHaveLength(1);
     }
+  });
+});
+
+describe('serializeChunksInSlices', () => {
+  it('starts rendering only after the loop ran its due timers, not in the turn the collection settled in', async () => {
+    const resourceMetrics = await recordKnownValues();
+    await afterIo();
+    const timer = dueTimer();
+    let firedWhenRenderingStarted: boolean | undefined;
+    const watched: ResourceMetrics = {
+      resource: resourceMetrics.resource,
+      get scopeMetrics() {
+        firedWhenRenderingStarted ??= timer.fired();
+        return resourceMetrics.scopeMetrics;
+      },
+    };
+    const chunks = await serializeChunksInSlices(watched);
+    expect(firedWhenRenderingStarted).toBe(true);
+    expect(chunks.join('')).toBe(serialize(resourceMetrics));
   });
 });
 
