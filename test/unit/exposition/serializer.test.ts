@@ -352,7 +352,23 @@ describe('serializeChunksInSlices', () => {
     };
     const chunks = await serializeChunksInSlices(watched);
     expect(firedWhenRenderingStarted).toBe(true);
-    expect(chunks.join('')).toBe(serialize(resourceMetrics));
+    expect(Buffer.concat(chunks).toString('utf8')).toBe(serialize(resourceMetrics));
+  });
+
+  it('gives the text as UTF-8 chunks of whole lines, at most 64 samples each, that decode one by one', async () => {
+    const { provider, collect } = setup([{ instrumentName: 'orders', aggregationCardinalityLimit: 10_000 }]);
+    const orders = provider.getMeter('app').createCounter('orders');
+    for (let i = 0; i < 1000; i++) orders.add(i, { shop: `café-${i}-✓` });
+    const resourceMetrics = await collect();
+    const chunks = await serializeChunksInSlices(resourceMetrics, {}, -1);
+    const texts = chunks.map((chunk) => chunk.toString('utf8'));
+    expect(texts.join('')).toBe(serialize(resourceMetrics));
+    for (const text of texts) {
+      expect(text.endsWith('\n')).toBe(true);
+      expect(text.split('\n').filter((line) => line !== '' && !line.startsWith('#')).length).toBeLessThanOrEqual(64);
+    }
+    // target_info, then 1000 samples in chunks of 64 (the family header shares the first one's slot).
+    expect(chunks).toHaveLength(1 + Math.ceil(1001 / 64));
   });
 });
 
