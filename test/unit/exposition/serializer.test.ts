@@ -361,6 +361,8 @@ describe('serializeChunksInSlices', () => {
     for (let i = 0; i < 1000; i++) orders.add(i, { shop: `café-${i}-✓` });
     const resourceMetrics = await collect();
     const chunks = await serializeChunksInSlices(resourceMetrics, {}, -1);
+    // Bytes, not strings: rendered text must not stay on the JavaScript heap until it is sent.
+    expect(chunks.every((chunk) => Buffer.isBuffer(chunk))).toBe(true);
     const texts = chunks.map((chunk) => chunk.toString('utf8'));
     expect(texts.join('')).toBe(serialize(resourceMetrics));
     for (const text of texts) {
