@@ -17,6 +17,7 @@ import { collectFamilies, warnOnce, type Family, type Part } from './families.js
 import { labelPairs, type LabelPairs } from './format.js';
 import { ProtobufWriter } from './protobuf-writer.js';
 import type { SerializeOptions } from './serializer.js';
+import { yieldToLoop } from '../yield.js';
 
 export const PROTOBUF_CONTENT_TYPE = 'application/vnd.google.protobuf; proto=io.prometheus.client.MetricFamily; encoding=delimited';
 
@@ -300,6 +301,8 @@ function writeTargetInfo(writer: ProtobufWriter, resourceMetrics: ResourceMetric
  * the event loop whenever a slice of `sliceBudgetMs` is used up (as the text serializer does).
  */
 export async function encodeProtobufInSlices(resourceMetrics: ResourceMetrics, options: SerializeOptions = {}, sliceBudgetMs = 5): Promise<Buffer[]> {
+  // As the text serializer does: never in the same loop turn as the collection.
+  await yieldToLoop();
   const encoder: Encoder = { writer: new ProtobufWriter(), exemplars: options.exemplars, cumulative: [] };
   const chunks: Buffer[] = [];
   if (options.targetInfo !== false) writeTargetInfo(encoder.writer, resourceMetrics);
@@ -308,7 +311,7 @@ export async function encodeProtobufInSlices(resourceMetrics: ResourceMetrics, o
     writeFamily(encoder, family);
     if (performance.now() > deadline) {
       chunks.push(encoder.writer.take());
-      await new Promise<void>((resolve) => setImmediate(resolve));
+      await yieldToLoop();
       deadline = performance.now() + sliceBudgetMs;
     }
   }

@@ -59,9 +59,10 @@ export class LoopMonitor {
   }
 
   /**
-   * Runs `work` (a collection and its rendering) paused: the next interval starts on the loop turn
-   * after it, because renderers run in the microtasks that follow the settled collection and their
-   * blocking must not be sampled either.
+   * Runs `work` (a collection) paused: the next interval starts on the loop turn after it, because
+   * synchronous renderers (JSON, health) run in the microtasks that follow the settled collection
+   * and their blocking must not be sampled either. The text and protobuf renderers start a turn
+   * later and yield between slices of a few milliseconds, so they are sampled like app work.
    */
   async outside<T>(work: () => Promise<T>): Promise<T> {
     const resume = this.pause();

@@ -6,14 +6,13 @@
  */
 import { once } from 'node:events';
 import type { ServerResponse } from 'node:http';
+import { yieldToLoop } from '../yield.js';
 
 /** A piece of a body: text (the text formats) or bytes (protobuf). */
 export type Chunk = string | Uint8Array;
 
 /** Bytes of text written between two yields to the event loop. */
 const YIELD_EVERY = 1 << 20;
-
-const yieldToLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 /** Writes `chunks` to `response` and ends it; compression-free bodies use chunked encoding. */
 export async function writeChunks(response: ServerResponse, chunks: readonly Chunk[]): Promise<void> {

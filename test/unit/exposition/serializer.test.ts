@@ -4,7 +4,8 @@ import { PrometheusExporter, PrometheusSerializer } from '@opentelemetry/exporte
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { AggregationType, MeterProvider, type ResourceMetrics, type ViewOptions } from '@opentelemetry/sdk-metrics';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { serialize, serializeInSlices } from '../../../src/exposition/serializer.js';
+import { serialize, serializeChunksInSlices, serializeInSlices } from '../../../src/exposition/serializer.js';
+import { afterIo, dueTimer } from '../../helpers/loop-phases.js';
 import { parsePrometheusText, type Sample } from '../../helpers/parse-prometheus.js';
 
 const DURATION_BUCKETS = [0.005, 0.01, 0.1, 1, 2.5];
@@ -333,6 +334,43 @@ describe('serializeInSlices', () => {
       expect(sliced, `first family of ${first} series`).toBe(serialize(resourceMetrics));
       expect(sliced.match(/^# HELP family_b_total /gm)).toHaveLength(1);
     }
+  });
+});
+
+describe('serializeChunksInSlices', () => {
+  it('starts rendering only after the loop ran its due timers, not in the turn the collection settled in', async () => {
+    const resourceMetrics = await recordKnownValues();
+    await afterIo();
+    const timer = dueTimer();
+    let firedWhenRenderingStarted: boolean | undefined;
+    const watched: ResourceMetrics = {
+      resource: resourceMetrics.resource,
+      get scopeMetrics() {
+        firedWhenRenderingStarted ??= timer.fired();
+        return resourceMetrics.scopeMetrics;
+      },
+    };
+    const chunks = await serializeChunksInSlices(watched);
+    expect(firedWhenRenderingStarted).toBe(true);
+    expect(Buffer.concat(chunks).toString('utf8')).toBe(serialize(resourceMetrics));
+  });
+
+  it('gives the text as UTF-8 chunks of whole lines, at most 64 samples each, that decode one by one', async () => {
+    const { provider, collect } = setup([{ instrumentName: 'orders', aggregationCardinalityLimit: 10_000 }]);
+    const orders = provider.getMeter('app').createCounter('orders');
+    for (let i = 0; i < 1000; i++) orders.add(i, { shop: `café-${i}-✓` });
+    const resourceMetrics = await collect();
+    const chunks = await serializeChunksInSlices(resourceMetrics, {}, -1);
+    // Bytes, not strings: rendered text must not stay on the JavaScript heap until it is sent.
+    expect(chunks.every((chunk) => Buffer.isBuffer(chunk))).toBe(true);
+    const texts = chunks.map((chunk) => chunk.toString('utf8'));
+    expect(texts.join('')).toBe(serialize(resourceMetrics));
+    for (const text of texts) {
+      expect(text.endsWith('\n')).toBe(true);
+      expect(text.split('\n').filter((line) => line !== '' && !line.startsWith('#')).length).toBeLessThanOrEqual(64);
+    }
+    // target_info, then 1000 samples in chunks of 64 (the family header shares the first one's slot).
+    expect(chunks).toHaveLength(1 + Math.ceil(1001 / 64));
   });
 });
 

@@ -135,6 +135,19 @@ describe('HTTP semantics', () => {
     expect((await raw(handle.port!, '/metrics', { headers: { 'accept-encoding': 'gzip;q=0' } })).headers['content-encoding']).toBeUndefined();
   });
 
+  test('a body of many chunks is sent chunked, and its gzip decodes to the same bytes, non-ASCII included', async () => {
+    handle = await start(LOCAL);
+    const orders = handle.meterProvider!.getMeter('safety').createCounter('orders');
+    for (let i = 0; i < 1500; i++) orders.add(i, { shop: `café-${i}-✓` });
+    const plain = await raw(handle.port!, '/metrics');
+    const zipped = await raw(handle.port!, '/metrics', { headers: { 'accept-encoding': 'gzip' } });
+    expect([plain.headers['transfer-encoding'], plain.headers['content-length']]).toEqual(['chunked', undefined]);
+    expect(gunzipSync(zipped.body).equals(plain.body)).toBe(true);
+    const text = plain.body.toString('utf8');
+    expect(text).toContain('orders_total{shop="café-1499-✓"} 1499\n');
+    expect(text.match(/^orders_total\{/gm)).toHaveLength(1500);
+  });
+
   test('HEAD answers with the headers of GET and no body', async () => {
     const { server, port, release } = await manualServer();
     const head = raw(port, '/metrics', { method: 'HEAD' });
