@@ -1,5 +1,5 @@
 // Start-up: `node --import <preload> -e 0` as separate processes, each measuring its own CPU time
-// and peak RSS at exit (bench/startup/report.cjs, process.resourceUsage()). One round runs every
+// and peak RSS at exit (bench/startup/report.cjs: resourceUsage() CPU, /proc VmHWM). One round runs every
 // variant once, back to back, so each promkit run has a prom-client run beside it under the same
 // machine load; the ratios are per pair, shown as min / median / max.
 import { spawn } from 'node:child_process';
