@@ -19,19 +19,7 @@ export function forkServer(script, { args = [], execArgv = [], env = {}, timeout
   });
   let stderr = '';
   child.stderr.on('data', (chunk) => (stderr += chunk.toString()));
-  const ready = new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${script} not ready in ${timeoutMs} ms; stderr:\n${stderr}`)), timeoutMs);
-    const onExit = (code) => {
-      clearTimeout(timer);
-      reject(new Error(`${script} exited with ${code}; stderr:\n${stderr}`));
-    };
-    child.once('exit', onExit);
-    child.once('message', (message) => {
-      clearTimeout(timer);
-      child.off('exit', onExit);
-      resolve(message.ready);
-    });
-  });
+  const ready = whenReady(child, script, timeoutMs, () => stderr, (found) => child.once('message', (message) => found(message.ready)));
   return {
     child,
     ready,
@@ -72,22 +60,13 @@ export function spawnServer(script, { args = [], execArgv = [], env = {}, timeou
   let stdout = '';
   let stderr = '';
   child.stderr.on('data', (chunk) => (stderr += chunk.toString()));
-  const ready = new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${script} not ready in ${timeoutMs} ms; stderr:\n${stderr}`)), timeoutMs);
-    const onExit = (code) => {
-      clearTimeout(timer);
-      reject(new Error(`${script} exited with ${code}; stderr:\n${stderr}`));
-    };
-    child.once('exit', onExit);
+  const ready = whenReady(child, script, timeoutMs, () => stderr, (found) =>
     child.stdout.on('data', (chunk) => {
       stdout += chunk.toString();
       const url = /^listening (\S+)$/m.exec(stdout)?.[1];
-      if (url === undefined) return;
-      clearTimeout(timer);
-      child.off('exit', onExit);
-      resolve(url);
-    });
-  });
+      if (url !== undefined) found(url);
+    }),
+  );
   return {
     child,
     ready,
@@ -106,4 +85,24 @@ export function spawnServer(script, { args = [], execArgv = [], env = {}, timeou
       });
     },
   };
+}
+
+/**
+ * Resolves with what `listen(found)` reports first; rejects if the child exits before or takes
+ * longer than `timeoutMs`, with its stderr so that a failure says why.
+ */
+function whenReady(child, script, timeoutMs, stderr, listen) {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${script} not ready in ${timeoutMs} ms; stderr:\n${stderr()}`)), timeoutMs);
+    const onExit = (code) => {
+      clearTimeout(timer);
+      reject(new Error(`${script} exited with ${code}; stderr:\n${stderr()}`));
+    };
+    child.once('exit', onExit);
+    listen((value) => {
+      clearTimeout(timer);
+      child.off('exit', onExit);
+      resolve(value);
+    });
+  });
 }
