@@ -19,14 +19,12 @@ export interface Authenticator {
 
 const REALM = 'promkit';
 
-// `node:crypto` only when credentials are configured: an open endpoint never loads it.
-function digest(text: string): Buffer {
-  return process.getBuiltinModule('node:crypto').createHash('sha256').update(text, 'utf8').digest();
-}
-
 /** The authenticator for `auth`, or undefined when the endpoints are open. */
 export function createAuthenticator(auth: EndpointAuth): Authenticator | undefined {
   if (auth.kind === 'none') return undefined;
+  // `node:crypto` only when credentials are configured: an open endpoint never loads it.
+  const { createHash, timingSafeEqual } = process.getBuiltinModule('node:crypto');
+  const digest = (text: string): Buffer => createHash('sha256').update(text, 'utf8').digest();
   const scheme = auth.kind === 'bearer' ? 'bearer' : 'basic';
   const expected = digest(auth.kind === 'bearer' ? auth.token : `${auth.username}:${auth.password}`);
   return {
@@ -37,7 +35,7 @@ export function createAuthenticator(auth: EndpointAuth): Authenticator | undefin
       if (space < 0 || authorization.slice(0, space).toLowerCase() !== scheme) return false;
       const credentials = authorization.slice(space + 1).trim();
       const presented = scheme === 'bearer' ? credentials : Buffer.from(credentials, 'base64').toString('utf8');
-      return process.getBuiltinModule('node:crypto').timingSafeEqual(digest(presented), expected);
+      return timingSafeEqual(digest(presented), expected);
     },
   };
 }
