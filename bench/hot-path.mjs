@@ -7,7 +7,7 @@
 import pio from '@prometheus-io/client';
 import client from 'prom-client';
 import { createMetrics } from '../dist/src/facade/metrics.js';
-import { CellProducer } from '../dist/src/facade/producer.js';
+import { CellProducer } from '../dist/src/record/producer.js';
 import { BOUNDARIES, LABEL_KEYS, durations, labelSets, rawOtel } from './fixtures.mjs';
 import { Section, elapsedNs, median } from './table.mjs';
 

@@ -12,7 +12,7 @@
 import diagnosticsChannel from 'node:diagnostics_channel';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { diag } from '@opentelemetry/api';
-import { markRoutedServer, setRoute, UNMATCHED_ROUTE } from '../src/facade/route.js';
+import { markRoutedServer, setRoute, UNMATCHED_ROUTE } from '../src/facade/http/route.js';
 import { metricsHandler, type MetricsHandler } from '../src/server/app-handler.js';
 
 interface FastifyRequestLike {

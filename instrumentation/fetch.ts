@@ -1,6 +1,6 @@
 import diagnosticsChannel from 'node:diagnostics_channel';
 import { errorTypeOf } from '../src/facade/error-type.js';
-import type { ClientRequest } from '../src/facade/http.js';
+import type { ClientRequest } from '../src/facade/http/http.js';
 
 interface UndiciRequest {
   readonly origin?: string | URL;

@@ -1,7 +1,7 @@
 import diagnosticsChannel from 'node:diagnostics_channel';
 import type { ClientRequest as NodeClientRequest, IncomingMessage } from 'node:http';
 import { errorTypeOf } from '../src/facade/error-type.js';
-import type { ClientRequest } from '../src/facade/http.js';
+import type { ClientRequest } from '../src/facade/http/http.js';
 
 const CREATED = 'http.client.request.created';
 const RESPONSE = 'http.client.response.finish';

@@ -1,8 +1,8 @@
 import diagnosticsChannel from 'node:diagnostics_channel';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { HttpFacade, ServerRequest } from '../src/facade/http.js';
-import { explicitRouteOf, isRoutedServer, NOT_APP_TRAFFIC_CHANNEL, UNMATCHED_ROUTE } from '../src/facade/route.js';
-import type { BoundUpDownCounter } from '../src/facade/types.js';
+import type { HttpFacade, ServerRequest } from '../src/facade/http/http.js';
+import { explicitRouteOf, isRoutedServer, NOT_APP_TRAFFIC_CHANNEL, UNMATCHED_ROUTE } from '../src/facade/http/route.js';
+import type { BoundUpDownCounter } from '../src/record/types.js';
 
 /**
  * Express (and routers modelled on it) leave the matched layer on the request; `app` (on the

@@ -15,7 +15,7 @@
  * imported: the context is described by the members used.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { setRoute, UNMATCHED_ROUTE } from '../src/facade/route.js';
+import { setRoute, UNMATCHED_ROUTE } from '../src/facade/http/route.js';
 import { metricsHandler, type MetricsHandler } from '../src/server/app-handler.js';
 
 /** The part of a Koa context the middleware reads. */

@@ -8,9 +8,9 @@
  * `Stream`. Recording hooks the promise's parse step and, for streams, the stream's iterator, so
  * `for await`, `.tee()` and `.toReadableStream()` are all measured, once.
  */
-import type { LlmAttributes, LlmFacade } from '../src/facade/llm.js';
+import type { LlmAttributes, LlmFacade } from '../src/facade/llm/llm.js';
 import { metrics as defaultMetrics } from '../src/facade/metrics.js';
-import type { Clock } from '../src/facade/types.js';
+import type { Clock } from '../src/record/types.js';
 
 /** A `create` method of an SDK resource: `(body, options) => APIPromise`. */
 type Create = (this: unknown, body?: unknown, options?: unknown) => unknown;

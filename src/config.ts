@@ -5,7 +5,7 @@ import { CLUSTER_AGGREGATIONS, type ClusterAggregation } from './catalogue/types
 import { findDefinition } from './catalogue/index.js';
 import { ConfigError } from './errors.js';
 import type { Instrumentation } from '../instrumentation/otel-instrumentations.js';
-import type { RouteNormalizer } from './facade/route.js';
+import type { RouteNormalizer } from './facade/http/route.js';
 import type { BucketOverrides } from './otel/views.js';
 import { OTLP_DEFAULTS, type OtlpOptions, type ResolvedOtlp } from './push/otlp.js';
 import { PUSHGATEWAY_DEFAULTS, type PushgatewayOptions, type ResolvedPushgateway } from './push/pushgateway.js';

@@ -28,9 +28,9 @@ export { PROMETHEUS_CONTENT_TYPE } from './exposition/negotiate.js';
 export { metricsHandler, type MetricsHandler, type MetricsHandlerOptions } from './server/app-handler.js';
 
 export { metrics, createMetrics, type Metrics } from './facade/metrics.js';
-export type { FacadeCoreOptions as MetricsOptions } from './facade/core.js';
-export type { ObservableGauge, ObserveCallback, ObserveResult } from './facade/observable.js';
-export type { InstrumentDefinition, HistogramDefinition } from './facade/generic.js';
+export type { FacadeCoreOptions as MetricsOptions } from './record/core.js';
+export type { ObservableGauge, ObserveCallback, ObserveResult } from './record/observable.js';
+export type { InstrumentDefinition, HistogramDefinition } from './record/generic.js';
 export type {
   BoundCounter,
   BoundGauge,
@@ -44,14 +44,14 @@ export type {
   LabelValue,
   Labels,
   UpDownCounter,
-} from './facade/types.js';
-export { DROP_REASONS } from './facade/types.js';
-export { MAX_LABEL_VALUE_LENGTH } from './facade/labels.js';
+} from './record/types.js';
+export { DROP_REASONS } from './record/types.js';
+export { MAX_LABEL_VALUE_LENGTH } from './record/labels.js';
 export { trackDuration, trackErrors, trackActive, startTimer, type Timer } from './facade/helpers.js';
 export { timed, countErrors, activeGauge } from './facade/decorators.js';
-export { createRouteNormalizer, normalizeRoute, setRoute, UNMATCHED_ROUTE, type RouteNormalizer, type RouteNormalizerOptions } from './facade/route.js';
-export type { HttpFacade, ServerRequest, ClientRequest } from './facade/http.js';
-export { LLM_STREAM_ABORTED, type LlmFacade, type LlmAttributes, type LlmUsage, type TrackStreamOptions, type TrackOptions as LlmTrackOptions } from './facade/llm.js';
+export { createRouteNormalizer, normalizeRoute, setRoute, UNMATCHED_ROUTE, type RouteNormalizer, type RouteNormalizerOptions } from './facade/http/route.js';
+export type { HttpFacade, ServerRequest, ClientRequest } from './facade/http/http.js';
+export { LLM_STREAM_ABORTED, type LlmFacade, type LlmAttributes, type LlmUsage, type TrackStreamOptions, type TrackOptions as LlmTrackOptions } from './facade/llm/llm.js';
 export type { CacheFacade, CacheMetrics, CacheReader, CacheTrackOptions } from './facade/cache.js';
 export type { DbFacade, DbOperation, DbPoolMetrics, DbTrackOptions } from './facade/db.js';
 export type { BreakerCall, BreakerOutcome, BreakerState, CircuitBreakerFacade, CircuitBreakerMetrics, CircuitBreakerOptions } from './facade/circuit-breaker.js';

@@ -15,9 +15,9 @@
 import { diag, metrics as otelMetrics } from '@opentelemetry/api';
 import type { MetricProducer, ResourceMetrics, ViewOptions } from '@opentelemetry/sdk-metrics';
 import { resolveConfig, type ResolvedConfig, type StartOptions } from './config.js';
-import { EXEMPLARS } from './facade/exemplars.js';
+import { EXEMPLARS } from './record/exemplars.js';
 import { configureDefaultMetrics, metrics } from './facade/metrics.js';
-import { CellProducer } from './facade/producer.js';
+import { CellProducer } from './record/producer.js';
 import { globalMeterProviderRegistered } from './otel/provider.js';
 import { PrometheusReader } from './otel/reader.js';
 import { catalogueBoundaries, catalogueViews, nativeClassicBoundaries } from './otel/views.js';

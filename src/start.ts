@@ -15,11 +15,11 @@ import { METRICS_SNAPSHOT_SCHEMA, type MetricsSnapshot } from './exposition/json
 import { ScrapeHandler, ScrapeServer } from './server/server.js';
 import { createMetricsHandler, setRunningScrapeHandler, type MetricsHandler, type MetricsHandlerOptions } from './server/app-handler.js';
 import { configureDefaultMetrics, metrics } from './facade/metrics.js';
-import { CellProducer } from './facade/producer.js';
+import { CellProducer } from './record/producer.js';
 import { createMeterProvider, globalMeterProviderRegistered, OTHER_PROVIDER_NOTICE } from './otel/provider.js';
 import { createPrometheusReader } from './otel/reader.js';
 import { nativeClassicBoundaries } from './otel/views.js';
-import { EXEMPLARS } from './facade/exemplars.js';
+import { EXEMPLARS } from './record/exemplars.js';
 import { createResource } from './otel/resource.js';
 import { DEFAULT_CARDINALITY_LIMIT } from './limits.js';
 import { createOtlpReader } from './push/otlp.js';

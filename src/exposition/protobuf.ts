@@ -11,7 +11,7 @@
  */
 import type { Attributes, HrTime } from '@opentelemetry/api';
 import type { ExponentialHistogram, Histogram, ResourceMetrics } from '@opentelemetry/sdk-metrics';
-import type { Exemplar, ExemplarReader } from '../facade/exemplars.js';
+import type { Exemplar, ExemplarReader } from '../record/exemplars.js';
 import { bucketIndex, cumulativeCounts } from './buckets.js';
 import { collectFamilies, warnOnce, type Family, type Part } from './families.js';
 import { labelPairs, type LabelPairs } from './format.js';

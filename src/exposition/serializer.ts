@@ -8,7 +8,7 @@
  */
 import type { HrTime } from '@opentelemetry/api';
 import type { ExponentialHistogram, Histogram, ResourceMetrics } from '@opentelemetry/sdk-metrics';
-import type { Exemplar, ExemplarReader } from '../facade/exemplars.js';
+import type { Exemplar, ExemplarReader } from '../record/exemplars.js';
 import { bucketIndex, cumulativeCounts, exponentialBuckets } from './buckets.js';
 import { collectFamilies, warnOnce, type ExportDropReporter, type Family, type Part, type Point } from './families.js';
 import { escapeHelp, formatValue, joinLabels, renderLabels } from './format.js';

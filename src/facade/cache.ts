@@ -11,10 +11,10 @@ import {
   CACHE_OPERATION_DURATION,
   CACHE_SIZE,
 } from '../catalogue/cache.js';
-import { observeCall, safely } from './observe-call.js';
-import { OVERFLOW_LABELS } from './labels.js';
-import { memoBudget, memoByName } from './memo.js';
-import type { BoundCounter, BoundHistogram, FacadeCore, Labels } from './types.js';
+import { observeCall, safely } from '../record/observe-call.js';
+import { OVERFLOW_LABELS } from '../record/labels.js';
+import { memoBudget, memoByName } from '../record/memo.js';
+import type { BoundCounter, BoundHistogram, FacadeCore, Labels } from '../record/types.js';
 
 /** The `cache.operation` of `hit()` and `miss()` when none is given. */
 export const DEFAULT_CACHE_OPERATION = 'get';

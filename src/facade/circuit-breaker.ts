@@ -12,12 +12,12 @@ import {
   CIRCUIT_BREAKER_TRANSITIONS,
   BREAKER_OUTCOMES,
 } from '../catalogue/circuit-breaker.js';
-import { describeValue } from './drops.js';
-import { OVERFLOW_LABELS } from './labels.js';
-import { memoBudget, memoByName } from './memo.js';
-import type { ObserveResult } from './observable.js';
-import { observeCall } from './observe-call.js';
-import type { BoundCounter, BoundGauge, BoundHistogram, Counter, FacadeCore, Gauge, Histogram } from './types.js';
+import { describeValue } from '../record/drops.js';
+import { OVERFLOW_LABELS } from '../record/labels.js';
+import { memoBudget, memoByName } from '../record/memo.js';
+import type { ObserveResult } from '../record/observable.js';
+import { observeCall } from '../record/observe-call.js';
+import type { BoundCounter, BoundGauge, BoundHistogram, Counter, FacadeCore, Gauge, Histogram } from '../record/types.js';
 
 export type BreakerOutcome = (typeof BREAKER_OUTCOMES)[number];
 export type BreakerState = (typeof BREAKER_STATES)[number];

@@ -12,11 +12,11 @@ import {
   DB_CLIENT_OPERATION_DURATION,
   DB_CLIENT_RESPONSE_RETURNED_ROWS,
 } from '../catalogue/db.js';
-import { observeCall, safely } from './observe-call.js';
+import { observeCall, safely } from '../record/observe-call.js';
 import { errorTypeOf } from './error-type.js';
-import { OVERFLOW_LABELS } from './labels.js';
-import { memoBudget, memoByName } from './memo.js';
-import type { BoundUpDownCounter, FacadeCore } from './types.js';
+import { OVERFLOW_LABELS } from '../record/labels.js';
+import { memoBudget, memoByName } from '../record/memo.js';
+import type { BoundUpDownCounter, FacadeCore } from '../record/types.js';
 
 /** The `name` of the shared pool handle returned past the cardinality limit. */
 export const OVERFLOW_POOL_NAME = 'otel.metric.overflow';

@@ -11,7 +11,7 @@
  * ```
  */
 import { trackActive, trackDuration, trackErrors } from './helpers.js';
-import type { Counter, Histogram, Labels, UpDownCounter } from './types.js';
+import type { Counter, Histogram, Labels, UpDownCounter } from '../record/types.js';
 
 /** The method type a decorator sees and returns. */
 type Method<This, Args extends unknown[], R> = (this: This, ...args: Args) => R;

@@ -7,11 +7,11 @@
  * Durations come from the clock of the core that created the instrument (seconds), so tests
  * that inject a manual clock get exact values.
  */
-import { DEFAULT_CLOCK } from './core.js';
+import { DEFAULT_CLOCK } from '../record/core.js';
 import { errorTypeOf } from './error-type.js';
-import { FacadeInstrument } from './instruments.js';
-import { isThenable } from './observe-call.js';
-import type { Clock, Counter, Histogram, LabelValue, Labels, UpDownCounter } from './types.js';
+import { FacadeInstrument } from '../record/instruments.js';
+import { isThenable } from '../record/observe-call.js';
+import type { Clock, Counter, Histogram, LabelValue, Labels, UpDownCounter } from '../record/types.js';
 
 // `any` is what lets a wrapper keep the exact signature (and `this` type) of any function.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any

@@ -1,10 +1,10 @@
 import type { MeterProvider } from '@opentelemetry/api';
 import { createCacheFacade, type CacheFacade } from './cache.js';
 import { createCircuitBreakerFacade, type CircuitBreakerFacade } from './circuit-breaker.js';
-import { createFacadeCore, type FacadeCoreOptions, type PromkitCore, type RebindOptions } from './core.js';
+import { createFacadeCore, type FacadeCoreOptions, type PromkitCore, type RebindOptions } from '../record/core.js';
 import { createDbFacade, type DbFacade } from './db.js';
-import { createHttpFacade, type ConfigurableHttpFacade, type HttpFacade, type HttpFacadeOptions } from './http.js';
-import { createLlmFacade, type LlmFacade } from './llm.js';
+import { createHttpFacade, type ConfigurableHttpFacade, type HttpFacade, type HttpFacadeOptions } from './http/http.js';
+import { createLlmFacade, type LlmFacade } from './llm/llm.js';
 
 /**
  * promkit's typed facade: generic instruments (`counter`, `histogram`, ...) plus one API per

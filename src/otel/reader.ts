@@ -9,7 +9,7 @@ export interface PrometheusReaderOptions {
   readonly cardinalityLimit?: number;
   /**
    * Producers whose metrics join every collection beside the SDK's (promkit's cells: bound
-   * histograms and the HTTP server metrics, see `facade/producer.ts`).
+   * histograms and the HTTP server metrics, see `record/producer.ts`).
    */
   readonly metricProducers?: readonly MetricProducer[];
 }

@@ -7,10 +7,10 @@
 import { metrics as otelMetrics, type Meter, type MeterProvider, type ObservableGauge } from '@opentelemetry/api';
 import { checkAttributeKeys, checkBoundaries } from '../catalogue/validation.js';
 import { ConflictingDefinitionError, InvalidDefinitionError } from '../errors.js';
-import { DEFAULT_CLOCK } from '../facade/core.js';
-import { DropRecorder } from '../facade/drops.js';
-import type { InstrumentContext } from '../facade/instruments.js';
-import { EXEMPLARS } from '../facade/exemplars.js';
+import { DEFAULT_CLOCK } from '../record/core.js';
+import { DropRecorder } from '../record/drops.js';
+import type { InstrumentContext } from '../record/instruments.js';
+import { EXEMPLARS } from '../record/exemplars.js';
 import { DEFAULT_CARDINALITY_LIMIT, NATIVE_HISTOGRAM_METER } from '../limits.js';
 import type { PromClientRuntimeOptions } from '../runtime/prom-client-names.js';
 import { currentBinding, onBinding, type PromClientBinding } from './bridge.js';

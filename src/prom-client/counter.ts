@@ -1,5 +1,5 @@
-import { CounterCell } from '../facade/cells.js';
-import { valueProblem } from '../facade/instruments.js';
+import { CounterCell } from '../record/cells.js';
+import { valueProblem } from '../record/instruments.js';
 import { core } from './core.js';
 import type { LabelValues } from './labels.js';
 import { splitArguments, ValuedSeries, type MetricObjectWithValues } from './valued.js';

@@ -1,5 +1,5 @@
-import { GaugeCell } from '../facade/cells.js';
-import { valueProblem } from '../facade/instruments.js';
+import { GaugeCell } from '../record/cells.js';
+import { valueProblem } from '../record/instruments.js';
 import { core } from './core.js';
 import type { LabelValues } from './labels.js';
 import { registerIn, type Registry } from './registry.js';

@@ -8,8 +8,8 @@
 import { diag, type Meter } from '@opentelemetry/api';
 import type { ResourceMetrics } from '@opentelemetry/sdk-metrics';
 import { DataPointType } from '@opentelemetry/sdk-metrics';
-import { FacadeHistogram } from '../facade/instruments.js';
-import type { BoundHistogram } from '../facade/types.js';
+import { FacadeHistogram } from '../record/instruments.js';
+import type { BoundHistogram } from '../record/types.js';
 import { currentBinding } from './bridge.js';
 import { core, PROM_CLIENT_METER_NAME, type PromClientType } from './core.js';
 import { checkLabels, LabelProblem, labelKey, labelsFromArguments, type LabelValues } from './labels.js';

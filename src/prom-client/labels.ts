@@ -3,7 +3,7 @@
  * `labelNames` order (`labels('GET', '200')`), turned into promkit's checked attributes.
  */
 import type { Attributes } from '@opentelemetry/api';
-import { LabelProblem, resolveLabels } from '../facade/labels.js';
+import { LabelProblem, resolveLabels } from '../record/labels.js';
 
 /** Label values as prom-client takes them. */
 export type LabelValues<T extends string> = Partial<Record<T, string | number>>;

@@ -9,9 +9,9 @@
  * `rate()` handles).
  */
 import type { Attributes, Meter, Observable, ObservableResult } from '@opentelemetry/api';
-import { CounterCell, GaugeCell } from '../facade/cells.js';
-import { describeValue } from '../facade/drops.js';
-import { valueProblem } from '../facade/instruments.js';
+import { CounterCell, GaugeCell } from '../record/cells.js';
+import { describeValue } from '../record/drops.js';
+import { valueProblem } from '../record/instruments.js';
 import { core, type PromClientType } from './core.js';
 import { checkLabels, LabelProblem, labelKey, labelsFromArguments } from './labels.js';
 

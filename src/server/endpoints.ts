@@ -9,8 +9,8 @@
  */
 import { diag } from '@opentelemetry/api';
 import type { CollectionResult, ResourceMetrics } from '@opentelemetry/sdk-metrics';
-import { collectWithin } from '../facade/collection-deadline.js';
-import { DEFAULT_CLOCK } from '../facade/core.js';
+import { collectWithin } from '../record/collection-deadline.js';
+import { DEFAULT_CLOCK } from '../record/core.js';
 import type { ResolvedHealthConfig } from '../health/options.js';
 import type { PrometheusReader } from '../otel/reader.js';
 import type { RuntimeMetrics } from '../runtime/metrics.js';
@@ -22,7 +22,7 @@ import { hasNativeHistograms } from '../exposition/families.js';
 import { CONTENT_TYPES, negotiateFormat } from '../exposition/negotiate.js';
 import { encodeProtobufInSlices } from '../exposition/protobuf.js';
 import { serialize, serializeChunksInSlices, type SerializeOptions } from '../exposition/serializer.js';
-import type { ExemplarReader } from '../facade/exemplars.js';
+import type { ExemplarReader } from '../record/exemplars.js';
 import type { CollectOptions, Route } from './server.js';
 import { uiPage } from './ui/page.js';
 

@@ -1,7 +1,7 @@
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ScrapeServerError } from '../errors.js';
-import { markNotAppTraffic } from '../facade/route.js';
+import { markNotAppTraffic } from '../facade/http/route.js';
 import { acceptsGzip, createAuthenticator, type Authenticator, type EndpointAuth } from './auth.js';
 import { gzipChunks, writeChunks, type Chunk } from './body.js';
 

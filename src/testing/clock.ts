@@ -1,4 +1,4 @@
-import type { Clock } from '../facade/types.js';
+import type { Clock } from '../record/types.js';
 
 /** A clock that only moves when told to, so durations in tests are exact and nothing sleeps. */
 export interface ManualClock extends Clock {

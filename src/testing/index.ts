@@ -16,11 +16,11 @@ import type { MeterProvider } from '@opentelemetry/sdk-metrics';
 import type { ResourceMetrics } from '@opentelemetry/sdk-metrics';
 import { serialize, type SerializeOptions } from '../exposition/serializer.js';
 import { createMetrics, type Metrics } from '../facade/metrics.js';
-import type { Clock } from '../facade/types.js';
+import type { Clock } from '../record/types.js';
 import { createMeterProvider } from '../otel/provider.js';
 import { createPrometheusReader, type PrometheusReader } from '../otel/reader.js';
 import { catalogueBoundaries, type BucketOverrides } from '../otel/views.js';
-import { CellProducer } from '../facade/producer.js';
+import { CellProducer } from '../record/producer.js';
 import { createManualClock, type ManualClock } from './clock.js';
 import { readHistogram, readValue, type HistogramSnapshot, type LabelMatch } from './read.js';
 

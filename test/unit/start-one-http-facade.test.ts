@@ -2,7 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, expect, test } from 'vitest';
 import { metrics } from '../../src/facade/metrics.js';
-import { createRouteNormalizer } from '../../src/facade/route.js';
+import { createRouteNormalizer } from '../../src/facade/http/route.js';
 import { start, type PromkitHandle } from '../../src/start.js';
 import { parsePrometheusText } from '../helpers/parse-prometheus.js';
 

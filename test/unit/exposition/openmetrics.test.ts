@@ -4,7 +4,7 @@ import { resourceFromAttributes } from '@opentelemetry/resources';
 import { MeterProvider } from '@opentelemetry/sdk-metrics';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { serialize } from '../../../src/exposition/serializer.js';
-import { captureExemplar, ExemplarStore } from '../../../src/facade/exemplars.js';
+import { captureExemplar, ExemplarStore } from '../../../src/record/exemplars.js';
 import { createMetrics } from '../../../src/facade/metrics.js';
 import { PrometheusReader } from '../../../src/otel/reader.js';
 import { catalogueViews } from '../../../src/otel/views.js';

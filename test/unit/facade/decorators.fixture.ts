@@ -4,7 +4,7 @@
  * Only type imports, so the compiled module stands alone; the decorators come in as arguments.
  */
 import type { activeGauge as ActiveGauge, countErrors as CountErrors, timed as Timed } from '../../../src/facade/decorators.js';
-import type { Counter, Histogram, UpDownCounter } from '../../../src/facade/types.js';
+import type { Counter, Histogram, UpDownCounter } from '../../../src/record/types.js';
 import type { ManualClock } from '../../../src/testing/clock.js';
 
 export interface Decorators {

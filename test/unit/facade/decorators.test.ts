@@ -11,7 +11,7 @@ import { pathToFileURL } from 'node:url';
 import ts from 'typescript';
 import { afterEach, beforeEach, expect, test } from 'vitest';
 import { activeGauge, countErrors, timed } from '../../../src/facade/decorators.js';
-import type { Counter, Histogram, UpDownCounter } from '../../../src/facade/types.js';
+import type { Counter, Histogram, UpDownCounter } from '../../../src/record/types.js';
 import { createTestMetrics, type TestMetrics } from '../../../src/testing/index.js';
 
 let t: TestMetrics;

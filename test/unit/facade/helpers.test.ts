@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import { startTimer, trackActive, trackDuration, trackErrors } from '../../../src/facade/helpers.js';
-import type { Counter, Histogram, UpDownCounter } from '../../../src/facade/types.js';
+import type { Counter, Histogram, UpDownCounter } from '../../../src/record/types.js';
 import { createTestMetrics, type TestMetrics } from '../../../src/testing/index.js';
 
 let t: TestMetrics;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { createHttpFacade, normalizeMethod, type HttpFacade } from '../../../src/facade/http.js';
-import { createRouteNormalizer, UNMATCHED_ROUTE } from '../../../src/facade/route.js';
+import { createHttpFacade, normalizeMethod, type HttpFacade } from '../../../src/facade/http/http.js';
+import { createRouteNormalizer, UNMATCHED_ROUTE } from '../../../src/facade/http/route.js';
 import type { TestMetrics } from '../../../src/testing/index.js';
 import { useTestMetrics } from '../../helpers/test-metrics.js';
 

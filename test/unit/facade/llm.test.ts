@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createLlmFacade, defaultUsage, LLM_STREAM_ABORTED, type LlmFacade } from '../../../src/facade/llm.js';
+import { createLlmFacade, defaultUsage, LLM_STREAM_ABORTED, type LlmFacade } from '../../../src/facade/llm/llm.js';
 import type { TestMetrics } from '../../../src/testing/index.js';
 import { useTestMetrics } from '../../helpers/test-metrics.js';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createRouteNormalizer, normalizeRoute, UNMATCHED_ROUTE } from '../../../src/facade/route.js';
+import { createRouteNormalizer, normalizeRoute, UNMATCHED_ROUTE } from '../../../src/facade/http/route.js';
 
 describe('normalizeRoute (default patterns)', () => {
   it.each([

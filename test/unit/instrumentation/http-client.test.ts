@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import { instrumentFetch } from '../../../instrumentation/fetch.js';
 import { instrumentHttpClient } from '../../../instrumentation/http-client.js';
-import { createHttpFacade } from '../../../src/facade/http.js';
+import { createHttpFacade } from '../../../src/facade/http/http.js';
 import { createTestMetrics, type TestMetrics } from '../../../src/testing/index.js';
 
 let t: TestMetrics;

@@ -7,7 +7,7 @@ import { createServer, request as httpRequest, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, expect, test } from 'vitest';
 import { instrumentHttpServer } from '../../../instrumentation/http-server.js';
-import { createHttpFacade } from '../../../src/facade/http.js';
+import { createHttpFacade } from '../../../src/facade/http/http.js';
 import { createTestMetrics, type TestMetrics } from '../../../src/testing/index.js';
 import { parsePrometheusText } from '../../helpers/parse-prometheus.js';
 

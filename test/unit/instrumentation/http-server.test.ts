@@ -2,9 +2,9 @@ import { createServer, request as httpRequest, type IncomingMessage, type Server
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, test } from 'vitest';
 import { instrumentHttpServer } from '../../../instrumentation/http-server.js';
-import { setRoute } from '../../../src/facade/route.js';
-import { createHttpFacade } from '../../../src/facade/http.js';
-import { markRoutedServer, UNMATCHED_ROUTE } from '../../../src/facade/route.js';
+import { setRoute } from '../../../src/facade/http/route.js';
+import { createHttpFacade } from '../../../src/facade/http/http.js';
+import { markRoutedServer, UNMATCHED_ROUTE } from '../../../src/facade/http/route.js';
 import { createTestMetrics, type TestMetrics } from '../../../src/testing/index.js';
 
 let t: TestMetrics;

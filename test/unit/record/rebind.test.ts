@@ -5,7 +5,7 @@
  */
 import { metrics } from '@opentelemetry/api';
 import { afterEach, expect, test } from 'vitest';
-import { createFacadeCore } from '../../../src/facade/core.js';
+import { createFacadeCore } from '../../../src/record/core.js';
 import { createMeterProvider } from '../../../src/otel/provider.js';
 import { createPrometheusReader } from '../../../src/otel/reader.js';
 import { readHistogram, readValue } from '../../../src/testing/read.js';

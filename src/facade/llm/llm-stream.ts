@@ -3,9 +3,9 @@
  * the "record exactly once" rule: whichever of completion, error or abandonment comes first
  * records the duration and token usage, and everything after it is ignored.
  */
-import type { Clock, Histogram } from './types.js';
-import { safely } from './observe-call.js';
-import { errorTypeOf } from './error-type.js';
+import type { Clock, Histogram } from '../../record/types.js';
+import { safely } from '../../record/observe-call.js';
+import { errorTypeOf } from '../error-type.js';
 import type { LlmAttributes, LlmUsage, TrackStreamOptions } from './llm-types.js';
 
 /** `error.type` of a stream the consumer abandoned (`break`, `return()`) before its last chunk. */

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, test } from 'vitest';
 import { HTTP_SERVER_REQUEST_DURATION } from '../../../src/catalogue/http.js';
-import { HistogramCell } from '../../../src/facade/histogram-cells.js';
+import { HistogramCell } from '../../../src/record/histogram-cells.js';
 import { createTestMetrics, type TestMetrics } from '../../../src/testing/index.js';
 import { parsePrometheusText } from '../../helpers/parse-prometheus.js';
 
@@ -119,7 +119,7 @@ describe('the HTTP server histogram in cells', () => {
     const asked: string[] = [];
     t = createTestMetrics();
     const { createMetrics } = await import('../../../src/facade/metrics.js');
-    const { CellProducer } = await import('../../../src/facade/producer.js');
+    const { CellProducer } = await import('../../../src/record/producer.js');
     const facade = createMetrics({
       meterProvider: t.meterProvider,
       producer: new CellProducer(),

@@ -9,14 +9,14 @@ import {
   HTTP_SERVER_REQUEST_BODY_SIZE,
   HTTP_SERVER_REQUEST_DURATION,
   HTTP_SERVER_RESPONSE_BODY_SIZE,
-} from '../catalogue/http.js';
-import type { HistogramCellSet } from './histogram-cells.js';
+} from '../../catalogue/http.js';
+import type { HistogramCellSet } from '../../record/histogram-cells.js';
 import { ServerCells } from './http-server-cells.js';
-import type { FacadeHistogram } from './instruments.js';
-import { OVERFLOW_LABELS } from './labels.js';
+import type { FacadeHistogram } from '../../record/instruments.js';
+import { OVERFLOW_LABELS } from '../../record/labels.js';
 import { RouteCache } from './route-cache.js';
 import { normalizeRoute as defaultNormalizer, type RouteNormalizer } from './route.js';
-import type { BoundUpDownCounter, FacadeCore } from './types.js';
+import type { BoundUpDownCounter, FacadeCore } from '../../record/types.js';
 
 /** Methods semconv knows (RFC 9110, RFC 5789 PATCH, and QUERY); anything else is `_OTHER`. */
 export const KNOWN_HTTP_METHODS = Object.freeze([

@@ -7,7 +7,7 @@ import type { Meter } from '@opentelemetry/api';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import { CACHE_HITS } from '../../../src/catalogue/cache.js';
 import { ConflictingDefinitionError, InvalidDefinitionError } from '../../../src/errors.js';
-import { createFacadeCore } from '../../../src/facade/core.js';
+import { createFacadeCore } from '../../../src/record/core.js';
 import { createTestMetrics, type TestMetrics } from '../../../src/testing/index.js';
 import { parsePrometheusText, type Sample } from '../../helpers/parse-prometheus.js';
 import { promtoolCheckMetrics } from '../../helpers/promtool.js';

@@ -4,7 +4,7 @@
  * instruments (SDK-summed) and on bound cells alike, and the scrape never shows +Inf or -Inf.
  */
 import { describe, expect, test } from 'vitest';
-import { HUGE } from '../../../src/facade/totals.js';
+import { HUGE } from '../../../src/record/totals.js';
 import type { TestMetrics } from '../../../src/testing/index.js';
 import { useTestMetrics } from '../../helpers/test-metrics.js';
 import { parsePrometheusText } from '../../helpers/parse-prometheus.js';

@@ -8,13 +8,13 @@ import {
   GEN_AI_CLIENT_OPERATION_TIME_PER_OUTPUT_CHUNK,
   GEN_AI_CLIENT_OPERATION_TIME_TO_FIRST_CHUNK,
   GEN_AI_CLIENT_TOKEN_USAGE,
-} from '../catalogue/llm.js';
+} from '../../catalogue/llm.js';
 import { commonLabels, recordTokens, startOperation, wrapStream, type LlmInstruments } from './llm-stream.js';
-import { describeValue } from './drops.js';
-import { observeCall, safely } from './observe-call.js';
-import { errorTypeOf } from './error-type.js';
+import { describeValue } from '../../record/drops.js';
+import { observeCall, safely } from '../../record/observe-call.js';
+import { errorTypeOf } from '../error-type.js';
 import type { LlmAttributes, LlmUsage, TrackStreamOptions } from './llm-types.js';
-import type { FacadeCore } from './types.js';
+import type { FacadeCore } from '../../record/types.js';
 
 export { LLM_STREAM_ABORTED } from './llm-stream.js';
 export type { LlmAttributes, LlmUsage, TrackStreamOptions } from './llm-types.js';

@@ -5,8 +5,8 @@
  */
 import { afterEach, expect, expectTypeOf, test } from 'vitest';
 import { CACHE_HITS } from '../../../src/catalogue/cache.js';
-import type { Counter, Gauge, Histogram, Labels, UpDownCounter } from '../../../src/facade/types.js';
-import type { ObservableGauge } from '../../../src/facade/observable.js';
+import type { Counter, Gauge, Histogram, Labels, UpDownCounter } from '../../../src/record/types.js';
+import type { ObservableGauge } from '../../../src/record/observable.js';
 import { createTestMetrics, type TestMetrics } from '../../../src/testing/index.js';
 
 let t: TestMetrics;

@@ -4,7 +4,7 @@
  */
 import { describe, expect, test } from 'vitest';
 import { InvalidDefinitionError } from '../../../src/errors.js';
-import { createFacadeCore } from '../../../src/facade/core.js';
+import { createFacadeCore } from '../../../src/record/core.js';
 
 function refusal(define: () => unknown): InvalidDefinitionError {
   try {

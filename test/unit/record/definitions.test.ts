@@ -2,8 +2,8 @@
 import { describe, expect, test } from 'vitest';
 import { CACHE_HITS } from '../../../src/catalogue/cache.js';
 import { ConflictingDefinitionError, InvalidDefinitionError } from '../../../src/errors.js';
-import { createFacadeCore } from '../../../src/facade/core.js';
-import type { InstrumentDefinition } from '../../../src/facade/generic.js';
+import { createFacadeCore } from '../../../src/record/core.js';
+import type { InstrumentDefinition } from '../../../src/record/generic.js';
 
 const core = () => createFacadeCore();
 

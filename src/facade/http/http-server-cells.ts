@@ -7,8 +7,8 @@
  * the overflow cell and not indexed, so the index never outgrows the metric's series.
  */
 import type { Attributes } from '@opentelemetry/api';
-import type { HistogramCell, HistogramCellSet } from './histogram-cells.js';
-import { LabelProblem, resolveLabels } from './labels.js';
+import type { HistogramCell, HistogramCellSet } from '../../record/histogram-cells.js';
+import { LabelProblem, resolveLabels } from '../../record/labels.js';
 
 /** A cell and the three labels that tell it apart from the other cells of its route. */
 interface Tail {

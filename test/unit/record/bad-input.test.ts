@@ -4,7 +4,7 @@
  */
 import { diag, DiagLogLevel, type DiagLogger } from '@opentelemetry/api';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
-import { MAX_LABEL_VALUE_LENGTH } from '../../../src/facade/instruments.js';
+import { MAX_LABEL_VALUE_LENGTH } from '../../../src/record/instruments.js';
 import { createTestMetrics, type TestMetrics } from '../../../src/testing/index.js';
 import { parsePrometheusText } from '../../helpers/parse-prometheus.js';
 
