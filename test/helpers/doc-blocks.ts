@@ -28,19 +28,20 @@ export function docBlocks(root: string, files = docFiles(root)): DocBlock[] {
   const blocks: DocBlock[] = [];
   for (const file of files) {
     const lines = readFileSync(join(root, file), 'utf8').split('\n');
-    let open: { line: number; info: string; body: string[] } | undefined;
+    let open: { line: number; indent: string; info: string; body: string[] } | undefined;
     lines.forEach((text, index) => {
-      const fence = /^```(.*)$/.exec(text);
       if (open === undefined) {
-        if (fence) open = { line: index + 1, info: fence[1]!.trim(), body: [] };
+        // A fence may be indented (a block inside a list item); its body loses that indent.
+        const fence = /^(\s*)```(.*)$/.exec(text);
+        if (fence) open = { line: index + 1, indent: fence[1]!, info: fence[2]!.trim(), body: [] };
         return;
       }
-      if (text === '```') {
+      if (text.trim() === '```') {
         blocks.push({ file, line: open.line, info: open.info, language: open.info.split(/\s+/)[0] ?? '', code: open.body.join('\n') });
         open = undefined;
         return;
       }
-      open.body.push(text);
+      open.body.push(text.startsWith(open.indent) ? text.slice(open.indent.length) : text);
     });
     if (open !== undefined) throw new Error(`${file}:${(open as { line: number }).line}: code block never closed`);
   }
