@@ -3,8 +3,8 @@
  * (CONTRIBUTING.md, "Code in the docs"): a block whose language is `ts` or `js` is code and must
  * be kept, character for character, as the `// #region doc` of a file in examples/snippets/,
  * which the tests run; a block tagged `ts no-run` is a type description (a schema with `…`);
- * `sh`, `promql`, `json`, `yaml`, `text` and untagged blocks are commands, queries and output
- * samples, not run here. Any other language fails the test until it is given to one side.
+ * `promql` blocks are parsed by promtool; `sh`, `json`, `yaml`, `text` and untagged blocks are
+ * commands, configuration and output samples, not run here. Any other language fails the test until it is given to one side.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';

@@ -4,10 +4,12 @@
 // built package, with the checks around the region. Changing a block without its file, or
 // breaking either, fails this test. The rule is in CONTRIBUTING.md, "Code in the docs".
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { ROOT } from '../helpers/app-process.js';
+import { promtool } from '../helpers/promtool.js';
 import { docBlocks, NOT_RUN_LANGUAGES, RUN_LANGUAGES, runs, snippetRegion } from '../helpers/doc-blocks.js';
 
 const SNIPPETS = 'examples/snippets';
@@ -19,7 +21,7 @@ const snippets = readdirSync(join(ROOT, SNIPPETS))
 const where = (block: { file: string; line: number }) => `${block.file}:${block.line}`;
 
 describe('code blocks in README.md and docs/*.md', () => {
-  test('every block has a language the rule knows (run: ts, js; not run: sh, promql, json, yaml, text, untagged)', () => {
+  test('every block has a language the rule knows (run: ts, js; parsed: promql; not run: sh, json, yaml, text, untagged)', () => {
     const known = [...RUN_LANGUAGES, ...NOT_RUN_LANGUAGES] as readonly string[];
     expect(blocks.filter((block) => !known.includes(block.language)).map((block) => `${where(block)} ${block.info}`)).toEqual([]);
     expect(blocks.filter(runs).length).toBeGreaterThanOrEqual(18);
@@ -51,5 +53,31 @@ describe('code blocks in README.md and docs/*.md', () => {
       timeout: 30_000,
     });
     expect(result.status, `${file} exited ${result.status ?? result.signal}:\n${result.stdout}\n${result.stderr}`).toBe(0);
+  });
+
+  test('every promql block parses as PromQL (promtool check rules, one recording rule per expression)', () => {
+    // An expression starts at column 0 and goes on over indented lines; `#` at the start of a line, or after two spaces, starts a comment.
+    const expressions = blocks
+      .filter((block) => block.language === 'promql')
+      .flatMap((block) =>
+        block.code
+          .split('\n')
+          .map((line) => line.replace(/(^|\s{2,})#.*$/, ''))
+          .reduce<{ at: string; expr: string }[]>((all, line, i) => {
+            if (/^\s/.test(line) && all.length > 0) all[all.length - 1]!.expr += ` ${line.trim()}`;
+            else if (line.trim() !== '') all.push({ at: `${where(block)}+${i + 1}`, expr: line.trim() });
+            return all;
+          }, []),
+      );
+    expect(expressions.length).toBeGreaterThanOrEqual(10);
+    const dir = mkdtempSync(join(tmpdir(), 'promkit-doc-promql-'));
+    try {
+      const rules = expressions.map(({ expr }, i) => `      - record: doc_expression_${i}\n        expr: ${JSON.stringify(expr)}`).join('\n');
+      writeFileSync(join(dir, 'rules.yml'), `groups:\n  - name: docs\n    rules:\n${rules}\n`);
+      const checked = promtool('check', 'rules', join(dir, 'rules.yml'));
+      expect(checked.status, `${checked.output}\n${expressions.map((e, i) => `${i}: ${e.at} ${e.expr}`).join('\n')}`).toBe(0);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
