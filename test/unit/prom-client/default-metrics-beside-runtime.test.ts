@@ -1,10 +1,8 @@
 import { afterEach, describe, expect, test } from 'vitest';
 import { collectDefaultMetrics } from '../../../src/prom-client/index.js';
-import { DropRecorder } from '../../../src/record/drops.js';
 import { start, type PromkitHandle } from '../../../src/start.js';
 import { setWarningWriter } from '../../../src/warnings.js';
 import { parsePrometheusText } from '../../helpers/parse-prometheus.js';
-import { MeterProvider } from '@opentelemetry/sdk-metrics';
 
 let handle: PromkitHandle | undefined;
 let restore: (() => void) | undefined;
@@ -38,19 +36,5 @@ describe("prom-client's collectDefaultMetrics() beside promkit's runtime metrics
     handle = await start({ host: '127.0.0.1', port: 0, instrumentHttp: false, instrumentFetch: false, runtimeMetrics: 'prom-client' });
     const { families } = parsePrometheusText(await handle.scrape());
     expect(families.get('process_start_time_seconds')?.help).toBe('Start time of the process since unix epoch in seconds.');
-  });
-});
-
-describe('a drop warning', () => {
-  test('joins a detail that ends in a full stop and the advice with "; ", not ".;"', () => {
-    const lines: string[] = [];
-    restore = setWarningWriter((line) => void lines.push(line));
-    const drops = new DropRecorder(new MeterProvider().getMeter('test'));
-    drops.drop('a_total', 'name_collision', 'metrics "a" and "a.total" are both "a_total" in Prometheus; keeping the first.');
-    expect(lines).toEqual([
-      'promkit: dropped a measurement of "a_total" (name_collision): metrics "a" and "a.total" are both "a_total" in Prometheus; keeping the first; ' +
-        'rename one of the two instruments: they are one name in Prometheus, and only the first is exported. ' +
-        'Further drops of this kind are only counted in promkit.measurements.dropped.\n',
-    ]);
   });
 });
