@@ -111,3 +111,17 @@ describe('no value a client chose reaches a label (issue 24)', () => {
     expect(normalizeRoute('/api/order-items/:itemId')).toBe('/api/:id/:id');
   });
 });
+
+describe('the examples in docs/facade.md, "Routes"', () => {
+  it('gives each documented path its documented route', () => {
+    expect(normalizeRoute('/people/J%C3%BCrgen/avatar')).toBe('/people/:id/avatar');
+    expect(normalizeRoute('/api/v1/order_items')).toBe('/api/v1/order_items');
+    // The documented limit: a value that is one lowercase word is kept...
+    expect(normalizeRoute('/tags/red')).toBe('/tags/red');
+    expect(normalizeRoute('/u/john')).toBe('/u/john');
+    // ...unless an allow-list names the route: then nothing outside it can appear.
+    const allowList = createRouteNormalizer({ routes: ['/tags/:tag'] });
+    expect(allowList('/tags/red')).toBe('/tags/:tag');
+    expect(allowList('/u/john')).toBe(UNMATCHED_ROUTE);
+  });
+});
