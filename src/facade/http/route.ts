@@ -6,8 +6,9 @@
  *
  * The rule for a raw path: a segment is kept only when it is a *route word* (see
  * {@link ROUTE_WORD}), the one shape of segment that names route structure rather than carries a
- * value such as an email address or a token. Every other segment becomes the placeholder. A template from a framework or
- * `setRoute` is the app's own text and is kept, apart from identifier-like segments.
+ * value such as an email address or a token; every other segment becomes the placeholder. A
+ * template from a framework or `setRoute` is the app's own text and is kept, apart from
+ * identifier-like segments.
  */
 import diagnosticsChannel from 'node:diagnostics_channel';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -19,8 +20,9 @@ export const UNMATCHED_ROUTE = '/*unmatched';
 export const ID_PLACEHOLDER = ':id';
 
 /**
- * Segments that are identifiers, not route structure. Order does not matter: a segment matching
- * any of them becomes the placeholder.
+ * Segments that are identifiers, not route structure, wherever they appear: in a template too
+ * (a raw path passed to `setRoute` by mistake), and even when they look like a route word
+ * (`/facadedecadebeef` is 16 hex digits). Order does not matter.
  */
 export const DEFAULT_ID_PATTERNS: readonly RegExp[] = Object.freeze([
   /** Decimal ids: `/orders/1234`. */
@@ -48,7 +50,7 @@ export interface RouteNormalizerOptions {
    * placeholder too (a raw path's other segments always do).
    */
   readonly patterns?: readonly RegExp[];
-  /** Replacement for identifier segments; default {@link ID_PLACEHOLDER}. */
+  /** What replaces a segment that is not kept; default {@link ID_PLACEHOLDER}. */
   readonly placeholder?: string;
   /**
    * Known route templates (`/users/:id`, `/files/*`). When given, a path that matches none of them
