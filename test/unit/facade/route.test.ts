@@ -32,6 +32,8 @@ describe('normalizeRoute (default patterns)', () => {
   it('leaves short hex-looking words alone (below 16 hex digits)', () => {
     expect(normalizeRoute('/deadbeef')).toBe('/deadbeef');
     expect(normalizeRoute('/facade/decade')).toBe('/facade/decade');
+    // 16 hex digits are an identifier even when they spell a route word.
+    expect(normalizeRoute('/facadedecadebeef')).toBe('/:id');
   });
 
   it('collapses a 404 into the unmatched route, whatever the path', () => {
