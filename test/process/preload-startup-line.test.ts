@@ -59,6 +59,14 @@ describe('the start-up line', () => {
     expect(scraped.status).toBe(200);
     expect(await scraped.text()).toContain('# TYPE target_info gauge');
   });
+
+  test('bound to 0.0.0.0 without credentials: says so, and the warning follows', async () => {
+    const app = await launch({ OTEL_EXPORTER_PROMETHEUS_HOST: '0.0.0.0' });
+    const lines = promkitLines(app);
+    expect(lines).toHaveLength(2);
+    expect(lines).toContainEqual(expect.stringMatching(/^promkit: serving metrics at http:\/\/0\.0\.0\.0:\d+\/metrics \(bound to 0\.0\.0\.0, without authentication\)$/));
+    expect(lines).toContainEqual(expect.stringMatching(/^promkit: serving metrics on 0\.0\.0\.0 without authentication: anyone who can reach port \d+ can read them; /));
+  });
 });
 
 /** Node binaries on this machine older than 22.15 (the default `node` of the CI machine is Node 20). */
