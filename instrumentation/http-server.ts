@@ -53,7 +53,8 @@ const START_CHANNEL = 'http.server.request.start';
  * costs one channel message and one `close` listener per request, with nothing allocated by
  * promkit once a route and label set have been seen. `http.route` comes from `setRoute` (which
  * the Fastify, Koa and Hono adapters call), Express's matched route, or the facade's route
- * normaliser, never the raw path; a request a router saw but matched to no route (Express,
+ * normaliser (which keeps a raw path's route words and makes every other segment `:id`), never
+ * the raw path; a request a router saw but matched to no route (Express,
  * Fastify) is the unmatched route whatever its status.
  * A response whose connection closed before it finished is recorded with `error.type="aborted"`,
  * and without `http.response.status_code` when not even the status line was sent. Requests

@@ -71,6 +71,10 @@ if (built) {
       '--ignore-rules',
       'cjs-resolves-to-esm',
     ]);
+    // What `npm publish` would send, checked without sending it: `--dry-run` publishes nothing,
+    // `--offline` and a registry address where nothing listens make sure no request leaves the
+    // machine, and `--ignore-scripts` keeps `prepack` from rebuilding dist/ under the tests.
+    step('package: npm publish --dry-run', 'npm', ['publish', '--dry-run', '--ignore-scripts', '--offline', '--registry=http://127.0.0.1:9/']);
   } else if (packed) {
     console.log(`FAILED: npm pack wrote no tarball to ${packDir}`);
     failed += 1;

@@ -13,15 +13,20 @@ const PREFIX = 'promkit: metrics not started:';
 
 try {
   // The preload has no options: the environment is its whole configuration.
-  if (needsLoaderHook(resolveConfig())) registerLoaderHook();
-  const { start } = await import('./start.js');
+  const config = resolveConfig();
+  if (needsLoaderHook(config)) registerLoaderHook();
+  const { start, isLoopback } = await import('./start.js');
   const { resolveQuiet } = await import('./config.js');
   const handle = await start();
   if (handle.enabled) {
     process.once('beforeExit', () => void handle.shutdown());
     // A cluster worker serves nothing itself (its primary does): nothing to announce.
     if (!resolveQuiet() && handle.clusterRole !== 'worker') {
-      process.stderr.write(handle.url !== undefined ? `promkit: serving metrics at ${handle.url}\n` : 'promkit: no scrape port (PROMKIT_SCRAPE_SERVER=false); serve metrics with metricsHandler() on the app\'s own server\n');
+      process.stderr.write(
+        handle.url !== undefined
+          ? `promkit: serving metrics at ${handle.url} ${reach(handle.url, config.auth.kind !== 'none', isLoopback)}\n`
+          : "promkit: no scrape port (PROMKIT_SCRAPE_SERVER=false); serve metrics with metricsHandler() on the app's own server\n",
+      );
     }
   }
 } catch (error) {
@@ -43,6 +48,19 @@ function registerLoaderHook(): void {
       `promkit: ESM instrumentation unavailable (${message(error)}; npm install @opentelemetry/instrumentation); CommonJS apps are unaffected\n`,
     );
   }
+}
+
+/**
+ * Who can reach the scrape port, said where people look first: users coming from prom-client
+ * serve /metrics on the app's port, and a port bound to localhost inside a container reads as
+ * `up 0` to Prometheus with nothing in the app's output to say why.
+ */
+function reach(url: string, authenticated: boolean, isLoopback: (address: string) => boolean): string {
+  const host = new URL(url).hostname.replace(/^\[|\]$/g, '');
+  if (host === 'localhost' || isLoopback(host)) {
+    return `(bound to ${host}: only this machine can scrape it; for a container or pod set OTEL_EXPORTER_PROMETHEUS_HOST=0.0.0.0, with PROMKIT_METRICS_TOKEN to require a bearer token)`;
+  }
+  return authenticated ? `(bound to ${host}; every request needs the token or basic auth)` : `(bound to ${host}, without authentication)`;
 }
 
 function message(error: unknown): string {

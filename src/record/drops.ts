@@ -53,7 +53,7 @@ export class DropRecorder {
       attributes = Object.freeze({ 'promkit.metric': metric, 'promkit.reason': reason });
       this.#seen.set(key, attributes);
       warn(
-        `promkit: dropped a measurement of "${metric}" (${reason}): ${detail}; ${ADVICE[reason]}. ` +
+        `promkit: dropped a measurement of "${metric}" (${reason}): ${detail.replace(/\.$/, '')}; ${ADVICE[reason]}. ` +
           'Further drops of this kind are only counted in promkit.measurements.dropped.',
       );
     }

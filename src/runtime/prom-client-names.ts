@@ -83,9 +83,14 @@ export function startPromClientRuntimeMetrics(
   meterProvider: MeterProvider,
   loop: LoopMonitor,
   options: PromClientRuntimeOptions = {},
+  beside: { readonly otelRuntime?: boolean } = {},
 ): () => void {
   const meter = meterProvider.getMeter(PROM_CLIENT_RUNTIME_METER_NAME);
   const prefix = options.prefix ?? '';
+  // promkit's own runtime set already exports `process.start_time` as process_start_time_seconds,
+  // the same value under the same name: a second instrument of that name would be a collision
+  // (one left out, with a warning), so beside that set this one leaves it to promkit's.
+  const ownStartTime = !(beside.otelRuntime === true && prefix === '');
   const base: Attributes = Object.freeze({ ...options.labels });
   const withBase = (attributes: Attributes): Attributes => Object.freeze({ ...attributes, ...base });
   const observables: Observable[] = [];
@@ -105,7 +110,7 @@ export function startPromClientRuntimeMetrics(
   const cpuUser = seconds('process_cpu_user_seconds_total', 'Total user CPU time spent in seconds.');
   const cpuSystem = seconds('process_cpu_system_seconds_total', 'Total system CPU time spent in seconds.');
   const cpuTotal = seconds('process_cpu_seconds_total', 'Total user and system CPU time spent in seconds.');
-  const startTime = secondsGauge('process_start_time_seconds', 'Start time of the process since unix epoch in seconds.');
+  const startTime = ownStartTime ? secondsGauge('process_start_time_seconds', 'Start time of the process since unix epoch in seconds.') : undefined;
   const rss = bytes('process_resident_memory_bytes', 'Resident memory size in bytes.');
   const virtual = linux ? bytes('process_virtual_memory_bytes', 'Virtual memory size in bytes.') : undefined;
   const heap = linux ? bytes('process_heap_bytes', 'Process heap size in bytes.') : undefined;
@@ -155,7 +160,7 @@ export function startPromClientRuntimeMetrics(
     result.observe(cpuUser, cpu.user / 1e6, base);
     result.observe(cpuSystem, cpu.system / 1e6, base);
     result.observe(cpuTotal, (cpu.user + cpu.system) / 1e6, base);
-    result.observe(startTime, startSeconds, base);
+    if (startTime !== undefined) result.observe(startTime, startSeconds, base);
     const status = linux ? procStatus() : undefined;
     result.observe(rss, status?.VmRSS ?? process.memoryUsage.rss(), base);
     if (virtual !== undefined && status?.VmSize !== undefined) result.observe(virtual, status.VmSize, base);

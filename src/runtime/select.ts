@@ -30,14 +30,15 @@ export function startRuntimeSets(meterProvider: MeterProvider, selection: Runtim
   const sharedLoop = () => (loop ??= new LoopMonitor());
   let promClient = false;
   let stopped = false;
+  const otelRuntime = selection === 'otel' || selection === 'both';
 
   const enablePromClientNames = (options?: PromClientRuntimeOptions): boolean => {
     if (promClient || stopped) return false;
     promClient = true;
-    stops.push(startPromClientRuntimeMetrics(meterProvider, sharedLoop(), options));
+    stops.push(startPromClientRuntimeMetrics(meterProvider, sharedLoop(), options, { otelRuntime }));
     return true;
   };
-  if (selection === 'otel' || selection === 'both') {
+  if (otelRuntime) {
     const otel = startRuntimeMetrics(meterProvider, { loop: sharedLoop() });
     stops.push(() => otel.stop());
   }

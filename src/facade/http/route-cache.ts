@@ -15,9 +15,11 @@ import { UNMATCHED_ROUTE, type RouteHint, type RouteNormalizer } from './route.j
 export const ROUTE_CACHE_SIZE = 2048;
 
 const NOT_FOUND: RouteHint = Object.freeze({ statusCode: 404 });
+const TEMPLATE: RouteHint = Object.freeze({ template: true });
 
 export class RouteCache {
   readonly #routes = new Map<string, string>();
+  readonly #templates = new Map<string, string>();
   /** One frozen hint per status seen, so a miss allocates no hint object either. */
   readonly #hints = new Map<number, RouteHint>();
 
@@ -26,10 +28,19 @@ export class RouteCache {
     private readonly size: number = ROUTE_CACHE_SIZE,
   ) {}
 
-  /** The template for a framework's route template (`/users/:id`): it passes the normaliser too. */
+  /**
+   * The template for a framework's route template (`/users/:id`): it passes the normaliser too,
+   * marked as a template. Templates are memoised apart from raw paths, since the same string
+   * means different things as the one or the other.
+   */
   template(route: string): string {
-    if (typeof route !== 'string') return this.normalize(route);
-    return this.#lookup(route, undefined);
+    if (typeof route !== 'string') return this.normalize(route, TEMPLATE);
+    const found = this.#templates.get(route);
+    if (found !== undefined) return found;
+    const template = this.normalize(route, TEMPLATE);
+    if (this.#templates.size >= this.size) this.#templates.clear();
+    this.#templates.set(route, template);
+    return template;
   }
 
   /** The template for a raw request path (`/users/8?tab=2`); a 404 is never memoised. */

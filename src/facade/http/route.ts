@@ -1,7 +1,14 @@
 /**
  * Route normalisation: turns a raw request path into a bounded `http.route` template, because a
- * raw path (`/users/8812?tab=2`) as a label creates one series per user and exhausts memory.
+ * raw path (`/users/8812?tab=2`) as a label creates one series per user and exhausts memory, and
+ * puts whatever the client sent (an email address, a token) into the time-series database.
  * Used by the manual HTTP API and the automatic instrumentation when no framework route exists.
+ *
+ * The rule for a raw path: a segment is kept only when it is a *route word* (see
+ * {@link ROUTE_WORD}), the one shape of segment that names route structure rather than carries a
+ * value such as an email address or a token; every other segment becomes the placeholder. A
+ * template from a framework or `setRoute` is the app's own text and is kept, apart from
+ * identifier-like segments.
  */
 import diagnosticsChannel from 'node:diagnostics_channel';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -9,12 +16,13 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 /** The single `http.route` value every unmatched request (404s, scanners) collapses into. */
 export const UNMATCHED_ROUTE = '/*unmatched';
 
-/** The placeholder that replaces an identifier-like segment unless `placeholder` is set. */
+/** The placeholder that replaces a segment of a raw path that is not a route word, unless `placeholder` is set. */
 export const ID_PLACEHOLDER = ':id';
 
 /**
- * Segments that are identifiers, not route structure. Order does not matter: a segment matching
- * any of them becomes the placeholder.
+ * Segments that are identifiers, not route structure, wherever they appear: in a template too
+ * (a raw path passed to `setRoute` by mistake), and even when they look like a route word
+ * (`/facadedecadebeef` is 16 hex digits). Order does not matter.
  */
 export const DEFAULT_ID_PATTERNS: readonly RegExp[] = Object.freeze([
   /** Decimal ids: `/orders/1234`. */
@@ -25,10 +33,24 @@ export const DEFAULT_ID_PATTERNS: readonly RegExp[] = Object.freeze([
   /^[0-9a-f]{16,}$/i,
 ]);
 
+/**
+ * The segments of a raw path that are kept verbatim: 1 to 32 lowercase ASCII letters or
+ * underscores starting with a letter (`users`, `api`, `order_items`), or an API version (`v1`).
+ * Anything with a digit, a capital, a dot, `@`, `-`, `%` or any other character becomes the
+ * placeholder, so an email address (`/u/john.doe@example.com`), a token, a hyphenated slug
+ * (`blue-shirt`), a file name (`c.txt`) or a percent-encoded value never reaches a label.
+ * A value that is itself one lowercase word (`/tags/red`) cannot be told from route structure by
+ * looking at it: give such routes by `routes`, `setRoute` or a framework.
+ */
+export const ROUTE_WORD: readonly RegExp[] = Object.freeze([/^[a-z][a-z_]{0,31}$/, /^v\d{1,3}$/]);
+
 export interface RouteNormalizerOptions {
-  /** Extra segment patterns that mean "identifier" (slugs, ULIDs, ...); added to the defaults. */
+  /**
+   * Extra segment patterns that mean "identifier": a route word matching one becomes the
+   * placeholder too (a raw path's other segments always do).
+   */
   readonly patterns?: readonly RegExp[];
-  /** Replacement for identifier segments; default {@link ID_PLACEHOLDER}. */
+  /** What replaces a segment that is not kept; default {@link ID_PLACEHOLDER}. */
   readonly placeholder?: string;
   /**
    * Known route templates (`/users/:id`, `/files/*`). When given, a path that matches none of them
@@ -42,6 +64,12 @@ export interface RouteNormalizerOptions {
 /** What the caller knows about the request; a 404 means no route matched it. */
 export interface RouteHint {
   readonly statusCode?: number;
+  /**
+   * True when the string is a route template the app wrote (from `setRoute` or a framework's
+   * router), not a path a client sent: the default normaliser then keeps every segment but the
+   * identifier-like ones (`/api/order-items/:itemId` stays as written).
+   */
+  readonly template?: boolean;
 }
 
 /** Maps a raw path to a bounded route template. Never throws. */
@@ -77,9 +105,11 @@ function splitPath(raw: string): string[] {
 }
 
 /**
- * Creates a normaliser. Without `routes`, identifier-like segments are replaced and the rest of
- * the path kept; with `routes`, the matching template is returned verbatim. Either way a
- * `statusCode` of 404 in the hint yields {@link UNMATCHED_ROUTE}, as does a non-string path.
+ * Creates a normaliser. Without `routes`, a raw path keeps its route words ({@link ROUTE_WORD})
+ * and every other segment becomes the placeholder (`/products/blue-shirt` → `/products/:id`); a
+ * template (`hint.template`) keeps every segment but the identifier-like ones. With `routes`, the
+ * matching template is returned verbatim and anything else is {@link UNMATCHED_ROUTE}. Either way
+ * a `statusCode` of 404 in the hint yields {@link UNMATCHED_ROUTE}, as does a non-string path.
  */
 export function createRouteNormalizer(options: RouteNormalizerOptions = {}): RouteNormalizer {
   // Stateless copies: a caller's `g` or `y` flag would make `test` resume from `lastIndex`.
@@ -87,6 +117,8 @@ export function createRouteNormalizer(options: RouteNormalizerOptions = {}): Rou
   const patterns = [...DEFAULT_ID_PATTERNS, ...extra];
   const placeholder = options.placeholder ?? ID_PLACEHOLDER;
   const templates = options.routes?.map(compileTemplate);
+  const isIdentifier = (segment: string) => patterns.some((pattern) => pattern.test(segment));
+  const isRouteWord = (segment: string) => ROUTE_WORD.some((word) => word.test(segment)) && !isIdentifier(segment);
 
   return (path, hint) => {
     if (typeof path !== 'string' || hint?.statusCode === 404) return UNMATCHED_ROUTE;
@@ -94,14 +126,15 @@ export function createRouteNormalizer(options: RouteNormalizerOptions = {}): Rou
     if (templates !== undefined) {
       return templates.find((template) => matches(template, segments))?.route ?? UNMATCHED_ROUTE;
     }
+    const template = hint?.template === true;
     const normalised = segments.map((segment) =>
-      patterns.some((pattern) => pattern.test(segment)) ? placeholder : segment,
+      (template ? !isIdentifier(segment) : isRouteWord(segment)) ? segment : placeholder,
     );
     return `/${normalised.join('/')}`;
   };
 }
 
-/** The default normaliser: built-in identifier patterns, no allow-list. */
+/** The default normaliser: route words kept, every other segment of a raw path `:id`; no allow-list. */
 export const normalizeRoute: RouteNormalizer = createRouteNormalizer();
 
 const ROUTE = Symbol.for('promkit.http.route');
@@ -112,7 +145,8 @@ type Routed = object & { [ROUTE]?: string };
  * Tells promkit the route template that served `request` (`/users/:id`), for frameworks that do
  * not expose it in a way promkit reads (Express, Fastify and NestJS routes are read automatically;
  * `promkit/koa` and `promkit/hono` call this for you). Call it any time before the response ends;
- * the template still passes through the route normaliser. Pass {@link UNMATCHED_ROUTE} when the
+ * the template still passes through the route normaliser, as a template (`hint.template`): the
+ * default one keeps it as written but for identifier-like segments. Pass {@link UNMATCHED_ROUTE} when the
  * framework matched no route, so the raw path never becomes a label.
  */
 export function setRoute(request: IncomingMessage, template: string): void {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createRouteNormalizer, normalizeRoute, UNMATCHED_ROUTE } from '../../../src/facade/http/route.js';
+import { generateUserPaths, REPORTED_PATHS } from '../../helpers/user-paths.js';
 
 describe('normalizeRoute (default patterns)', () => {
   it.each([
@@ -31,6 +32,8 @@ describe('normalizeRoute (default patterns)', () => {
   it('leaves short hex-looking words alone (below 16 hex digits)', () => {
     expect(normalizeRoute('/deadbeef')).toBe('/deadbeef');
     expect(normalizeRoute('/facade/decade')).toBe('/facade/decade');
+    // 16 hex digits are an identifier even when they spell a route word.
+    expect(normalizeRoute('/facadedecadebeef')).toBe('/:id');
   });
 
   it('collapses a 404 into the unmatched route, whatever the path', () => {
@@ -75,5 +78,52 @@ describe('createRouteNormalizer options', () => {
     expect(normalize('/users/1/extra')).toBe(UNMATCHED_ROUTE);
     expect(normalize('/.env')).toBe(UNMATCHED_ROUTE);
     expect(normalize('/users/1', { statusCode: 404 })).toBe(UNMATCHED_ROUTE);
+  });
+});
+
+describe('no value a client chose reaches a label (issue 24)', () => {
+  it.each(REPORTED_PATHS.map((p) => [p.path, p.route]))('%s -> %s', (path, route) => {
+    expect(normalizeRoute(path)).toBe(route);
+  });
+
+  const generated = generateUserPaths(60);
+
+  it('turns 360 generated emails, JWT-like tokens, tokens, slugs, file names and percent-encoded segments into their templates', () => {
+    expect(generated).toHaveLength(360);
+    expect(new Set(generated.map((p) => p.value)).size).toBeGreaterThan(350);
+    const wrong = generated.filter((p) => normalizeRoute(p.path) !== p.route).map((p) => [p.path, normalizeRoute(p.path)]);
+    expect(wrong).toEqual([]);
+    const routes = new Set(generated.map((p) => normalizeRoute(p.path)));
+    expect([...routes].sort()).toEqual(['/api/v1/sessions/:id', '/blog/:id', '/downloads/:id', '/people/:id/avatar', '/reset/:id', '/users/:id/settings']);
+  });
+
+  it('keeps only route words of a raw path: a capital, digit, dot, @, hyphen or % makes a segment the placeholder', () => {
+    expect(normalizeRoute('/api/v1/order_items/Abc')).toBe('/api/v1/order_items/:id');
+    expect(normalizeRoute('/api/order-items/x9')).toBe('/api/:id/:id');
+    expect(normalizeRoute('/Users/%40me/favicon.ico')).toBe('/:id/:id/:id');
+    expect(normalizeRoute(`/${'z'.repeat(33)}`)).toBe('/:id');
+    expect(normalizeRoute(`/${'z'.repeat(32)}`)).toBe(`/${'z'.repeat(32)}`);
+  });
+
+  it('keeps a template from a framework or setRoute as written, apart from identifier-like segments', () => {
+    expect(normalizeRoute('/api/order-items/:itemId', { template: true })).toBe('/api/order-items/:itemId');
+    expect(normalizeRoute('/files/*path', { template: true })).toBe('/files/*path');
+    expect(normalizeRoute('/users/42/{postId}', { template: true })).toBe('/users/:id/{postId}');
+    // The same string as a raw path: its hyphenated segment and parameter names are values.
+    expect(normalizeRoute('/api/order-items/:itemId')).toBe('/api/:id/:id');
+  });
+});
+
+describe('the examples in docs/facade.md, "Routes"', () => {
+  it('gives each documented path its documented route', () => {
+    expect(normalizeRoute('/people/J%C3%BCrgen/avatar')).toBe('/people/:id/avatar');
+    expect(normalizeRoute('/api/v1/order_items')).toBe('/api/v1/order_items');
+    // The documented limit: a value that is one lowercase word is kept...
+    expect(normalizeRoute('/tags/red')).toBe('/tags/red');
+    expect(normalizeRoute('/u/john')).toBe('/u/john');
+    // ...unless an allow-list names the route: then nothing outside it can appear.
+    const allowList = createRouteNormalizer({ routes: ['/tags/:tag'] });
+    expect(allowList('/tags/red')).toBe('/tags/:tag');
+    expect(allowList('/u/john')).toBe(UNMATCHED_ROUTE);
   });
 });
