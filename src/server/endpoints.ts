@@ -2,8 +2,8 @@
  * The endpoints over one collection: `/metrics` (Prometheus text 0.0.4, OpenMetrics or
  * protobuf, negotiated by `Accept`: see `exposition/negotiate.ts`), `/metrics/json` (the typed
  * snapshot), `/metrics/health` (status over a sliding window) and `/metrics/ui` (a static page
- * that draws the other two, unless `ui` is false). Every collection, from
- * whichever endpoint, also feeds the health window, and runs outside the event-loop delay
+ * that draws the other two, with the past from `/metrics/ui/history`, unless `ui` is false).
+ * Every collection, from whichever endpoint, also feeds the health window and the page's history, and runs outside the event-loop delay
  * measurement so a scrape never reports its own blocking. Every collection has a deadline: an
  * observable callback still running at it is skipped and counted, and the rest is served.
  */

@@ -216,8 +216,8 @@ describe('/metrics/ui in Chromium against the demo', () => {
         await page.reload();
         await until('the first poll after the reload', async () => (await page.locator('#updated').getAttribute('data-polls')) === '1', page);
         const http = (await page.locator('section[data-domain="http"]').boundingBox())!;
-        const live = await page.screenshot({ clip: { x: 0, y: 0, width: 1280, height: Math.ceil(http.y + http.height + 4) } });
-        writeFileSync(join(ROOT, 'docs', 'live-page.png'), toIndexedPng(live, { colors: 64, minDistance: 16 }));
+        const live = await page.screenshot({ fullPage: true, clip: { x: 0, y: 0, width: 1280, height: Math.ceil(http.y + http.height + 4) } });
+        writeFileSync(join(ROOT, 'docs', 'live-page.png'), toIndexedPng(live, { colors: 48, minDistance: 16 }));
       }
 
       const origin = new URL(demo.scrapeUrl).origin;
