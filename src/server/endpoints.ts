@@ -147,7 +147,7 @@ export function createEndpoints(options: EndpointsOptions): Endpoints {
       // Data, so no ?token=: the page sends the token as a header. `name=` picks the metrics whose points are sent.
       path: subPath(config.endpoint, 'ui/history'),
       variant: (query) => query.getAll('name').sort().join('\u0000'),
-      render: (_metrics, query) => ({ status: 200, contentType: JSON_CONTENT_TYPE, body: JSON.stringify(history.toJson(new Set(query.getAll('name')))) }),
+      render: (metrics, query) => ({ status: 200, contentType: JSON_CONTENT_TYPE, body: JSON.stringify(history.toJson(new Set(query.getAll('name')), metrics)) }),
     });
     routes.push({
       path: subPath(config.endpoint, 'ui'),

@@ -741,6 +741,15 @@ const SCRIPT_BODY = String.raw`;
     }
   });
 
+  // Metrics created after the page opened: the list is read again (names only, no points) when
+  // the picker is focused, at most every 10 s.
+  var namesAt = 0;
+  pick.addEventListener('focus', function () {
+    if (Date.now() - namesAt < 10000) return;
+    namesAt = Date.now();
+    get('ui/history').then(function (h) { setNames(h.names); }).catch(function () {});
+  });
+
   function renderPick() {
     var out = document.getElementById('picked');
     if (!picked) return out.replaceChildren();

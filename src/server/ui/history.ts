@@ -216,8 +216,12 @@ export class UiHistory {
     }
   }
 
-  /** The points of the metrics in `names` (every metric's name and kind regardless), oldest first. */
-  toJson(names: ReadonlySet<string> = new Set()): HistoryJson {
+  /**
+   * The points of the metrics in `names`, oldest first, and the name, kind and unit of every
+   * metric in `collection` (a metric created since the last point included), else of every
+   * metric kept.
+   */
+  toJson(names: ReadonlySet<string> = new Set(), collection?: ResourceMetrics): HistoryJson {
     const count = Math.min(this.#samples, this.capacity);
     const slots = Array.from({ length: count }, (_, i) => (this.#samples - count + i) % this.capacity);
     const column = (values: Float64Array) => slots.map((slot) => finite(values[slot]));
@@ -240,11 +244,22 @@ export class UiHistory {
       bytes: this.bytes,
       maxBytes: (this.maxColumns + 1) * this.capacity * 8,
       untrackedSeries: this.#untracked,
-      names: [...this.#metrics.values()].map(({ name, kind, unit }) => ({ name, kind, unit })).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)),
+      names: (collection === undefined ? [...this.#metrics.values()].map(({ name, kind, unit }) => ({ name, kind, unit })) : namesOf(collection)).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)),
       times: slots.map((slot) => this.#times[slot] ?? 0),
       metrics,
     };
   }
+}
+
+function namesOf(collection: ResourceMetrics): Array<{ name: string; kind: CollectedKind; unit: string }> {
+  const out = new Map<string, { name: string; kind: CollectedKind; unit: string }>();
+  for (const scope of collection.scopeMetrics) {
+    for (const metric of scope.metrics) {
+      const kind = kindOf(metric);
+      if (kind !== undefined && !out.has(metric.descriptor.name)) out.set(metric.descriptor.name, { name: metric.descriptor.name, kind, unit: metric.descriptor.unit });
+    }
+  }
+  return [...out.values()];
 }
 
 /** A series' identity within its metric: its rendered labels (cached per attributes object by the exposition). */

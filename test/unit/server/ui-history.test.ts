@@ -101,6 +101,16 @@ describe('UiHistory', () => {
     expect(json.metrics).toEqual([]);
   });
 
+  test('names every metric of the collection it is given, one created since the last point included', () => {
+    const history = new UiHistory({ now: clock().now });
+    history.offer(collection(counter(1)));
+    const late: Metric = { name: 'jobs.late', type: 'gauge', unit: 's', points: [{ attributes: {}, value: 2 }] };
+    expect(history.toJson(new Set(), collection(counter(1), late)).names).toEqual([
+      { name: 'jobs.late', kind: 'gauge', unit: 's' },
+      { name: 'orders.placed', kind: 'counter', unit: '' },
+    ]);
+  });
+
   test('never passes its column cap, keeps the page metrics first, and counts the series it refused', () => {
     // The histogram takes 4 columns (count, sum, two bounds); with a cap of 5 one counter fits beside it.
     const history = new UiHistory({ now: clock().now, capacity: 10, maxColumns: 5, priority: ['http.server.request.duration'] });
