@@ -14,8 +14,8 @@
  * the test waits for states, and timing is asserted only under the fake clock.
  *
  * `UPDATE_UI_SCREENSHOT=1` also rewrites docs/ui.png (the README's picture: the top of the page,
- * 1200 px wide, as an indexed PNG), after letting the charts fill for a minute and a half, and
- * docs/live-page.png (health and the HTTP section at 1280 px, freshly reloaded).
+ * 1200 px wide, as an indexed PNG, also shown in docs/endpoints.md), after letting the charts
+ * fill for a minute and a half.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -210,14 +210,6 @@ describe('/metrics/ui in Chromium against the demo', () => {
         const charts = (await page.locator('section[data-domain="http"] [data-chart]').first().boundingBox())!;
         const shot = await page.screenshot({ clip: { x: 0, y: 0, width: 1200, height: Math.ceil(charts.y + charts.height + 4) } });
         writeFileSync(join(ROOT, 'docs', 'ui.png'), toIndexedPng(shot, { colors: 96, minDistance: 16 }));
-        // docs/endpoints.md's picture: at 1280 px, health with its rule line and the whole HTTP
-        // section (per-route latency, the table), with the history the page found on opening.
-        await page.setViewportSize({ width: 1280, height: 900 });
-        await page.reload();
-        await until('the first poll after the reload', async () => (await page.locator('#updated').getAttribute('data-polls')) === '1', page);
-        const http = (await page.locator('section[data-domain="http"]').boundingBox())!;
-        const live = await page.screenshot({ fullPage: true, clip: { x: 0, y: 0, width: 1280, height: Math.ceil(http.y + http.height + 4) } });
-        writeFileSync(join(ROOT, 'docs', 'live-page.png'), toIndexedPng(live, { colors: 48, minDistance: 16 }));
       }
 
       const origin = new URL(demo.scrapeUrl).origin;
