@@ -9,7 +9,7 @@
  * quantiles are computed by the page exactly as from its own polls. At most `maxColumns` columns
  * exist (default 1024 × 180 slots × 8 B = 1,474,560 B, plus 1,440 B of times); a series that
  * would pass the cap is not kept and is counted in `untrackedSeries`, and the page's own metrics
- * are taken first so the user's metrics can never crowd them out. A series absent for a whole
+ * are taken first in each sample, so new series of both leave the user's out. A series absent for a whole
  * ring is dropped and its columns freed.
  */
 import type { Attributes } from '@opentelemetry/api';
@@ -107,9 +107,13 @@ export class UiHistory {
     return (this.#columns + 1) * this.capacity * 8;
   }
 
-  /** Whether a collection now would be kept: a step (less a tenth, for timer jitter) since the last point. */
+  /**
+   * Whether a collection now would be kept: a step (less a tenth, for timer jitter) since the last
+   * point, or a wall clock set back (the times are the page's x axis, so they are wall-clock).
+   */
   due(now = this.#now()): boolean {
-    return this.#samples === 0 || now - this.#lastTime() >= this.stepMillis * 0.9;
+    const since = now - this.#lastTime();
+    return this.#samples === 0 || since < 0 || since >= this.stepMillis * 0.9;
   }
 
   /** Takes `resourceMetrics` as the next point when one is {@link due}; returns whether it did. */
@@ -154,7 +158,7 @@ export class UiHistory {
     this.#evict();
     for (const metric of this.#metrics.values()) for (const series of metric.series.values()) for (const column of series.columns) column[slot] = Number.NaN;
     this.#untracked = 0;
-    // The page's own metrics first: the cap then refuses the user's, never the page's.
+    // The page's own metrics first: when both bring new series, the cap refuses the user's.
     for (const first of [true, false]) {
       for (const scope of resourceMetrics.scopeMetrics) {
         for (const metric of scope.metrics) {

@@ -61,6 +61,14 @@ describe('UiHistory', () => {
     expect(json.metrics).toEqual([{ name: 'orders.placed', kind: 'counter', unit: '', series: [{ labels: { channel: 'web' }, values: [1, 3] }] }]);
   });
 
+  test('takes a point at once when the wall clock was set back', () => {
+    const time = clock();
+    const history = new UiHistory({ now: time.now });
+    history.offer(collection(counter(1)));
+    time.advance(-60_000);
+    expect(history.offer(collection(counter(2)))).toBe(true);
+  });
+
   test('a histogram keeps its count, its sum and its cumulative counts per finite bound; an absent series is null', () => {
     const time = clock();
     const history = new UiHistory({ now: time.now });
