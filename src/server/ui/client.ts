@@ -6,8 +6,9 @@ import { UI_METRICS } from './metrics.js';
  * at 5 s), then polls `json` (the metrics it draws, by `?name=`) and `health` beside it (relative
  * URLs, so any endpoint path works), keeps 15 minutes of reduced snapshots, and computes rates,
  * ratios and quantiles itself from counter and bucket increases over a 30 s window, as
- * `rate(...[30s])` and `histogram_quantile` would. Charts are hand-drawn SVG: a charting library would be larger than
- * this whole page. Every label value reaches the DOM through `textContent`, never as HTML.
+ * `rate(...[30s])` and `histogram_quantile` would. Charts are hand-drawn SVG: a charting library
+ * would be larger than this whole page. Every label value reaches the DOM through `textContent`,
+ * never as HTML.
  *
  * Kept free of backticks and dollar-brace so it can live in a template literal unchanged; the
  * list of metrics it asks for is `UI_METRICS`, spliced in.
