@@ -159,6 +159,9 @@ async function launch(config: ResolvedConfig, options: StartOptions, self: () =>
     exemplars: EXEMPLARS,
     gather: primary !== undefined ? (collectOwn, timeoutMillis) => primary.collect(collectOwn, timeoutMillis) : undefined,
   });
+  // The live page's history collects every 5 s when nothing else did; a worker or a push-only app serves no page.
+  if (role !== 'worker' && config.metricsExporters.includes('prometheus')) endpoints.history?.start(() => endpoints.collect());
+  stops.push(() => endpoints.history?.stop());
   const worker = role === 'worker' ? startClusterWorker({ collect: endpoints.collect, finalTimeoutMillis: config.collectTimeoutMillis }) : undefined;
   const scrape = () => endpoints.scrapeText();
   // One handler for the scrape port and the app's own server: they share collections.

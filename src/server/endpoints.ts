@@ -2,8 +2,8 @@
  * The endpoints over one collection: `/metrics` (Prometheus text 0.0.4, OpenMetrics or
  * protobuf, negotiated by `Accept`: see `exposition/negotiate.ts`), `/metrics/json` (the typed
  * snapshot), `/metrics/health` (status over a sliding window) and `/metrics/ui` (a static page
- * that draws the other two, unless `ui` is false). Every collection, from
- * whichever endpoint, also feeds the health window, and runs outside the event-loop delay
+ * that draws the other two, with the past from `/metrics/ui/history`, unless `ui` is false).
+ * Every collection, from whichever endpoint, also feeds the health window and the page's history, and runs outside the event-loop delay
  * measurement so a scrape never reports its own blocking. Every collection has a deadline: an
  * observable callback still running at it is skipped and counted, and the rest is served.
  */
@@ -24,6 +24,8 @@ import { encodeProtobufInSlices } from '../exposition/protobuf.js';
 import { serialize, serializeChunksInSlices, type SerializeOptions } from '../exposition/serializer.js';
 import type { ExemplarReader } from '../record/exemplars.js';
 import type { CollectOptions, Route } from './server.js';
+import { UiHistory } from './ui/history.js';
+import { UI_METRICS } from './ui/metrics.js';
 import { uiPage } from './ui/page.js';
 
 /** The settings the endpoints read (a slice of `start()`'s resolved config). */
@@ -65,6 +67,8 @@ export interface Endpoints {
   /** What `/metrics/json` serves for a fresh collection, without HTTP; `names` as `?name=`. */
   snapshot(names?: NameFilter): Promise<MetricsSnapshot>;
   readonly health: HealthTracker;
+  /** The page's history (`/metrics/ui/history`), fed by every collection; undefined with `ui: false`. */
+  readonly history: UiHistory | undefined;
 }
 
 
@@ -83,6 +87,7 @@ export function createEndpoints(options: EndpointsOptions): Endpoints {
     onDrop: options.onDrop,
     exemplars: options.exemplars,
   };
+  const history = config.ui === false ? undefined : new UiHistory({ priority: UI_METRICS });
   const naming = { unitSuffixes: config.unitSuffixes };
   const select = (metrics: ResourceMetrics, names: NameFilter | undefined) => (names === undefined ? metrics : selectMetrics(metrics, names, naming));
   const toJson = (metrics: ResourceMetrics, names: NameFilter | undefined) => toJsonSnapshot(select(metrics, names), naming);
@@ -94,6 +99,7 @@ export function createEndpoints(options: EndpointsOptions): Endpoints {
     // Collection errors come from user callbacks (observable gauges): reported, never thrown at the scraper.
     for (const error of errors) diag.error('promkit: metric collection reported an error', error);
     health.record(resourceMetrics);
+    history?.offer(resourceMetrics);
     return resourceMetrics;
   };
   const collect = (options: Partial<CollectOptions> = {}): Promise<ResourceMetrics> => {
@@ -136,7 +142,13 @@ export function createEndpoints(options: EndpointsOptions): Endpoints {
       },
     },
   ];
-  if (config.ui !== false) {
+  if (history !== undefined) {
+    routes.push({
+      // Data, so no ?token=: the page sends the token as a header. `name=` picks the metrics whose points are sent.
+      path: subPath(config.endpoint, 'ui/history'),
+      variant: (query) => query.getAll('name').sort().join('\u0000'),
+      render: (metrics, query) => ({ status: 200, contentType: JSON_CONTENT_TYPE, body: JSON.stringify(history.toJson(new Set(query.getAll('name')), metrics)) }),
+    });
     routes.push({
       path: subPath(config.endpoint, 'ui'),
       static: uiPage,
@@ -151,5 +163,6 @@ export function createEndpoints(options: EndpointsOptions): Endpoints {
     scrapeText: async () => serialize(await collect(), textOptions),
     snapshot: async (names) => toJson(await collect(), names),
     health,
+    history,
   };
 }

@@ -7,33 +7,34 @@
  * Checked: the page loads with no console error; every domain section (HTTP, LLM, cache, DB,
  * breakers, runtime) shows charts with lines and tables with rows once traffic has flowed; the
  * breaker's health row turns red with its reason; the page is small (bounds on its size, plain and
- * as transferred); every request the page makes goes to the service's own origin, to the page,
- * `json` and `health` only; and, under a fake clock, it polls no faster than every 2 s. A
+ * as transferred); every table fits at 1280 px and at 390 px; every request the page makes goes
+ * to the service's own origin, to the page, `ui/history`, `json` and `health` only; and, under a
+ * fake clock, it polls no faster than every 2 s. A
  * full-page screenshot is kept in .tmp/ui-browser.png. Nothing depends on the machine's speed:
  * the test waits for states, and timing is asserted only under the fake clock.
  *
  * `UPDATE_UI_SCREENSHOT=1` also rewrites docs/ui.png (the README's picture: the top of the page,
- * 1200 px wide, as an indexed PNG), after letting the charts fill for a minute and a half.
+ * 1200 px wide, as an indexed PNG, also shown in docs/endpoints.md), after letting the charts
+ * fill for a minute and a half.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { ROOT } from '../helpers/app-process.js';
+import { launchBrowser, overflow, until } from '../helpers/browser.js';
 import { toIndexedPng } from '../helpers/indexed-png.js';
 import { killGroup, stopGroup } from '../helpers/prometheus-server.js';
 
 // Page functions below run in the browser; the tests compile without the DOM library, so the
 // browser globals they touch are declared here, for this file only.
-declare const document: { readonly body: { readonly innerText: string }; dispatchEvent(event: unknown): boolean };
+declare const document: { dispatchEvent(event: unknown): boolean };
 declare const Event: new (type: string) => unknown;
 declare const window: { fetch(input: unknown, init?: unknown): Promise<unknown>; fetches: string[] };
 
-const CHROMIUM = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 const UPDATE_SCREENSHOT = process.env['UPDATE_UI_SCREENSHOT'] === '1';
 const DOMAINS = ['http', 'llm', 'cache', 'db', 'breaker', 'runtime'];
 /** Upper bounds on the page: the body as the browser reads it, and as it travels gzipped. */
@@ -88,34 +89,6 @@ async function startDemo(): Promise<Demo> {
     });
   });
   return { child, scrapeUrl, output: () => output };
-}
-
-/** A browser with a fresh profile; a missing or broken Chromium fails the test, saying what to install. */
-async function launchBrowser(profile: string): Promise<BrowserContext> {
-  if (!existsSync(CHROMIUM)) {
-    throw new Error(`Chromium is not installed at ${CHROMIUM}: install Debian's "chromium" package (CI does), or set CHROMIUM_PATH`);
-  }
-  try {
-    return await chromium.launchPersistentContext(profile, {
-      executablePath: CHROMIUM,
-      args: CHROMIUM_ARGS,
-      viewport: { width: 1200, height: 900 },
-    });
-  } catch (error) {
-    throw new Error(`Chromium at ${CHROMIUM} could not start: ${error instanceof Error ? error.message : String(error)}`);
-  }
-}
-
-/** Polls `check` (in Node, on real time) until it is true; fails with `what` and the page's state. */
-async function until(what: string, check: () => Promise<boolean>, page: Page, timeoutMs = 90_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) {
-      const state = await page.evaluate(() => document.body.innerText.slice(0, 3000));
-      throw new Error(`timed out waiting for ${what}; the page shows:\n${state}`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
 }
 
 /** Per domain section: its state, how many chart lines with at least two points, table rows, and panels saying no data. */
@@ -197,7 +170,7 @@ describe('/metrics/ui in Chromium against the demo', () => {
       for (const [domain, chart] of [
         ['http', 'Requests per second by route'],
         ['http', 'Server error ratio'],
-        ['http', 'Latency p50 / p95 / p99, all routes'],
+        ['http', 'Latency p50 / p95 / p99: /users/:id'],
         ['llm', 'Calls per second by model'],
         ['llm', 'Tokens per second by model'],
         ['llm', 'Time to first chunk p95 by model'],
@@ -219,6 +192,15 @@ describe('/metrics/ui in Chromium against the demo', () => {
       const transitions = await page.locator('section[data-domain="breaker"] [data-table="Transitions since start"] tbody td:nth-child(2)').allInnerTexts();
       expect(transitions).toContain('closed → open');
 
+      // Every table fits, LLM and database included (at 1280 px their p95 and p99 columns were cut off), and on a phone.
+      for (const width of [1280, 390]) {
+        await page.setViewportSize({ width, height: 900 });
+        expect(await overflow(page), `${width} px`).toEqual([]);
+        const last = await page.locator('section[data-domain="llm"] [data-table] tbody tr:first-child td:last-child').boundingBox();
+        expect(last!.x + last!.width, `${width} px: the LLM table's p99`).toBeLessThanOrEqual(width);
+      }
+      await page.setViewportSize({ width: 1200, height: 900 });
+
       mkdirSync(join(ROOT, '.tmp'), { recursive: true });
       await page.screenshot({ path: ARTIFACT, fullPage: true });
       if (UPDATE_SCREENSHOT) {
@@ -233,7 +215,7 @@ describe('/metrics/ui in Chromium against the demo', () => {
       const origin = new URL(demo.scrapeUrl).origin;
       expect(requested.filter((url) => new URL(url).origin !== origin)).toEqual([]);
       const paths = new Set(requested.map((url) => new URL(url).pathname));
-      expect([...paths].sort()).toEqual(['/metrics/health', '/metrics/json', '/metrics/ui']);
+      expect([...paths].sort()).toEqual(['/metrics/health', '/metrics/json', '/metrics/ui', '/metrics/ui/history']);
       expect(problems).toEqual([]);
       await page.close();
     },
@@ -259,12 +241,13 @@ describe('/metrics/ui in Chromium against the demo', () => {
     // The JSON asked for by name: only the metrics the page draws.
     const fetches = () => page.evaluate(() => window.fetches.map((url) => url.replace(/\?name=.*/, '?name=…')));
     const drawn = async () => Number((await page.locator('#updated').getAttribute('data-polls')) ?? 0);
+    // The first poll also reads the service's history; later ones only json and health.
     await until('the first poll drawn', async () => (await drawn()) === 1, page);
-    expect(await fetches()).toEqual(['json?name=…', 'health']);
+    expect(await fetches()).toEqual(['ui/history?name=…', 'json?name=…', 'health']);
     await page.clock.runFor(1999);
-    expect(await fetches()).toEqual(['json?name=…', 'health']);
+    expect(await fetches()).toHaveLength(3);
     await page.clock.runFor(1);
-    expect(await fetches()).toEqual(['json?name=…', 'health', 'json?name=…', 'health']);
+    expect((await fetches()).slice(3)).toEqual(['json?name=…', 'health']);
 
     // A hidden tab stops polling, and polls again as soon as it is shown.
     await until('the second poll drawn', async () => (await drawn()) === 2, page);
@@ -275,13 +258,13 @@ describe('/metrics/ui in Chromium against the demo', () => {
       }, hidden);
     await setHidden(true);
     await page.clock.runFor(60_000);
-    expect(await fetches()).toHaveLength(4);
+    expect(await fetches()).toHaveLength(5);
     await setHidden(false);
     await until(
       'a poll after the tab is shown',
       async () => {
         await page.clock.runFor(1);
-        return (await fetches()).length === 6;
+        return (await fetches()).length === 7;
       },
       page,
     );

@@ -1,19 +1,24 @@
+import { UI_METRICS } from './metrics.js';
+
 /**
  * The `/metrics/ui` page's script, as text (the build compiles only TypeScript, and the page must
- * be one self-contained file). It polls `json` (the metrics it draws, by `?name=`) and `health`
- * beside it (relative URLs, so any endpoint path works), keeps five minutes of reduced snapshots, and computes rates, ratios and
- * quantiles itself from counter and bucket increases over a 30 s window, as `rate(...[30s])` and
- * `histogram_quantile` would. Charts are hand-drawn SVG: a charting library would be larger than
- * this whole page. Every label value reaches the DOM through `textContent`, never as HTML.
+ * be one self-contained file). On load it reads the service's history (`ui/history`: 15 minutes
+ * at 5 s), then polls `json` (the metrics it draws, by `?name=`) and `health` beside it (relative
+ * URLs, so any endpoint path works), keeps 15 minutes of reduced snapshots, and computes rates,
+ * ratios and quantiles itself from counter and bucket increases over a 30 s window, as
+ * `rate(...[30s])` and `histogram_quantile` would. Charts are hand-drawn SVG: a charting library
+ * would be larger than this whole page. Every label value reaches the DOM through `textContent`,
+ * never as HTML.
  *
- * Kept free of backticks and dollar-brace so it can live in a template literal unchanged.
+ * Kept free of backticks and dollar-brace so it can live in a template literal unchanged; the
+ * list of metrics it asks for is `UI_METRICS`, spliced in.
  */
-export const PAGE_SCRIPT = String.raw`
+const SCRIPT_HEAD = String.raw`
 'use strict';
 (function () {
   // Never faster: every poll is one collection on the service.
   var POLL_MS = 2000;
-  var HISTORY_MS = 5 * 60 * 1000;
+  var HISTORY_MS = 15 * 60 * 1000;
   var WINDOW_MS = 30 * 1000;
   var MAX_LINES = 8;
   var COLORS = ['#3b7dd8', '#e8743b', '#19a979', '#945ecf', '#ed4a7b', '#13a4b4', '#bf9b00', '#6c8893'];
@@ -25,27 +30,15 @@ export const PAGE_SCRIPT = String.raw`
 
   // Only the metrics drawn below (frameOf reads each): the service renders, and every open
   // page shares, one small body instead of every series it has.
-  var METRICS = [
-    'http.server.request.duration',
-    'gen_ai.client.operation.duration',
-    'gen_ai.client.token.usage',
-    'gen_ai.client.operation.time_to_first_chunk',
-    'cache.hits',
-    'cache.misses',
-    'cache.entries',
-    'db.client.operation.duration',
-    'circuit_breaker.state',
-    'circuit_breaker.failure_rate',
-    'circuit_breaker.critical',
-    'circuit_breaker.transitions',
-    'circuit_breaker.call.duration',
-    'process.cpu.time',
-    'process.memory.usage',
-    'v8js.memory.heap.used',
-    'nodejs.eventloop.delay.p99',
-    'nodejs.eventloop.delay.p50',
-  ];
-  var JSON_PATH = 'json?' + METRICS.map(function (name) { return 'name=' + encodeURIComponent(name); }).join('&');
+  var METRICS = `;
+
+const SCRIPT_BODY = String.raw`;
+  // The metric picked in "Any metric" (its name, kind and unit), drawn from the same polls.
+  var picked = null;
+  var TOP_ROUTES = 4;
+  function query() {
+    return METRICS.concat(picked ? [picked.name] : []).map(function (name) { return 'name=' + encodeURIComponent(name); }).join('&');
+  }
 
   /** Reduced snapshots, oldest first: { t: ms, groups: Map(group -> Map(name -> number | histogram)) }. */
   var frames = [];
@@ -74,7 +67,12 @@ export const PAGE_SCRIPT = String.raw`
     return into;
   }
 
-  function frameOf(snapshot) {
+  /** A series' labels as one line of text: 'status=ok region=eu'. */
+  function labelText(labels, fallback) {
+    return Object.keys(labels).map(function (k) { return k + '=' + labels[k]; }).join(' ') || fallback;
+  }
+
+  function frameOf(snapshot, t) {
     var groups = new Map();
     function put(group, name, value) {
       var g = groups.get(group);
@@ -85,11 +83,11 @@ export const PAGE_SCRIPT = String.raw`
     snapshot.metrics.forEach(function (metric) {
       metric.series.forEach(function (s) {
         var l = s.labels;
+        if (picked && metric.name === picked.name) put('pick', labelText(l, metric.name), s.buckets ? histogramOf(s) : s.value || 0);
         var errored = l.error_type !== undefined && l.error_type !== '';
         switch (metric.name) {
           case 'http.server.request.duration':
             put('http', l.http_route || '(no route)', histogramOf(s));
-            put('http.all', 'all', histogramOf(s));
             if (errored) put('http.errors', l.http_route || '(no route)', s.count);
             break;
           case 'gen_ai.client.operation.duration':
@@ -150,7 +148,27 @@ export const PAGE_SCRIPT = String.raw`
         }
       });
     });
-    return { t: Date.parse(snapshot.timestamp), groups: groups };
+    return { t: t === undefined ? Date.parse(snapshot.timestamp) : t, groups: groups };
+  }
+
+  /** One history series at point i as a json series, or null where it was absent. */
+  function seriesAt(s, i) {
+    if (s.values) return s.values[i] === null ? null : { labels: s.labels, value: s.values[i] };
+    var count = s.count[i];
+    if (count === null || s.buckets.some(function (b) { return b[i] === null; })) return null;
+    var buckets = s.le.map(function (le, k) { return { le: le, count: s.buckets[k][i] }; });
+    buckets.push({ le: '+Inf', count: count });
+    return { labels: s.labels, count: count, sum: s.sum[i], buckets: buckets };
+  }
+
+  /** The service's history as frames, oldest first. */
+  function historyFrames(history) {
+    return history.times.map(function (t, i) {
+      var metrics = history.metrics.map(function (m) {
+        return { name: m.name, series: m.series.map(function (s) { return seriesAt(s, i); }).filter(Boolean) };
+      });
+      return frameOf({ metrics: metrics }, t);
+    });
   }
 
   function group(frame, name) {
@@ -192,10 +210,17 @@ export const PAGE_SCRIPT = String.raw`
     return null;
   }
 
-  /** The frame a window ending at frames[i] starts from: the oldest within WINDOW_MS, never i itself. */
+  /** Per frame, the frame its window starts from: the oldest within WINDOW_MS, never itself (-1: none). */
+  var bases = [];
+  function computeBases() {
+    bases = [];
+    for (var i = 0, j = 0; i < frames.length; i++) {
+      while (j < i && frames[i].t - frames[j].t > WINDOW_MS) j++;
+      bases.push(j < i ? j : -1);
+    }
+  }
   function baseIndex(i) {
-    for (var j = 0; j < i; j++) if (frames[i].t - frames[j].t <= WINDOW_MS) return j;
-    return -1;
+    return bases[i] === undefined ? -1 : bases[i];
   }
 
   /** What 'value(now, before, seconds)' gives over the window ending at frames[i]. */
@@ -316,11 +341,38 @@ export const PAGE_SCRIPT = String.raw`
     return [1, 2, 5, 10].map(function (m) { return m * p; }).find(function (m) { return m >= v; });
   }
 
-  /** A line chart of the last five minutes; at most MAX_LINES lines, the highest last values. */
+  // Where the pointer rests on a chart (its title and x in the chart's units): kept across the
+  // redraw every poll makes, so the values under the pointer stay shown.
+  var hover = null;
+
+  /** Under the pointer at x: a cursor line, the time, and each line's nearest value. */
+  function drawHover(root, box, chosen, unit, vx) {
+    var old = root.querySelector('.hover');
+    if (old) old.remove();
+    if (vx < box.L || vx > box.W - box.R) return;
+    var t = box.start + ((vx - box.L) / (box.W - box.L - box.R)) * (box.end - box.start);
+    var g = svg('g', { class: 'hover' });
+    g.appendChild(svg('line', { x1: vx, x2: vx, y1: box.T, y2: box.H - box.B }));
+    var texts = [new Date(t).toLocaleTimeString()];
+    chosen.forEach(function (e) {
+      var best = null;
+      e[1].forEach(function (p) { if (!best || Math.abs(p[0] - t) < Math.abs(best[0] - t)) best = p; });
+      if (best) texts.push(e[0].replace(/\u0001/g, ' ') + ': ' + fmt(unit, best[1]));
+    });
+    var left = vx < box.W / 2;
+    var bg = svg('rect', { x: left ? vx + 4 : vx - 184, y: box.T, width: 180, height: texts.length * 12 + 4, rx: 3 });
+    g.appendChild(bg);
+    texts.forEach(function (text, k) {
+      g.appendChild(svg('text', { x: left ? vx + 8 : vx - 180, y: box.T + 12 + k * 12, 'data-hover': k === 0 ? 'time' : 'value' }, text));
+    });
+    root.appendChild(g);
+  }
+
+  /** A line chart of the history; at most MAX_LINES lines, the highest last values; values on hover. */
   function chart(title, unit, lines) {
     var W = 480, H = 150, L = 52, R = 6, T = 6, B = 18;
     var end = last().t;
-    // The axis grows with the history, from one minute up to five.
+    // The axis grows with the history, from one minute up to fifteen.
     var span = Math.min(HISTORY_MS, Math.max(60000, end - frames[0].t));
     var start = end - span;
     var chosen = Array.from(lines.entries())
@@ -340,12 +392,15 @@ export const PAGE_SCRIPT = String.raw`
     var top = unit === 'ratio' && max > 0.5 ? 1 : niceMax(max / scale) * scale;
     var x = function (t) { return L + ((t - start) / (end - start)) * (W - L - R); };
     var y = function (v) { return T + (1 - v / top) * (H - T - B); };
-    var root = svg('svg', { viewBox: '0 0 ' + W + ' ' + H, role: 'img', 'aria-label': title });
+    var first = Infinity;
+    chosen.forEach(function (e) { first = Math.min(first, e[1][0][0]); });
+    // data-from: the time of the oldest point drawn, so a test can tell history from live polls.
+    var root = svg('svg', { viewBox: '0 0 ' + W + ' ' + H, role: 'img', 'aria-label': title, 'data-from': String(first) });
     [0, 0.5, 1].forEach(function (f) {
       root.appendChild(svg('line', { class: 'grid', x1: L, x2: W - R, y1: y(top * f), y2: y(top * f) }));
       root.appendChild(svg('text', { x: L - 4, y: y(top * f) + 3, 'text-anchor': 'end' }, fmt(unit, top * f)));
     });
-    var step = span > 180000 ? 60000 : span > 90000 ? 30000 : 15000;
+    var step = span > 600000 ? 300000 : span > 180000 ? 60000 : span > 90000 ? 30000 : 15000;
     for (var ago = 0; ago <= span; ago += step) {
       var label = ago === 0 ? 'now' : ago % 60000 === 0 ? '-' + ago / 60000 + 'm' : '-' + ago / 1000 + 's';
       root.appendChild(svg('text', { x: x(end - ago), y: H - 4, 'text-anchor': ago === 0 ? 'end' : ago + step > span ? 'start' : 'middle' }, label));
@@ -361,6 +416,20 @@ export const PAGE_SCRIPT = String.raw`
       swatch.style.background = color;
       legend.appendChild(el('li', {}, [swatch, e[0].replace(/\u0001/g, ' ') + ' ' + fmt(unit, e[1][e[1].length - 1][1])]));
     });
+    var box = { W: W, H: H, L: L, R: R, T: T, B: B, start: start, end: end };
+    function at(event) {
+      var rect = root.getBoundingClientRect();
+      return ((event.clientX - rect.left) / rect.width) * W;
+    }
+    root.addEventListener('mousemove', function (event) {
+      hover = { title: title, x: at(event) };
+      drawHover(root, box, chosen, unit, hover.x);
+    });
+    root.addEventListener('mouseleave', function () {
+      hover = null;
+      drawHover(root, box, chosen, unit, -1);
+    });
+    if (hover && hover.title === title) drawHover(root, box, chosen, unit, hover.x);
     panel.appendChild(root);
     panel.appendChild(legend);
     return panel;
@@ -368,7 +437,7 @@ export const PAGE_SCRIPT = String.raw`
 
   /** A table: columns [[title, unit]], rows [[name, values...]]; numbers formatted by their column's unit. */
   function table(title, columns, rows) {
-    var panel = el('div', { class: 'panel', 'data-table': title }, [el('h3', {}, [title])]);
+    var panel = el('div', { class: 'panel wide', 'data-table': title }, [el('h3', {}, [title])]);
     if (rows.length === 0) {
       panel.appendChild(el('p', { class: 'nodata' }, ['none']));
       return panel;
@@ -377,12 +446,24 @@ export const PAGE_SCRIPT = String.raw`
     var body = rows.map(function (row) {
       return el('tr', {}, row.map(function (v, i) {
         var unit = columns[i][1];
-        if (v instanceof Node) return el('td', {}, [v]);
-        return el('td', i > 0 && unit ? { class: 'num' } : {}, [i > 0 && unit ? fmt(unit, v) : String(v)]);
+        // data-label: on a phone each row becomes a card, and each value says what it is.
+        if (v instanceof Node) return el('td', { 'data-label': columns[i][0] }, [v]);
+        return el('td', i > 0 && unit ? { class: 'num', 'data-label': columns[i][0] } : { 'data-label': columns[i][0] }, [i > 0 && unit ? fmt(unit, v) : String(v)]);
       }));
     });
     panel.appendChild(el('table', {}, [el('thead', {}, [head]), el('tbody', {}, body)]));
     return panel;
+  }
+
+  /** The names of a histogram group with the most observations over the history, at most n. */
+  function busiest(groupName, n) {
+    var now = group(last(), groupName), then = group(frames[0], groupName);
+    var traffic = [];
+    now.forEach(function (h, name) {
+      var before = then.get(name);
+      traffic.push([name, before && frames.length > 1 ? increase(h.count, before.count) : h.count]);
+    });
+    return traffic.sort(function (a, b) { return b[1] - a[1] || (a[0] < b[0] ? -1 : 1); }).slice(0, n).map(function (e) { return e[0]; });
   }
 
   function sortedNames(map) {
@@ -416,10 +497,15 @@ export const PAGE_SCRIPT = String.raw`
             return new Map([['5xx or no response', all > 0 ? errors / all : 0]]);
           });
         });
-        var latency = new Map();
-        [0.5, 0.95, 0.99].forEach(function (q) {
-          var line = quantileLines('http.all', q).get('all');
-          if (line) latency.set('p' + Math.round(q * 100), line);
+        // One latency chart per route, for the busiest: a 3 ms route and a 400 ms one share no quantile.
+        var quantileSets = [0.5, 0.95, 0.99].map(function (q) { return quantileLines('http', q); });
+        var latencyCharts = busiest('http', TOP_ROUTES).map(function (route) {
+          var latency = new Map();
+          quantileSets.forEach(function (lines, k) {
+            var line = lines.get(route);
+            if (line) latency.set(['p50', 'p95', 'p99'][k], line);
+          });
+          return chart('Latency p50 / p95 / p99: ' + route, 's', latency);
         });
         var rows = byRoute ? sortedNames(byRoute.rate).map(function (r) {
           var rate = byRoute.rate.get(r);
@@ -428,9 +514,9 @@ export const PAGE_SCRIPT = String.raw`
         return [
           chart('Requests per second by route', '/s', rateLines('http', 'count')),
           chart('Server error ratio', 'ratio', errorRatio),
-          chart('Latency p50 / p95 / p99, all routes', 's', latency),
+        ].concat(latencyCharts, [
           table('By route, last 30 s', [['route'], ['req/s', '/s'], ['errors', 'ratio'], ['p50', 's'], ['p95', 's'], ['p99', 's']], rows),
-        ];
+        ]);
       },
     },
     {
@@ -587,19 +673,23 @@ export const PAGE_SCRIPT = String.raw`
       return RANK[a.status] - RANK[b.status] || (a.kind < b.kind ? -1 : a.kind > b.kind ? 1 : a.name < b.name ? -1 : 1);
     });
     var greens = components.filter(function (c) { return c.status === 'green'; }).length;
+    // The overall status is not simply the worst row: say which rule decides, in one line.
+    var quiet = components.filter(function (c) { return c.status === 'red' && !c.critical; }).length;
+    document.getElementById('rule').textContent = 'Overall: the worst row, but a red row that is not critical counts as yellow; only critical rows make it red (503).' +
+      (quiet > 0 && report.status !== 'red' ? ' ' + quiet + ' red ' + (quiet === 1 ? 'row is' : 'rows are') + ' not critical.' : '');
     var toggle = document.getElementById('greens');
     toggle.textContent = greens === 0 ? '' : showGreen ? 'hide the ' + greens + ' green' : 'show the ' + greens + ' green';
     toggle.hidden = greens === 0;
     var rows = components.map(function (c) {
       var dot = el('span', { class: 'dot ' + c.status });
-      var row = el('tr', { 'data-status': c.status, 'data-kind': c.kind, 'data-name': c.name }, [
-        el('td', {}, [dot, c.status]),
-        el('td', {}, [c.kind]),
-        el('td', {}, [c.name + (c.critical ? ' (critical)' : '')]),
-        el('td', { class: 'num' }, [String(c.calls)]),
-        el('td', { class: 'num' }, [fmt('ratio', c.errorRatio)]),
-        el('td', { class: 'num' }, [fmt('s', c.p99LatencySeconds)]),
-        el('td', { class: 'reason' }, [c.reason || '']),
+      var row = el('tr', { 'data-status': c.status, 'data-kind': c.kind, 'data-name': c.name, 'data-critical': String(c.critical) }, [
+        el('td', { 'data-label': 'status' }, [dot, c.status]),
+        el('td', { 'data-label': 'component' }, [c.kind]),
+        el('td', { 'data-label': 'name' }, [c.name + (c.critical ? ' (critical)' : '')]),
+        el('td', { class: 'num', 'data-label': 'calls' }, [String(c.calls)]),
+        el('td', { class: 'num', 'data-label': 'errors' }, [fmt('ratio', c.errorRatio)]),
+        el('td', { class: 'num', 'data-label': 'p99' }, [fmt('s', c.p99LatencySeconds)]),
+        el('td', { class: 'reason', 'data-label': 'reason' }, [c.reason || '']),
       ]);
       // Green rows are folded away by default: what needs attention stays on the first screen.
       row.hidden = c.status === 'green' && !showGreen;
@@ -626,6 +716,53 @@ export const PAGE_SCRIPT = String.raw`
     }));
   }
 
+  // ------------------------------------------------------------------------------------------
+  // Any metric: every name the service's history holds, the user's own included
+
+  var names = [];
+  var needHistory = true;
+  var pick = document.getElementById('pick');
+
+  function setNames(list) {
+    if (list.map(function (n) { return n.name; }).join() === names.map(function (n) { return n.name; }).join()) return;
+    names = list;
+    pick.replaceChildren.apply(pick, [el('option', { value: '' }, ['pick a metric…'])].concat(names.map(function (n) {
+      return el('option', { value: n.name }, [n.name + ' (' + n.kind + ')']);
+    })));
+    pick.value = picked ? picked.name : '';
+  }
+
+  pick.addEventListener('change', function () {
+    picked = names.find(function (n) { return n.name === pick.value; }) || null;
+    // Its past comes with the history, read again with the picked name.
+    needHistory = true;
+    if (!polling) {
+      clearTimeout(timer);
+      poll();
+    }
+  });
+
+  // Metrics created after the page opened: the list is read again (names only, no points) when
+  // the picker is focused, at most every 10 s.
+  var namesAt = 0;
+  pick.addEventListener('focus', function () {
+    if (Date.now() - namesAt < 10000) return;
+    namesAt = Date.now();
+    get('ui/history').then(function (h) { setNames(h.names); }).catch(function () {});
+  });
+
+  function renderPick() {
+    var out = document.getElementById('picked');
+    if (!picked) return out.replaceChildren();
+    var unit = picked.unit === 's' ? 's' : picked.unit === 'By' ? 'bytes' : 'n';
+    var panels = picked.kind === 'histogram'
+      ? [chart(picked.name + ' p95', unit, quantileLines('pick', 0.95)), chart(picked.name + ' per second', '/s', rateLines('pick', 'count'))]
+      : picked.kind === 'counter'
+        ? [chart(picked.name + ' per second', '/s', rateLines('pick'))]
+        : [chart(picked.name, unit, gaugeLines('pick'))];
+    out.replaceChildren.apply(out, panels);
+  }
+
   function banner(text) {
     var node = document.getElementById('banner');
     node.textContent = text || '';
@@ -646,9 +783,16 @@ export const PAGE_SCRIPT = String.raw`
     if (document.hidden) return;
     polling = true;
     lastPoll = Date.now();
-    Promise.all([get(JSON_PATH), get('health')])
+    // The history on load (and when the pick changes): the past is drawn at once, not after minutes.
+    var history = needHistory ? get('ui/history?' + query()).catch(function () { return null; }) : null;
+    Promise.all([get('json?' + query()), get('health'), history])
       .then(function (answers) {
         var snapshot = answers[0];
+        if (answers[2]) {
+          needHistory = false;
+          setNames(answers[2].names);
+          frames = historyFrames(answers[2]);
+        }
         frames.push(frameOf(snapshot));
         var newest = last().t;
         while (frames.length > 1 && newest - frames[0].t > HISTORY_MS) frames.shift();
@@ -659,8 +803,10 @@ export const PAGE_SCRIPT = String.raw`
         updated.textContent = 'updated ' + new Date(newest).toLocaleTimeString() + ', every ' + POLL_MS / 1000 + ' s';
         // How many polls have been drawn: lets a test tell when one has finished.
         updated.setAttribute('data-polls', String(Number(updated.getAttribute('data-polls') || 0) + 1));
+        computeBases();
         renderHealth(answers[1]);
         renderDomains();
+        renderPick();
         banner('');
       })
       .catch(function (error) { banner(String(error && error.message ? error.message : error)); })
@@ -681,3 +827,5 @@ export const PAGE_SCRIPT = String.raw`
   poll();
 })();
 `;
+
+export const PAGE_SCRIPT: string = SCRIPT_HEAD + '[' + UI_METRICS.map((name) => `'${name}'`).join(', ') + ']' + SCRIPT_BODY;

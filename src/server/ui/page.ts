@@ -1,7 +1,8 @@
 /**
  * `/metrics/ui`: one self-contained HTML page (inline script and style, no font, image or
- * library from anywhere) that polls `/metrics/json` and `/metrics/health` and draws, per domain,
- * what the shipped Grafana dashboard shows. Its Content-Security-Policy lets the browser load
+ * library from anywhere) that reads the service's history (`/metrics/ui/history`), polls
+ * `/metrics/json` and `/metrics/health`, and draws, per domain, what the shipped Grafana
+ * dashboard shows, plus any metric picked by name. Its Content-Security-Policy lets the browser load
  * nothing but this page's own script and style and fetch nothing but the service itself, so the
  * page works offline and cannot leak the metrics elsewhere.
  */
@@ -21,8 +22,9 @@ const HTML = `<!doctype html>
 <body>
 <header><h1><span id="service">promkit</span> <span class="muted">metrics</span></h1><span id="overall" class="badge">loading</span><span id="updated" class="muted"></span></header>
 <div id="banner" role="alert"></div>
-<section id="health"><h2>Health</h2><p class="muted"><span id="window"></span> <button id="greens" type="button" hidden></button></p><table id="components"></table></section>
+<section id="health"><h2>Health</h2><p id="rule"></p><p class="muted"><span id="window"></span> <button id="greens" type="button" hidden></button></p><table id="components"></table></section>
 <main id="domains"></main>
+<section id="explore"><h2>Any metric</h2><p><label>metric <select id="pick"><option value="">pick a metric…</option></select></label></p><div id="picked" class="panels"></div></section>
 <script>${PAGE_SCRIPT}</script>
 </body>
 </html>

@@ -72,7 +72,8 @@ describe('/metrics/ui', () => {
     const urls = uiPage().body.match(/\b[a-z][a-z0-9+.-]*:\/\/[^\s'"<>)]*/gi) ?? [];
     expect([...new Set(urls)]).toEqual(['http://www.w3.org/2000/svg']);
     // It fetches its data relative to its own address, so any endpoint path works.
-    expect(PAGE_SCRIPT).toContain("'json?' + METRICS");
+    expect(PAGE_SCRIPT).toContain("get('json?' + query())");
+    expect(PAGE_SCRIPT).toContain("get('ui/history?' + query())");
     expect(PAGE_SCRIPT).toContain("get('health')");
   });
 
