@@ -9,7 +9,7 @@ import type { RouteNormalizer } from './facade/http/route.js';
 import type { BucketOverrides } from './otel/views.js';
 import { OTLP_DEFAULTS, type OtlpOptions, type ResolvedOtlp } from './push/otlp.js';
 import { PUSHGATEWAY_DEFAULTS, type PushgatewayOptions, type ResolvedPushgateway } from './push/pushgateway.js';
-import { REMOTE_WRITE_DEFAULTS, type RemoteWriteOptions, type ResolvedRemoteWrite } from './push/remote-write.js';
+import { REMOTE_WRITE_DEFAULTS, resolveNativeHistogramsMode, type RemoteWriteOptions, type ResolvedRemoteWrite } from './push/remote-write.js';
 import type { EndpointAuth } from './server/auth.js';
 import { DEFAULT_COLLECT_TIMEOUT_MILLIS } from './server/server.js';
 
@@ -322,6 +322,7 @@ function resolvePush(options: PushOptions, otlp: boolean, env: Env): ResolvedPus
             headers: options.remoteWrite?.headers ?? parseHeaders('PROMKIT_REMOTE_WRITE_HEADERS', env['PROMKIT_REMOTE_WRITE_HEADERS']),
             maxQueuedRequests: positiveInteger('push.remoteWrite.maxQueuedRequests', options.remoteWrite?.maxQueuedRequests ?? REMOTE_WRITE_DEFAULTS.maxQueuedRequests),
             timeoutMillis: positiveMillis(['push.remoteWrite.timeoutMillis', options.remoteWrite?.timeoutMillis], ['', env], REMOTE_WRITE_DEFAULTS.timeoutMillis),
+            nativeHistograms: resolveNativeHistogramsMode(options.remoteWrite, env),
           },
     pushgateway:
       pushgatewayUrl === undefined
