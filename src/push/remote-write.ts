@@ -2,9 +2,11 @@
  * Prometheus remote write 1.0 (https://prometheus.io/docs/specs/prw/remote_write_spec/): every
  * interval, one collection becomes one snappy-compressed protobuf `WriteRequest` POSTed to the
  * store (Prometheus with `--web.enable-remote-write-receiver`, VictoriaMetrics, Mimir, Thanos
- * Receive, ...), with the names and labels the scrape would have. Bodies wait in a
- * {@link RetryingSender}, so a store that is down or slow costs at most `maxQueuedRequests`
- * bodies of memory and never blocks the app.
+ * Receive, ...), with the names and labels the scrape would have; native histograms go as the
+ * store takes them (`nativeHistograms`). The body is encoded and compressed in slices that give
+ * the event loop a turn, as the scrape is rendered. Bodies wait in a {@link RetryingSender}, so a
+ * store that is down or slow costs at most `maxQueuedRequests` bodies of memory and never blocks
+ * the app.
  */
 import type { ResourceMetrics } from '@opentelemetry/sdk-metrics';
 import { ConfigError } from '../errors.js';
@@ -149,7 +151,14 @@ export class RemoteWritePusher {
     }
     const timestamp = (this.#options.now ?? Date.now)();
     const series = { ...this.#options.series, nativeHistograms: this.#options.config.nativeHistograms };
-    this.#sender.enqueue(await remoteWriteBatch(timeSeriesOf(metrics, this.#options.target, timestamp, series)));
+    let batch: Batch;
+    try {
+      batch = await remoteWriteBatch(timeSeriesOf(metrics, this.#options.target, timestamp, series));
+    } catch {
+      // Nothing in the encoding should throw; if it does, this push is skipped and the app runs on.
+      return;
+    }
+    this.#sender.enqueue(batch);
   }
 
   /**
