@@ -13,7 +13,7 @@
  *   recursively, down to one series; one that cannot is dropped as `too_large`.
  * - Any other status (4xx: bad request, unauthorised): dropped at once, because sending the same
  *   body again cannot succeed, and counted as `rejected`. A receiver may have stored part of it
- *   (Mimir and Prometheus answer 400 when any sample was invalid, having written the valid ones):
+ *   (Mimir, for one, answers 400 when some samples were invalid, having written the valid ones):
  *   when it says how many it wrote (the remote-write 2.0 `X-Prometheus-Remote-Write-Samples-Written`
  *   and `-Histograms-Written` headers, which some receivers send to 1.0 senders too), only the
  *   rest is counted; without them the response does not say, and the whole body is counted, an
