@@ -15,9 +15,8 @@
  *   body again cannot succeed, and counted as `rejected`. A receiver may have stored part of it
  *   (Mimir, for one, answers 400 when some samples were invalid, having written the valid ones):
  *   when it says how many it wrote (the remote-write 2.0 `X-Prometheus-Remote-Write-Samples-Written`
- *   and `-Histograms-Written` headers, which some receivers send to 1.0 senders too), only the
- *   rest is counted; without them the response does not say, and the whole body is counted, an
- *   upper bound.
+ *   and `-Histograms-Written` headers, read whenever a response has them), only the rest is
+ *   counted; a 1.0 response does not say, and then the whole body is counted, an upper bound.
  * - A full queue drops its oldest body (the newest holds the newest counter totals) and counts it.
  */
 
