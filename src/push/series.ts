@@ -116,8 +116,8 @@ export function* timeSeriesOf(resourceMetrics: ResourceMetrics, target: TargetLa
       }
       continue;
     }
-    // Label sets that have classic buckets of their own: in classic mode their native twin adds nothing.
-    const classicKeys = family.native.length > 0 && !native ? new Set<string>() : undefined;
+    // Label sets that have classic buckets of their own: their native twin is never sent as classic buckets again.
+    const classicKeys = family.native.length > 0 ? new Set<string>() : undefined;
     for (const part of family.parts) {
       for (const point of part.points) {
         const own = histogramOwn(ownLabels(part, point));
