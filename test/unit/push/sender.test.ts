@@ -181,3 +181,25 @@ describe('sliced encoding', () => {
     expect(encoded.length).toBeGreaterThan(4 * 65_536);
   });
 });
+
+describe('slicing', () => {
+  test('the encoder and the compressor give the event loop a turn between slices: a timer queued before them runs before they finish', async () => {
+    const many = series(...Array.from({ length: 5000 }, (_, i) => `metric_${i % 97}`));
+    let timerRan = false;
+    setTimeout(() => (timerRan = true), 0);
+    // A budget of 0 ms ends a slice at every clock check (every 64 series): no dependence on machine speed.
+    const encoded = await encodeWriteRequestInSlices(many, 0);
+    expect(timerRan).toBe(true);
+    timerRan = false;
+    setTimeout(() => (timerRan = true), 0);
+    await snappyCompressInSlices(encoded, 0);
+    expect(timerRan).toBe(true);
+  });
+
+  test('the one-step encoder, for contrast, finishes before any timer', async () => {
+    let timerRan = false;
+    setTimeout(() => (timerRan = true), 0);
+    await Promise.resolve(snappyCompress(encodeWriteRequest(series(...Array.from({ length: 5000 }, () => 'm')))));
+    expect(timerRan).toBe(false);
+  });
+});
