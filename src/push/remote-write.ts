@@ -39,9 +39,10 @@ export interface RemoteWriteOptions {
    * store; a histogram that also has classic buckets sends those too. `'classic'` (the default,
    * because every store takes it): as `_bucket{le}`, `_sum` and `_count` series, `le` being the
    * exponential buckets' upper bounds, so counts are exact and `histogram_quantile` works on
-   * them. A store that ignores the `histograms` field (VictoriaMetrics before 1.92, Prometheus
-   * without the feature) would silently keep nothing of a native-only histogram in `'native'`
-   * mode: choose it only for a store that takes it. Env `PROMKIT_REMOTE_WRITE_NATIVE_HISTOGRAMS`.
+   * them. Choose `'native'` only for a store that takes it: VictoriaMetrics 1.79 drops the
+   * `histograms` field without an error (a native-only histogram is then absent), and Prometheus
+   * 2.42 without the feature answers 500 to the whole request, which is retried until the queue
+   * drops it. Env `PROMKIT_REMOTE_WRITE_NATIVE_HISTOGRAMS`.
    */
   readonly nativeHistograms?: NativeHistogramsMode;
 }
