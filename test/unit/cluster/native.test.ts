@@ -111,4 +111,19 @@ describe('exponential histograms across a cluster', () => {
     const total = packedSints(h.get(13)?.[0]).reduce<[number, number]>(([running, all], d) => [running + d, all + running + d], [0, 0])[1];
     expect(total).toBe(NARROW.length + WIDE.length);
   });
+
+  it('of a worker that missed the collection or is gone are still counted, as counters are', async () => {
+    const stale = fromWire(JSON.parse(JSON.stringify(toWire(await recorded(NARROW)))));
+    const merged = mergeMembers(
+      [
+        { id: 'primary', scopes: (await recorded([0])).scopeMetrics, current: true },
+        { id: 'retired', scopes: stale, current: false },
+      ],
+      policyFor(),
+    );
+    const sum = exponentialOf(merged);
+    expect(sum.count).toBe(NARROW.length + 1);
+    expect(sum.zeroCount).toBe(1);
+    expect(bucketsOf(sum)).toEqual(expectedBuckets(NARROW, sum.scale));
+  });
 });
