@@ -9,9 +9,10 @@ import type { RouteNormalizer } from './facade/http/route.js';
 import type { BucketOverrides } from './otel/views.js';
 import { OTLP_DEFAULTS, type OtlpOptions, type ResolvedOtlp } from './push/otlp.js';
 import { PUSHGATEWAY_DEFAULTS, type PushgatewayOptions, type ResolvedPushgateway } from './push/pushgateway.js';
-import { REMOTE_WRITE_DEFAULTS, type RemoteWriteOptions, type ResolvedRemoteWrite } from './push/remote-write.js';
+import { REMOTE_WRITE_DEFAULTS, resolveNativeHistogramsMode, type RemoteWriteOptions, type ResolvedRemoteWrite } from './push/remote-write.js';
 import type { EndpointAuth } from './server/auth.js';
 import { DEFAULT_COLLECT_TIMEOUT_MILLIS } from './server/server.js';
+import { resolveSendTimeout } from './server/send-timeout.js';
 
 export type { EndpointAuth, HealthOptions, ResolvedHealthConfig, RuntimeMetricsSelection };
 export { DEFAULT_HEALTH, RUNTIME_METRICS_SELECTIONS, resolveQuiet };
@@ -157,6 +158,14 @@ export interface StartOptions {
    * `PROMKIT_COLLECT_TIMEOUT_MS`, default 5000.
    */
   readonly collectTimeoutMillis?: number;
+  /**
+   * The longest the scrape port spends on one response, from the request's arrival to its last
+   * byte; a client still reading then has its connection closed (one warning). A scraper that
+   * sends a longer `X-Prometheus-Scrape-Timeout-Seconds` gets that, up to 5 minutes. The app's
+   * own server (`metricsHandler`) is left to the app's timeouts. Env
+   * `PROMKIT_SCRAPE_SEND_TIMEOUT_MS`, default 10000 (Prometheus's default `scrape_timeout`).
+   */
+  readonly sendTimeoutMillis?: number;
   /** Print no promkit lines on stderr (start-up notice, warnings). Env `PROMKIT_QUIET=true`, default false. */
   readonly quiet?: boolean;
   /**
@@ -209,6 +218,7 @@ export interface ResolvedConfig {
   /** Whether `/metrics/ui` is served. */
   readonly ui: boolean;
   readonly collectTimeoutMillis: number;
+  readonly sendTimeoutMillis: number;
   readonly quiet: boolean;
   readonly cluster: boolean;
   readonly clusterAggregation: Readonly<Record<string, ClusterAggregation>>;
@@ -268,6 +278,7 @@ export function resolveConfig(options: StartOptions = {}, env: Env = process.env
     health: resolveHealth(options.health ?? {}, env),
     ui: options.ui ?? parseBooleanOr('PROMKIT_UI', env['PROMKIT_UI'], true),
     collectTimeoutMillis: resolveCollectTimeout(options, env),
+    sendTimeoutMillis: resolveSendTimeout(options, env),
     quiet: options.quiet ?? resolveQuiet(env),
     cluster: options.cluster ?? parseBoolean('PROMKIT_CLUSTER', env['PROMKIT_CLUSTER']),
     clusterAggregation: checkClusterAggregation(options.clusterAggregation ?? {}),
@@ -322,6 +333,7 @@ function resolvePush(options: PushOptions, otlp: boolean, env: Env): ResolvedPus
             headers: options.remoteWrite?.headers ?? parseHeaders('PROMKIT_REMOTE_WRITE_HEADERS', env['PROMKIT_REMOTE_WRITE_HEADERS']),
             maxQueuedRequests: positiveInteger('push.remoteWrite.maxQueuedRequests', options.remoteWrite?.maxQueuedRequests ?? REMOTE_WRITE_DEFAULTS.maxQueuedRequests),
             timeoutMillis: positiveMillis(['push.remoteWrite.timeoutMillis', options.remoteWrite?.timeoutMillis], ['', env], REMOTE_WRITE_DEFAULTS.timeoutMillis),
+            nativeHistograms: resolveNativeHistogramsMode(options.remoteWrite, env),
           },
     pushgateway:
       pushgatewayUrl === undefined

@@ -174,7 +174,13 @@ async function launch(config: ResolvedConfig, options: StartOptions, self: () =>
   });
   // No port without the `prometheus` exporter, with `scrapeServer: false`, or in a cluster worker (its primary serves).
   const serves = config.scrapeServer && worker === undefined && config.metricsExporters.includes('prometheus');
-  const server = serves ? new ScrapeServer({ host: config.host, port: config.port, handler: requests }) : undefined;
+  let sendTimeoutWarned = false;
+  const onSendTimeout = () => {
+    if (sendTimeoutWarned) return;
+    sendTimeoutWarned = true;
+    warn(`promkit: a scrape client was still reading its response after ${config.sendTimeoutMillis} ms; its connection was closed. Set PROMKIT_SCRAPE_SEND_TIMEOUT_MS to allow longer. Further cut-offs are not reported.`);
+  };
+  const server = serves ? new ScrapeServer({ host: config.host, port: config.port, handler: requests, sendTimeoutMillis: config.sendTimeoutMillis, onSendTimeout }) : undefined;
 
   // setGlobalMeterProvider refuses a second provider: promkit's endpoint would then miss every OpenTelemetry instrumentation.
   if (globalMeterProviderRegistered()) warn(OTHER_PROVIDER_NOTICE);

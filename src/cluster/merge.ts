@@ -2,11 +2,13 @@
  * Merges the collections of a cluster's members (the primary and its workers) into one, which
  * the serializer, the JSON snapshot and the health window take unchanged. Counters and
  * histograms are summed point by point (same metric, same attributes): exact, since every member
- * holds cumulative totals. Gauges and up-down counters follow their {@link ClusterAggregation}.
+ * holds cumulative totals; exponential (native) histograms are added at their common scale (see
+ * `exponential.ts`). Gauges and up-down counters follow their {@link ClusterAggregation}.
  */
 import type { Attributes, HrTime } from '@opentelemetry/api';
-import { DataPointType, type DataPoint, type Histogram, type MetricData, type ScopeMetrics } from '@opentelemetry/sdk-metrics';
+import { DataPointType, type DataPoint, type ExponentialHistogram, type Histogram, type MetricData, type ScopeMetrics } from '@opentelemetry/sdk-metrics';
 import type { ClusterAggregation } from '../catalogue/types.js';
+import { addExponentialHistograms } from './exponential.js';
 
 /** The attribute that tells workers apart on `per_worker` metrics (`cluster_worker_id` in Prometheus). */
 export const WORKER_ATTRIBUTE = 'cluster.worker.id';
@@ -31,8 +33,10 @@ interface MutablePoint {
   readonly attributes: Attributes;
   startTime: HrTime;
   endTime: HrTime;
-  value: number | Histogram;
+  value: PointValue;
 }
+
+type PointValue = number | Histogram | ExponentialHistogram;
 
 interface MetricAccumulator {
   /** The first member's metric: descriptor, type, temporality, monotonicity. */
@@ -48,7 +52,11 @@ interface ScopeAccumulator {
 
 /** Counters and histograms: the values only grow while a member lives, so they add up exactly. */
 export function isCumulative(metric: MetricData): boolean {
-  return metric.dataPointType === DataPointType.HISTOGRAM || (metric.dataPointType === DataPointType.SUM && metric.isMonotonic);
+  return (
+    metric.dataPointType === DataPointType.HISTOGRAM ||
+    metric.dataPointType === DataPointType.EXPONENTIAL_HISTOGRAM ||
+    (metric.dataPointType === DataPointType.SUM && metric.isMonotonic)
+  );
 }
 
 function attributesKey(attributes: Attributes): string {
@@ -61,8 +69,13 @@ function compareTime(a: HrTime, b: HrTime): number {
   return a[0] - b[0] || a[1] - b[1];
 }
 
-function copyValue(value: number | Histogram): number | Histogram {
-  if (typeof value === 'number') return value;
+function isExponential(value: PointValue): value is ExponentialHistogram {
+  return typeof value === 'object' && 'scale' in value;
+}
+
+/** A value the merge may add into: explicit histograms are added in place; exponential ones are replaced by their sum, never changed. */
+function copyValue(value: PointValue): PointValue {
+  if (typeof value === 'number' || isExponential(value)) return value;
   return { ...value, buckets: { boundaries: value.buckets.boundaries, counts: [...value.buckets.counts] } };
 }
 
@@ -71,13 +84,18 @@ function sameBoundaries(a: readonly number[], b: readonly number[]): boolean {
 }
 
 /** Adds `value` into `into` by the policy; false when they cannot be combined (histogram boundaries differ). */
-function combine(into: MutablePoint, value: number | Histogram, policy: ClusterAggregation): boolean {
+function combine(into: MutablePoint, value: PointValue, policy: ClusterAggregation): boolean {
   if (typeof value === 'number' && typeof into.value === 'number') {
     // per_worker points never meet: their attributes differ by the worker id.
     into.value = policy === 'max' ? Math.max(into.value, value) : policy === 'min' ? Math.min(into.value, value) : into.value + value;
     return true;
   }
   if (typeof value === 'number' || typeof into.value === 'number') return false;
+  if (isExponential(value) || isExponential(into.value)) {
+    if (!isExponential(value) || !isExponential(into.value)) return false;
+    into.value = addExponentialHistograms(into.value, value);
+    return true;
+  }
   const sum = into.value;
   if (!sameBoundaries(sum.buckets.boundaries, value.buckets.boundaries)) return false;
   for (let i = 0; i < sum.buckets.counts.length; i++) sum.buckets.counts[i] = (sum.buckets.counts[i] ?? 0) + (value.buckets.counts[i] ?? 0);
@@ -89,8 +107,6 @@ function combine(into: MutablePoint, value: number | Histogram, policy: ClusterA
 }
 
 function addMetric(accumulator: ScopeAccumulator, metric: MetricData, member: Member, policyOf: PolicyOf): void {
-  // Exponential histograms are never exported as Prometheus text; the workers do not send them.
-  if (metric.dataPointType === DataPointType.EXPONENTIAL_HISTOGRAM) return;
   const cumulative = isCumulative(metric);
   if (!cumulative && !member.current) return;
   const key = `${metric.descriptor.name}\u0000${metric.dataPointType}`;
@@ -99,7 +115,7 @@ function addMetric(accumulator: ScopeAccumulator, metric: MetricData, member: Me
     entry = { template: metric, policy: cumulative ? 'sum' : policyOf(metric.descriptor.name), points: new Map() };
     accumulator.metrics.set(key, entry);
   }
-  for (const point of metric.dataPoints as DataPoint<number | Histogram>[]) {
+  for (const point of metric.dataPoints as DataPoint<PointValue>[]) {
     const attributes = entry.policy === 'per_worker' ? { ...point.attributes, [WORKER_ATTRIBUTE]: member.id } : point.attributes;
     const pointKey = attributesKey(attributes);
     const existing = entry.points.get(pointKey);

@@ -2,13 +2,15 @@
  * The form a worker's collection travels in over the cluster IPC channel, and the messages of
  * the protocol. Plain JSON, because the channel's default serialisation is JSON: numbers that
  * JSON cannot carry (`Infinity`, `NaN`, e.g. an empty histogram's min) travel as strings.
- * Exponential histograms are left out: the Prometheus text format cannot carry them either.
+ * Exponential (native) histograms travel too, so the primary can serve them as the workers
+ * recorded them.
  */
 import type { Attributes, HrTime } from '@opentelemetry/api';
 import {
   AggregationTemporality,
   DataPointType,
   type DataPoint,
+  type ExponentialHistogram,
   type Histogram,
   type MetricData,
   type MetricDescriptor,
@@ -28,11 +30,28 @@ export interface WireHistogram {
   readonly max?: WireNumber;
 }
 
+/** One sign's buckets of an exponential histogram: counts of consecutive indices from `offset`. */
+export interface WireBuckets {
+  readonly offset: number;
+  readonly counts: readonly number[];
+}
+
+export interface WireExponentialHistogram {
+  readonly scale: number;
+  readonly zeroCount: number;
+  readonly positive: WireBuckets;
+  readonly negative: WireBuckets;
+  readonly sum?: WireNumber;
+  readonly count: number;
+  readonly min?: WireNumber;
+  readonly max?: WireNumber;
+}
+
 export interface WirePoint {
   readonly attributes: Attributes;
   readonly startTime: HrTime;
   readonly endTime: HrTime;
-  readonly value: WireNumber | WireHistogram;
+  readonly value: WireNumber | WireHistogram | WireExponentialHistogram;
 }
 
 export interface WireMetric {
@@ -40,7 +59,7 @@ export interface WireMetric {
   readonly description: string;
   readonly unit: string;
   readonly valueType: number;
-  readonly dataPointType: DataPointType.SUM | DataPointType.GAUGE | DataPointType.HISTOGRAM;
+  readonly dataPointType: DataPointType.SUM | DataPointType.GAUGE | DataPointType.HISTOGRAM | DataPointType.EXPONENTIAL_HISTOGRAM;
   readonly temporality: AggregationTemporality;
   readonly isMonotonic?: boolean;
   readonly points: readonly WirePoint[];
@@ -115,12 +134,24 @@ function encodeHistogram(value: Histogram): WireHistogram {
   };
 }
 
-function encodeMetric(metric: MetricData): WireMetric | undefined {
-  if (metric.dataPointType === DataPointType.EXPONENTIAL_HISTOGRAM) return undefined;
+function encodeExponential(value: ExponentialHistogram): WireExponentialHistogram {
+  return {
+    scale: value.scale,
+    zeroCount: value.zeroCount,
+    positive: { offset: value.positive.offset, counts: value.positive.bucketCounts },
+    negative: { offset: value.negative.offset, counts: value.negative.bucketCounts },
+    count: value.count,
+    ...(value.sum !== undefined && { sum: encodeNumber(value.sum) }),
+    ...(value.min !== undefined && { min: encodeNumber(value.min) }),
+    ...(value.max !== undefined && { max: encodeNumber(value.max) }),
+  };
+}
+
+function encodeMetric(metric: MetricData): WireMetric {
   const { descriptor } = metric;
   const points: WirePoint[] = [];
-  for (const point of metric.dataPoints as DataPoint<number | Histogram>[]) {
-    const value = typeof point.value === 'number' ? encodeNumber(point.value) : encodeHistogram(point.value);
+  for (const point of metric.dataPoints as DataPoint<number | Histogram | ExponentialHistogram>[]) {
+    const value = typeof point.value === 'number' ? encodeNumber(point.value) : 'scale' in point.value ? encodeExponential(point.value) : encodeHistogram(point.value);
     points.push({ attributes: point.attributes, startTime: point.startTime, endTime: point.endTime, value });
   }
   return {
@@ -142,7 +173,7 @@ export function toWire(resourceMetrics: ResourceMetrics): WireCollection {
       name: scopeMetrics.scope.name,
       ...(scopeMetrics.scope.version !== undefined && { version: scopeMetrics.scope.version }),
       ...(scopeMetrics.scope.schemaUrl !== undefined && { schemaUrl: scopeMetrics.scope.schemaUrl }),
-      metrics: scopeMetrics.metrics.flatMap((metric) => encodeMetric(metric) ?? []),
+      metrics: scopeMetrics.metrics.map(encodeMetric),
     })),
   };
 }
@@ -160,6 +191,30 @@ function decodeHistogram(value: WireHistogram): Histogram {
   }
   return {
     buckets: { boundaries: value.boundaries.map(decodeNumber), counts: value.counts.map(decodeNumber) },
+    count: decodeNumber(value.count),
+    ...(value.sum !== undefined && { sum: decodeNumber(value.sum) }),
+    ...(value.min !== undefined && { min: decodeNumber(value.min) }),
+    ...(value.max !== undefined && { max: decodeNumber(value.max) }),
+  };
+}
+
+function decodeInteger(value: unknown, what: string): number {
+  if (typeof value !== 'number' || !Number.isSafeInteger(value)) throw new TypeError(`${what} is not an integer: ${JSON.stringify(value)}`);
+  return value;
+}
+
+function decodeBuckets(value: WireBuckets | undefined): { offset: number; bucketCounts: number[] } {
+  if (typeof value !== 'object' || value === null || !Array.isArray(value.counts)) throw new TypeError('exponential buckets need an offset and counts');
+  return { offset: decodeInteger(value.offset, 'a bucket offset'), bucketCounts: value.counts.map((count) => decodeInteger(count, 'a bucket count')) };
+}
+
+function decodeExponential(value: WireExponentialHistogram): ExponentialHistogram {
+  if (typeof value !== 'object' || value === null) throw new TypeError('not an exponential histogram');
+  return {
+    scale: decodeInteger(value.scale, 'a scale'),
+    zeroCount: decodeInteger(value.zeroCount, 'a zero count'),
+    positive: decodeBuckets(value.positive),
+    negative: decodeBuckets(value.negative),
     count: decodeNumber(value.count),
     ...(value.sum !== undefined && { sum: decodeNumber(value.sum) }),
     ...(value.min !== undefined && { min: decodeNumber(value.min) }),
@@ -186,6 +241,8 @@ function decodeMetric(metric: WireMetric): MetricData {
   switch (metric.dataPointType) {
     case DataPointType.HISTOGRAM:
       return { ...base, dataPointType: DataPointType.HISTOGRAM, dataPoints: points((raw) => decodeHistogram(raw as WireHistogram)) };
+    case DataPointType.EXPONENTIAL_HISTOGRAM:
+      return { ...base, dataPointType: DataPointType.EXPONENTIAL_HISTOGRAM, dataPoints: points((raw) => decodeExponential(raw as WireExponentialHistogram)) };
     case DataPointType.SUM:
       return { ...base, dataPointType: DataPointType.SUM, isMonotonic: metric.isMonotonic === true, dataPoints: points(decodeNumber) };
     case DataPointType.GAUGE:

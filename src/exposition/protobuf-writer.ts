@@ -110,8 +110,32 @@ export class ProtobufWriter {
     return this;
   }
 
-  /** A `string` field, UTF-8. */
+  /**
+   * A `string` field, UTF-8. Names and label values are nearly always ASCII: those are copied
+   * byte by byte with no intermediate array (encoding each through `TextEncoder` allocated one
+   * per string, most of a remote-write encode's time); anything else goes through the encoder.
+   */
   string(field: number, value: string): this {
+    const length = value.length;
+    if (length < 128) {
+      let ascii = true;
+      for (let i = 0; i < length; i++) {
+        if (value.charCodeAt(i) > 0x7f) {
+          ascii = false;
+          break;
+        }
+      }
+      if (ascii) {
+        this.tag(field, WIRE_TYPE.lengthDelimited);
+        this.#reserve(1 + length);
+        const buffer = this.#buffer;
+        let at = this.#length;
+        buffer[at++] = length;
+        for (let i = 0; i < length; i++) buffer[at++] = value.charCodeAt(i);
+        this.#length = at;
+        return this;
+      }
+    }
     return this.bytes(field, textEncoder.encode(value));
   }
 

@@ -208,21 +208,26 @@ function writeHistogramMetric(
   const summary = native ?? classic;
   writer.int64(1, summary?.count ?? 0);
   writer.double(2, summary?.sum ?? 0);
+  const kept = encoder.exemplars?.of(family.otelName, attributes);
   if (classic !== undefined) {
     const boundaries = classic.buckets.boundaries;
     const cumulative = cumulativeCounts(classic.buckets.counts, encoder.cumulative);
-    const kept = encoder.exemplars?.of(family.otelName, attributes);
-    // The +Inf bucket is implied by sample_count, as client_golang writes it.
-    for (let b = 0; b < boundaries.length; b++) {
+    // The +Inf bucket is implied by sample_count, as client_golang writes it, unless it has an
+    // exemplar to carry: then it is written out, as client_golang does too.
+    const infExemplar = kept === undefined ? undefined : latestIn(kept, boundaries, boundaries.length);
+    const last = infExemplar === undefined ? boundaries.length : boundaries.length + 1;
+    for (let b = 0; b < last; b++) {
       const bucket = writer.begin(3);
       writer.int64(1, cumulative[b] ?? 0);
       writer.double(2, boundaries[b] ?? Infinity);
-      if (kept !== undefined) writeExemplar(writer, 3, latestIn(kept, boundaries, b));
+      if (kept !== undefined) writeExemplar(writer, 3, b < boundaries.length ? latestIn(kept, boundaries, b) : infExemplar);
       writer.end(bucket);
     }
   }
   if (native !== undefined) writeNative(writer, native, family.name);
   writeCreated(writer, 15, startTime);
+  // A native-only histogram has no buckets to hang exemplars on: `Histogram.exemplars = 16` holds them (each with its timestamp, as required).
+  if (classic === undefined && native !== undefined && kept !== undefined) for (const exemplar of kept) writeExemplar(writer, 16, exemplar);
   writer.end(histogram);
   writer.end(metric);
 }

@@ -38,6 +38,7 @@ export interface Pushers {
 const ADVICE: Readonly<Record<PushDropReason, string>> = {
   queue_full: 'the receiver has been unreachable or failing for a while; check it and the URL',
   rejected: 'the receiver refused the request and it is not retried; check the URL, credentials and its log',
+  too_large: 'the receiver refused a single series as too large even after the request was split; raise its request size limit',
   shutdown: 'the receiver did not accept the last push before the process ended',
 };
 

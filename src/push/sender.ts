@@ -6,20 +6,48 @@
  * - 2xx: delivered.
  * - 5xx, 429 and connection errors (refused, reset, timed out): retried with exponential back-off
  *   (doubling from `minBackoffMillis` to `maxBackoffMillis`, reset by the next success), as the
- *   remote-write spec asks of senders.
- * - Any other status (4xx: bad request, unauthorised, too large): dropped at once and counted,
- *   because sending the same body again cannot succeed.
+ *   remote-write spec asks of senders. A `Retry-After` on 429 or 503 (seconds or an HTTP date)
+ *   replaces the back-off, up to `maxBackoffMillis`: the sender never waits longer between two
+ *   attempts than its own back-off could.
+ * - 413 (too large): a body that can be split ({@link Batch.split}) is sent again in halves,
+ *   recursively, down to one series; one that cannot is dropped as `too_large`.
+ * - Any other status (4xx: bad request, unauthorised): dropped at once, because sending the same
+ *   body again cannot succeed, and counted as `rejected`. A receiver may have stored part of it
+ *   (Mimir, for one, answers 400 when some samples were invalid, having written the valid ones):
+ *   when it says how many it wrote (the remote-write 2.0 `X-Prometheus-Remote-Write-Samples-Written`
+ *   and `-Histograms-Written` headers, read whenever a response has them), only the rest is
+ *   counted; a 1.0 response does not say, and then the whole body is counted, an upper bound.
  * - A full queue drops its oldest body (the newest holds the newest counter totals) and counts it.
  */
 
 /** Why queued samples were given up on, as counted in `promkit.push.dropped`. */
-export const PUSH_DROP_REASONS = ['queue_full', 'rejected', 'shutdown'] as const;
+export const PUSH_DROP_REASONS = ['queue_full', 'rejected', 'too_large', 'shutdown'] as const;
 export type PushDropReason = (typeof PUSH_DROP_REASONS)[number];
 
 /** One request body and how many samples it carries (what a drop is counted in). */
 export interface Batch {
   readonly body: Uint8Array | string;
   readonly samples: number;
+  /**
+   * The same samples as two bodies, for a receiver that answered 413; undefined (or resolving
+   * undefined) when the body cannot be split further.
+   */
+  readonly split?: () => Promise<readonly Batch[] | undefined>;
+}
+
+/** The response headers of a remote-write 2.0 receiver that say how much of a request it wrote. */
+const WRITTEN_HEADERS = ['x-prometheus-remote-write-samples-written', 'x-prometheus-remote-write-histograms-written'] as const;
+
+/**
+ * `Retry-After` in milliseconds from `now`: delay-seconds or an HTTP date (RFC 9110 §10.2.3);
+ * undefined when absent or unreadable.
+ */
+export function retryAfterMillis(value: string | null, now: number = Date.now()): number | undefined {
+  if (value === null) return undefined;
+  const text = value.trim();
+  if (/^\d+$/.test(text)) return Number(text) * 1000;
+  const date = Date.parse(text);
+  return Number.isNaN(date) ? undefined : Math.max(0, date - now);
 }
 
 export interface SenderOptions {
@@ -39,11 +67,24 @@ export interface SenderOptions {
   readonly fetch?: typeof fetch;
 }
 
-type Outcome = 'delivered' | 'rejected' | 'retry';
+type Outcome =
+  | { readonly kind: 'delivered' | 'dropped' }
+  | { readonly kind: 'retry'; readonly afterMillis?: number | undefined }
+  | { readonly kind: 'split'; readonly parts: readonly Batch[] };
+
+const DELIVERED: Outcome = { kind: 'delivered' };
+const DROPPED: Outcome = { kind: 'dropped' };
+const RETRY: Outcome = { kind: 'retry' };
+
+/** A queued body and when it was queued (what a shutdown drop reports). */
+interface Entry {
+  readonly batch: Batch;
+  readonly since: number;
+}
 
 export class RetryingSender {
   readonly #options: SenderOptions;
-  readonly #queue: Batch[] = [];
+  readonly #queue: Entry[] = [];
   #running: Promise<void> | undefined;
   /** Failed attempts since the last success: the back-off exponent. */
   #failures = 0;
@@ -67,10 +108,10 @@ export class RetryingSender {
       this.#options.onDrop('shutdown', batch.samples, 'the pusher is shut down');
       return;
     }
-    this.#queue.push(batch);
+    this.#queue.push({ batch, since: performance.now() });
     while (this.#queue.length > this.#options.maxQueued) {
       const dropped = this.#queue.shift()!;
-      this.#options.onDrop('queue_full', dropped.samples, `more than ${this.#options.maxQueued} requests waiting for ${this.#options.url}`);
+      this.#options.onDrop('queue_full', dropped.batch.samples, `more than ${this.#options.maxQueued} requests waiting for ${this.#options.url}`);
     }
     // The loop clears `#running` in the same synchronous step as it finds the queue empty, so a
     // body queued after that starts a new loop and is never stranded.
@@ -106,8 +147,10 @@ export class RetryingSender {
     await this.drained(timeoutMillis);
     this.#closed = true;
     this.#wake?.();
-    for (const batch of this.#queue.splice(0)) {
-      this.#options.onDrop('shutdown', batch.samples, `not delivered to ${this.#options.url} within ${timeoutMillis} ms of shutdown`);
+    const now = performance.now();
+    for (const { batch, since } of this.#queue.splice(0)) {
+      // How long the body waited, not the last wait alone: a Pushgateway push waited its whole timeout before this.
+      this.#options.onDrop('shutdown', batch.samples, `not delivered to ${this.#options.url} within ${Math.round(now - since)} ms`);
     }
   }
 
@@ -123,19 +166,24 @@ export class RetryingSender {
 
   async #drain(): Promise<void> {
     while (this.#queue.length > 0 && !this.#closed) {
-      const batch = this.#queue[0]!;
-      const outcome = await this.#attempt(batch);
+      const entry = this.#queue[0]!;
+      const outcome = await this.#attempt(entry.batch);
       // Dropped (queue full, shutdown) while in flight: already counted.
-      if (this.#queue[0] !== batch) continue;
-      if (outcome === 'retry') {
+      if (this.#queue[0] !== entry) continue;
+      if (outcome.kind === 'retry') {
         this.#failures++;
-        await this.#backOff();
+        await this.#backOff(outcome.afterMillis);
+        continue;
+      }
+      if (outcome.kind === 'split') {
+        // The halves take the body's place, in order; they count as one request against the queue bound no more than it did.
+        this.#queue.splice(0, 1, ...outcome.parts.map((batch) => ({ batch, since: entry.since })));
         continue;
       }
       this.#queue.shift();
-      if (outcome === 'delivered') {
+      if (outcome.kind === 'delivered') {
         this.#failures = 0;
-        this.#options.onDelivered?.(batch);
+        this.#options.onDelivered?.(entry.batch);
       }
     }
   }
@@ -147,19 +195,30 @@ export class RetryingSender {
       response = await (this.#options.fetch ?? fetch)(url, { method, headers, body: batch.body, signal: AbortSignal.timeout(timeoutMillis) });
     } catch {
       // Refused, reset, DNS, timeout: the receiver may be back later.
-      return 'retry';
+      return RETRY;
     }
     // The body is small (an error message at most); reading it frees the connection for reuse.
     const text = await response.text().catch(() => '');
-    if (response.ok) return 'delivered';
-    if (response.status >= 500 || response.status === 429) return 'retry';
-    this.#options.onDrop('rejected', batch.samples, `${url} answered ${response.status}: ${text.slice(0, 200).trim()}`);
-    return 'rejected';
+    if (response.ok) return DELIVERED;
+    const status = response.status;
+    if (status === 429 || status === 503) return { kind: 'retry', afterMillis: retryAfterMillis(response.headers.get('retry-after')) };
+    if (status >= 500) return RETRY;
+    const detail = `${url} answered ${status}: ${text.slice(0, 200).trim()}`;
+    if (status === 413) {
+      const parts = await batch.split?.().catch(() => undefined);
+      if (parts !== undefined && parts.length > 0) return { kind: 'split', parts };
+      this.#options.onDrop('too_large', batch.samples, detail);
+      return DROPPED;
+    }
+    const refused = batch.samples - (writtenOf(response.headers) ?? 0);
+    if (refused > 0) this.#options.onDrop('rejected', refused, detail);
+    return DROPPED;
   }
 
-  #backOff(): Promise<void> {
+  /** Waits `afterMillis` (the receiver's `Retry-After`) or the exponential back-off, at most `maxBackoffMillis`. */
+  #backOff(afterMillis: number | undefined): Promise<void> {
     const { minBackoffMillis, maxBackoffMillis } = this.#options;
-    const delay = Math.min(maxBackoffMillis, minBackoffMillis * 2 ** Math.min(this.#failures - 1, 30));
+    const delay = Math.min(maxBackoffMillis, afterMillis ?? minBackoffMillis * 2 ** Math.min(this.#failures - 1, 30));
     return new Promise((resolve) => {
       const timer = setTimeout(done, delay);
       if (!this.#holdProcess) timer.unref();
@@ -173,4 +232,15 @@ export class RetryingSender {
       };
     });
   }
+}
+
+/** Samples and histograms the receiver says it wrote, when it says (remote-write 2.0 headers); else undefined. */
+function writtenOf(headers: Headers): number | undefined {
+  let written: number | undefined;
+  for (const name of WRITTEN_HEADERS) {
+    const value = headers.get(name);
+    if (value === null || !/^\d+$/.test(value.trim())) continue;
+    written = (written ?? 0) + Number(value.trim());
+  }
+  return written;
 }

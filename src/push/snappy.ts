@@ -6,6 +6,7 @@
  * earlier occurrences, which become copies (offset, length) and everything between them literals.
  * Only compression is needed: receivers never answer with a snappy body promkit must read.
  */
+import { yieldToLoop } from '../yield.js';
 
 /** Copies never reach back further than this, so every offset fits two bytes. */
 const BLOCK_SIZE = 1 << 16;
@@ -25,11 +26,35 @@ export function snappyCompress(input: Uint8Array): Uint8Array {
   const out = new Uint8Array(maxCompressedLength(input.length));
   let at = writeVarint(out, 0, input.length);
   const table = new Int32Array(1 << TABLE_BITS);
+  for (let start = 0; start < input.length; start += BLOCK_SIZE) at = compressNext(out, at, input, start, table);
+  return out.subarray(0, at);
+}
+
+/**
+ * The same bytes as {@link snappyCompress}, giving the event loop a turn whenever `sliceBudgetMs`
+ * of work is used up. The 64 KiB blocks are independent (no copy reaches into an earlier one), so
+ * stopping between two of them changes nothing in the output: the body stays one snappy block
+ * stream, as remote write requires, and only the time it takes is cut into slices.
+ */
+export async function snappyCompressInSlices(input: Uint8Array, sliceBudgetMs: number): Promise<Uint8Array> {
+  const out = new Uint8Array(maxCompressedLength(input.length));
+  let at = writeVarint(out, 0, input.length);
+  const table = new Int32Array(1 << TABLE_BITS);
+  let deadline = performance.now() + sliceBudgetMs;
   for (let start = 0; start < input.length; start += BLOCK_SIZE) {
-    const end = Math.min(input.length, start + BLOCK_SIZE);
-    at = end - start < MIN_NON_LITERAL_BLOCK_SIZE ? emitLiteral(out, at, input, start, end) : compressBlock(out, at, input, start, end, table);
+    at = compressNext(out, at, input, start, table);
+    if (performance.now() > deadline) {
+      await yieldToLoop();
+      deadline = performance.now() + sliceBudgetMs;
+    }
   }
   return out.subarray(0, at);
+}
+
+/** The block of `input` that begins at `start`, appended to `out` at `at`; returns the new end. */
+function compressNext(out: Uint8Array, at: number, input: Uint8Array, start: number, table: Int32Array): number {
+  const end = Math.min(input.length, start + BLOCK_SIZE);
+  return end - start < MIN_NON_LITERAL_BLOCK_SIZE ? emitLiteral(out, at, input, start, end) : compressBlock(out, at, input, start, end, table);
 }
 
 function writeVarint(out: Uint8Array, at: number, value: number): number {
@@ -142,4 +167,60 @@ function emitCopy2(out: Uint8Array, at: number, offset: number, length: number):
   out[at++] = offset & 0xff;
   out[at++] = offset >>> 8;
   return at;
+}
+
+/**
+ * The input of {@link snappyCompress} back from its output (any valid snappy block stream).
+ * Needed only to split a body the receiver refused as too large (HTTP 413): the compressed body
+ * is all a queued request keeps, so splitting it costs nothing until a receiver asks for it.
+ * Throws a `RangeError` on a malformed stream.
+ */
+export function snappyDecompress(input: Uint8Array): Uint8Array {
+  let at = 0;
+  let length = 0;
+  for (let shift = 0; ; shift += 7) {
+    if (at >= input.length || shift > 28) throw new RangeError('snappy: bad length');
+    const byte = input[at++]!;
+    length += (byte & 0x7f) * 2 ** shift;
+    if ((byte & 0x80) === 0) break;
+  }
+  const out = new Uint8Array(length);
+  let written = 0;
+  while (at < input.length) {
+    const tag = input[at++]!;
+    const kind = tag & 3;
+    if (kind === 0) {
+      let n = tag >>> 2;
+      if (n >= 60) {
+        const bytes = n - 59;
+        n = 0;
+        for (let i = 0; i < bytes; i++) n += input[at++]! * 2 ** (8 * i);
+      }
+      n += 1;
+      if (at + n > input.length || written + n > length) throw new RangeError('snappy: literal out of range');
+      out.set(input.subarray(at, at + n), written);
+      at += n;
+      written += n;
+      continue;
+    }
+    let copyLength: number;
+    let offset: number;
+    if (kind === 1) {
+      copyLength = ((tag >>> 2) & 7) + 4;
+      offset = ((tag >>> 5) << 8) | input[at++]!;
+    } else if (kind === 2) {
+      copyLength = (tag >>> 2) + 1;
+      offset = input[at]! | (input[at + 1]! << 8);
+      at += 2;
+    } else {
+      copyLength = (tag >>> 2) + 1;
+      offset = (input[at]! | (input[at + 1]! << 8) | (input[at + 2]! << 16) | (input[at + 3]! << 24)) >>> 0;
+      at += 4;
+    }
+    if (offset === 0 || offset > written || written + copyLength > length) throw new RangeError('snappy: copy out of range');
+    // Byte by byte: a copy may overlap the bytes it writes (a run).
+    for (let i = 0; i < copyLength; i++, written++) out[written] = out[written - offset]!;
+  }
+  if (written !== length) throw new RangeError('snappy: short stream');
+  return out;
 }

@@ -4,6 +4,7 @@ import { ScrapeServerError } from '../errors.js';
 import { markNotAppTraffic } from '../facade/http/route.js';
 import { acceptsGzip, createAuthenticator, type Authenticator, type EndpointAuth } from './auth.js';
 import { gzipChunks, writeChunks, type Chunk } from './body.js';
+import { DEFAULT_SEND_TIMEOUT_MILLIS, limitSend } from './send-timeout.js';
 
 export { ScrapeServerError };
 
@@ -113,6 +114,10 @@ export interface ScrapeHandlerOptions<C> {
 export type ScrapeServerOptions<C> = {
   readonly host: string;
   readonly port: number;
+  /** The longest one response may take, from its request's arrival (see `send-timeout.ts`); default {@link DEFAULT_SEND_TIMEOUT_MILLIS}. */
+  readonly sendTimeoutMillis?: number;
+  /** Told each time a response was cut off by the send timeout (to warn). */
+  readonly onSendTimeout?: () => void;
 } & ({ readonly handler: ScrapeHandler<C> } | ScrapeHandlerOptions<C>);
 
 
@@ -139,11 +144,20 @@ export class ScrapeServer<C> {
   readonly #server: Server;
   /** Cached once bound: `server.address()` is a system call, and the port is read per app request. */
   #port: number | undefined;
+  #sendTimeouts = 0;
 
   constructor(options: ScrapeServerOptions<C>) {
     this.#options = options;
     this.#handler = 'handler' in options ? options.handler : new ScrapeHandler(options);
-    this.#server = createServer((request, response) => this.#handler.serve(request, response));
+    const sendTimeout = options.sendTimeoutMillis ?? DEFAULT_SEND_TIMEOUT_MILLIS;
+    const onSendTimeout = () => {
+      this.#sendTimeouts++;
+      options.onSendTimeout?.();
+    };
+    this.#server = createServer((request, response) => {
+      limitSend(request, response, sendTimeout, SCRAPE_TIMEOUT_HEADER, onSendTimeout);
+      this.#handler.serve(request, response);
+    });
     // The scrape server must never keep the app alive on its own.
     this.#server.unref();
   }
@@ -194,6 +208,11 @@ export class ScrapeServer<C> {
   /** Requests waiting for a collection or its rendered body right now (for diagnostics and tests). */
   get waiting(): number {
     return this.#handler.waiting;
+  }
+
+  /** Responses cut off by the send timeout since the server started. */
+  get sendTimeouts(): number {
+    return this.#sendTimeouts;
   }
 
   close(): Promise<void> {

@@ -39,7 +39,18 @@ describe('push configuration', () => {
       headers: { Authorization: 'Bearer abc', 'X-Scope-OrgID': 'team-a' },
       maxQueuedRequests: 20,
       timeoutMillis: 10_000,
+      nativeHistograms: 'classic',
     });
+  });
+
+  test('native histograms go to remote write as classic buckets unless the option or PROMKIT_REMOTE_WRITE_NATIVE_HISTOGRAMS says native', () => {
+    const url = 'http://store/api/v1/write';
+    expect(resolveConfig({ push: { remoteWrite: { url } } }, {}).push.remoteWrite?.nativeHistograms).toBe('classic');
+    expect(resolveConfig({}, { PROMKIT_REMOTE_WRITE_URL: url, PROMKIT_REMOTE_WRITE_NATIVE_HISTOGRAMS: ' Native ' }).push.remoteWrite?.nativeHistograms).toBe('native');
+    expect(resolveConfig({ push: { remoteWrite: { url, nativeHistograms: 'classic' } } }, { PROMKIT_REMOTE_WRITE_NATIVE_HISTOGRAMS: 'native' }).push.remoteWrite?.nativeHistograms).toBe('classic');
+    expect(() => resolveConfig({}, { PROMKIT_REMOTE_WRITE_URL: url, PROMKIT_REMOTE_WRITE_NATIVE_HISTOGRAMS: 'both' })).toThrow(
+      'PROMKIT_REMOTE_WRITE_NATIVE_HISTOGRAMS: "both" is not "native" or "classic"',
+    );
   });
 
   test('options win over the environment', () => {

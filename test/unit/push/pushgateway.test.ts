@@ -45,4 +45,24 @@ describe('PushgatewayPusher', () => {
       await new Promise<void>((resolve) => server.close(() => resolve()));
     }
   });
+
+  it('a Pushgateway that stays down is reported at shutdown with the time the push waited, not "within 0 ms"', async () => {
+    const probe = createServer();
+    await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+    const port = (probe.address() as AddressInfo).port;
+    await new Promise<void>((resolve) => probe.close(() => resolve()));
+    const drops: { reason: PushDropReason; samples: number; detail: string }[] = [];
+    const pusher = new PushgatewayPusher({
+      config: { url: `http://127.0.0.1:${port}`, headers: {}, timeoutMillis: 200 },
+      target: { job: 'nightly', instance: 'host-1' },
+      scrape: async () => 'jobs_total 3\n',
+      onDrop: (reason, samples, detail) => drops.push({ reason, samples, detail }),
+      backoff: { minMillis: 5, maxMillis: 20 },
+    });
+    await pusher.shutdown();
+    expect(drops.map(({ reason, samples }) => ({ reason, samples }))).toEqual([{ reason: 'shutdown', samples: 1 }]);
+    const waited = Number(/within (\d+) ms/.exec(drops[0]!.detail)?.[1]);
+    // The final push waited its whole timeoutMillis before giving up.
+    expect(waited).toBeGreaterThanOrEqual(200);
+  });
 });
