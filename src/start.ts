@@ -25,7 +25,7 @@ import { DEFAULT_CARDINALITY_LIMIT } from './limits.js';
 import { createOtlpReader } from './push/otlp.js';
 import { createPushers, type Pushers } from './push/pushers.js';
 import { catalogueBoundaries } from './otel/views.js';
-import { bindPromClient } from './prom-client/bridge.js';
+import { bindPromClient, promClientProducer } from './prom-client/bridge.js';
 import { runtimeResourceAttributes } from './runtime/resource.js';
 import { setQuiet, warn } from './warnings.js';
 import { startRuntimeSets } from './runtime/select.js';
@@ -125,12 +125,12 @@ async function launch(config: ResolvedConfig, options: StartOptions, self: () =>
       ? undefined
       : await createOtlpReader(config.push.otlp, {
           cardinalityLimit: config.cardinalityLimit ?? DEFAULT_CARDINALITY_LIMIT,
-          metricProducers: [producer],
+          metricProducers: [producer, promClientProducer],
           warn: (message) => process.stderr.write(`promkit: ${message}\n`),
         });
   const resource = createResource(config.runtimeMetrics !== 'off' ? { ...runtimeResourceAttributes(), ...config.resourceAttributes } : config.resourceAttributes);
   const reader = createPrometheusReader({
-    metricProducers: [producer],
+    metricProducers: [producer, promClientProducer],
     ...(config.cardinalityLimit !== undefined && { cardinalityLimit: config.cardinalityLimit }),
   });
   const meterProvider = createMeterProvider({

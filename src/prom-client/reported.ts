@@ -1,0 +1,41 @@
+/**
+ * The registries whose metrics reach promkit's endpoint, remote write, OTLP and the cluster
+ * merge when promkit runs: every `Registry` the app creates (held weakly, so a dropped registry
+ * is forgotten), not the copies `Registry.merge()` and `AggregatorRegistry.aggregate()` make.
+ */
+import type { MetricObject } from './registry.js';
+
+interface Source {
+  getMetricsAsArray(): MetricObject[];
+}
+
+const registries: WeakRef<Source>[] = [];
+let paused = 0;
+
+export function trackRegistry(registry: Source): void {
+  if (paused === 0) registries.push(new WeakRef(registry));
+}
+
+/** Runs `make` without tracking the registries it creates. */
+export function untracked<T>(make: () => T): T {
+  paused++;
+  try {
+    return make();
+  } finally {
+    paused--;
+  }
+}
+
+/** Every metric of the live registries, one per name (the first registry's wins), in registration order. */
+export function reportedMetrics(): MetricObject[] {
+  const byName = new Map<string, MetricObject>();
+  for (let i = 0; i < registries.length; i++) {
+    const registry = registries[i]?.deref();
+    if (registry === undefined) {
+      registries.splice(i--, 1);
+      continue;
+    }
+    for (const metric of registry.getMetricsAsArray()) if (!byName.has(metric.name)) byName.set(metric.name, metric);
+  }
+  return [...byName.values()];
+}
