@@ -57,6 +57,8 @@ export class Histogram<T extends string = string> extends Metric<T> {
   observe(first: unknown, second?: unknown): void {
     if (this.enableExemplars) return this.#observeWithExemplar(first as ObserveDataWithExemplar<T>);
     if (isObject(first)) this.record(first as Labels, second);
+    // prom-client reads a falsy first argument other than 0 (NaN, '', null) as "no labels": the value is the second.
+    else if (!first && first !== 0) this.record(NO_LABELS, second);
     else this.record(NO_LABELS, first);
   }
 

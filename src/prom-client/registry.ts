@@ -111,12 +111,15 @@ export class Registry<BoundRegistryContentType extends RegistryContentType = Pro
   async getMetricsAsString(metric: MetricObject): Promise<string> {
     const openMetrics = this.#contentType === OPENMETRICS_TEXT;
     const data = await (typeof metric.getForPromString === 'function' ? metric.getForPromString() : metric.get());
-    const named = openMetrics && data.type === 'counter' ? { ...data, name: openMetricsCounterName(data.name) } : data;
-    return renderMetric(named, openMetrics, this.#defaultLabels);
+    return renderMetric(data, openMetrics, this.#defaultLabels);
   }
 
   /** This registry's metrics, exactly as prom-client writes them. Works without promkit started. */
   async metrics(): Promise<string> {
+    if (this.#contentType === OPENMETRICS_TEXT) {
+      // As prom-client: an OpenMetrics registry renames its counters to the family name (without `_total`), for good.
+      for (const metric of this.#metrics.values()) if (metric.type === 'counter') metric.name = openMetricsCounterName(metric.name);
+    }
     const blocks = await Promise.all(this.getMetricsAsArray().map((metric) => this.getMetricsAsString(metric)));
     return joinBlocks(blocks, this.#contentType === OPENMETRICS_TEXT);
   }
