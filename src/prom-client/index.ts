@@ -57,6 +57,12 @@ export async function promkitMetrics(): Promise<string> {
   return binding.scrape();
 }
 
+/**
+ * prom-client's index.d.ts declares this enum (prom-client itself exports no value for it); the
+ * same numbers and reverse names, so code typed against it compiles.
+ */
+export const MetricType = Object.freeze({ Counter: 0, Gauge: 1, Histogram: 2, Summary: 3, 0: 'Counter', 1: 'Gauge', 2: 'Histogram', 3: 'Summary' } as const);
+
 /** The default registry's content type; setting it calls `register.setContentType()`. */
 export let contentType: RegistryContentType = register.contentType;
 
@@ -106,6 +112,7 @@ const client = {
   Metric,
   configure,
   promkitMetrics,
+  MetricType,
 } as const;
 Object.defineProperty(client, 'contentType', {
   enumerable: true,

@@ -5,6 +5,7 @@
  * {@link promkitMetrics} returns it for an app that wants it on its own route.
  */
 import { joinBlocks, OPENMETRICS_TEXT, openMetricsCounterName, PROMETHEUS_TEXT, renderMetric, type MetricObjectWithValues, type MetricValue } from './render.js';
+import type { Metric } from './metric.js';
 import { trackRegistry, untracked } from './reported.js';
 
 export type PrometheusContentType = 'text/plain; version=0.0.4; charset=utf-8';
@@ -65,8 +66,8 @@ export class Registry<BoundRegistryContentType extends RegistryContentType = Pro
     this.#metrics.set(metric.name, metric);
   }
 
-  getSingleMetric(name: string): MetricObject | undefined {
-    return this.#metrics.get(name);
+  getSingleMetric<T extends string = string>(name: string): Metric<T> | undefined {
+    return this.#metrics.get(name) as Metric<T> | undefined;
   }
 
   removeSingleMetric(name: string): void {
