@@ -40,6 +40,16 @@ export class Counter<T extends string = string> extends Metric<T> {
   inc(incData: IncreaseDataWithExemplar<T>): void;
   inc(first?: unknown, second?: number): void {
     if (this.enableExemplars) return this.#incWithExemplar(first as IncreaseDataWithExemplar<T> | undefined);
+    // The common call (labels or none, a finite value >= 0 or none) in one straight line; anything else takes #add's checks.
+    const labelled = first !== null && typeof first === 'object';
+    const value = labelled ? second : first;
+    if (value === undefined || (typeof value === 'number' && value >= 0 && value !== Infinity)) {
+      const series = this.store.find(labelled ? (first as Labels) : NO_LABELS, newSeries);
+      if (!(series instanceof Error)) {
+        series.value += value ?? 1;
+        return;
+      }
+    }
     this.#add(first, second);
   }
 
@@ -55,9 +65,8 @@ export class Counter<T extends string = string> extends Metric<T> {
     }
     if (value && !Number.isFinite(value)) return void refuse(this.name, 'not_a_number', notANumber(value));
     if ((value as number) < 0) return void refuse(this.name, 'negative_increment', new Error('It is not possible to decrease a counter'));
-    const problem = this.store.check(labels);
-    if (problem !== undefined) return void refuse(this.name, 'unknown_label', problem);
-    const series = this.store.getOrCreate(labels, newSeries);
+    const series = this.store.find(labels, newSeries);
+    if (series instanceof Error) return void refuse(this.name, 'unknown_label', series);
     series.value += value === null || value === undefined ? 1 : (value as number);
     return series;
   }

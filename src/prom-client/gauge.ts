@@ -59,9 +59,9 @@ export class Gauge<T extends string = string> extends Metric<T> {
   }
 
   #series(labels: Labels): GaugeSeries | undefined {
-    const problem = this.store.check(labels);
-    if (problem !== undefined) return void refuse(this.name, 'unknown_label', problem);
-    return this.store.getOrCreate(labels, newSeries);
+    const series = this.store.find(labels, newSeries);
+    if (series instanceof Error) return void refuse(this.name, 'unknown_label', series);
+    return series;
   }
 
   /** Sets the gauge to the current Unix time in seconds. */

@@ -75,12 +75,13 @@ export class Histogram<T extends string = string> extends Metric<T> {
   /** One observation into the series of `labels`; the series, or undefined when refused. */
   record(labels: Labels, value: unknown): HistogramSeries | undefined {
     if (!Number.isFinite(value)) return void refuse(this.name, 'not_a_number', notANumber(value));
-    const problem = this.store.check(labels);
-    if (problem !== undefined) return void refuse(this.name, 'unknown_label', problem);
-    const series = this.store.getOrCreate(labels, (l) => this.#newSeries(l));
+    const series = this.store.find(labels, this.#create);
+    if (series instanceof Error) return void refuse(this.name, 'unknown_label', series);
     addTo(series, this.upperBounds, value as number);
     return series;
   }
+
+  readonly #create = (labels: Labels): HistogramSeries => this.#newSeries(labels);
 
   #newSeries(labels: Labels): HistogramSeries {
     const series: HistogramSeries = { labels, counts: new Array<number>(this.upperBounds.length).fill(0), sum: 0, count: 0, live: true };
