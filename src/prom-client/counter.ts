@@ -3,7 +3,7 @@ import { Exemplar } from './exemplar.js';
 import { Metric, type MetricConfiguration } from './metric.js';
 import { refuse } from './policy.js';
 import type { MetricObjectWithValues, MetricValue } from './render.js';
-import { SeriesMap, type Series } from './series.js';
+import { legacyHashMap, SeriesMap, type Series } from './series.js';
 import { isObject, labelsFromArguments, notANumber, type Labels, type LabelValues } from './validation.js';
 
 export interface CounterConfiguration<T extends string> extends MetricConfiguration<T> {
@@ -83,6 +83,11 @@ export class Counter<T extends string = string> extends Metric<T> {
     const values: MetricValue<T>[] = [];
     for (const series of this.store.values()) values.push(sampleOf(series) as MetricValue<T>);
     return { help: this.help, name: this.name, type: this.type, values, aggregator: this.aggregator };
+  }
+
+  /** prom-client 15.1.3's internal series object, as a snapshot (see `legacyHashMap`). */
+  get hashMap(): Record<string, { value: number; labels: Labels }> {
+    return legacyHashMap(this.store, this.sortedLabelNames, (s) => ({ value: s.value, labels: s.labels }));
   }
 
   /** Forgets every series; a counter without labels restarts at 0. */

@@ -3,7 +3,7 @@ import { sampleOf } from './counter.js';
 import { Metric, type MetricConfiguration } from './metric.js';
 import { refuse } from './policy.js';
 import type { MetricObjectWithValues, MetricValue } from './render.js';
-import { SeriesMap, type Series } from './series.js';
+import { legacyHashMap, SeriesMap, type Series } from './series.js';
 import { isObject, labelsFromArguments, notANumber, type Labels, type LabelValues } from './validation.js';
 
 export interface GaugeConfiguration<T extends string> extends MetricConfiguration<T> {
@@ -91,6 +91,11 @@ export class Gauge<T extends string = string> extends Metric<T> {
   /** The value of one series (0 when it has none); prom-client's internal `_getValue`. */
   _getValue(labels?: LabelValues<T>): number {
     return this.store.get((labels ?? {}) as Labels)?.value ?? 0;
+  }
+
+  /** prom-client 15.1.3's internal series object, as a snapshot (see `legacyHashMap`). */
+  get hashMap(): Record<string, { value: number; labels: Labels }> {
+    return legacyHashMap(this.store, this.sortedLabelNames, (s) => ({ value: s.value, labels: s.labels }));
   }
 
   /** Forgets every series; a gauge without labels restarts at 0. */

@@ -3,7 +3,7 @@ import { Exemplar } from './exemplar.js';
 import { Metric, type MetricConfiguration } from './metric.js';
 import { refuse } from './policy.js';
 import type { MetricObjectWithValues, MetricValue } from './render.js';
-import { SeriesMap, type Series } from './series.js';
+import { legacyHashMap, SeriesMap, type Series } from './series.js';
 import { isObject, labelsFromArguments, notANumber, type Labels, type LabelValues } from './validation.js';
 
 /** prom-client's default buckets, in seconds. */
@@ -113,6 +113,16 @@ export class Histogram<T extends string = string> extends Metric<T> {
     const problem = this.store.check(labels as Labels);
     if (problem !== undefined) return refuse(this.name, 'unknown_label', problem);
     this.store.set(this.#newSeries(labels as Labels));
+  }
+
+  /** prom-client 15.1.3's internal series object, as a snapshot (see `legacyHashMap`): per-bucket counts by bound, sum, count. */
+  get hashMap(): Record<string, { labels: Labels; bucketValues: Record<number, number>; sum: number; count: number }> {
+    return legacyHashMap(this.store, this.sortedLabelNames, (s) => ({
+      labels: s.labels,
+      bucketValues: Object.fromEntries(this.upperBounds.map((bound, i) => [bound, s.counts[i] as number])),
+      sum: s.sum,
+      count: s.count,
+    }));
   }
 
   /** Forgets every series (a histogram without labels reports nothing until its next observation, as in prom-client). */

@@ -103,3 +103,21 @@ function isEmpty(labels: Labels): boolean {
   for (const _ in labels) return false;
   return true;
 }
+
+/**
+ * prom-client 15.1.3 kept each metric's series in a plain object, `metric.hashMap`, keyed by
+ * `name:value,` over the sorted label names; middleware tests read it (express-prom-bundle's do).
+ * This builds that object from the series, as a snapshot: writing to it changes nothing.
+ */
+export function legacyHashMap<S extends Series, E>(store: SeriesMap<S>, sortedLabelNames: readonly string[], entry: (series: S) => E): Record<string, E> {
+  const map: Record<string, E> = {};
+  for (const series of store.values()) {
+    let hash = '';
+    for (const name of sortedLabelNames) {
+      const value = series.labels[name];
+      if (value !== undefined) hash += `${name}:${value},`;
+    }
+    map[hash] = entry(series);
+  }
+  return map;
+}

@@ -6,7 +6,7 @@ import { Metric, type MetricConfiguration } from './metric.js';
 import { refuse } from './policy.js';
 import { TimeWindowQuantiles } from './quantiles.js';
 import type { MetricObjectWithValues, MetricValue } from './render.js';
-import { SeriesMap, type Series } from './series.js';
+import { legacyHashMap, SeriesMap, type Series } from './series.js';
 import { labelsFromArguments, notANumber, type Labels, type LabelValues } from './validation.js';
 
 export const DEFAULT_PERCENTILES: readonly number[] = Object.freeze([0.01, 0.05, 0.5, 0.9, 0.95, 0.99, 0.999]);
@@ -82,6 +82,11 @@ export class Summary<T extends string = string> extends Metric<T> {
       values.push({ metricName: `${this.name}_count`, labels: series.labels as MetricValue<T>['labels'], value: series.count });
     }
     return { name: this.name, help: this.help, type: this.type, values, aggregator: this.aggregator };
+  }
+
+  /** prom-client 15.1.3's internal series object, as a snapshot (see `legacyHashMap`). */
+  get hashMap(): Record<string, { labels: Labels; td: TimeWindowQuantiles; count: number; sum: number }> {
+    return legacyHashMap(this.store, this.sortedLabelNames, (s) => ({ labels: s.labels, td: s.td, count: s.count, sum: s.sum }));
   }
 
   /** Empties every label set's window, sum and count; the label sets stay (as in prom-client). */

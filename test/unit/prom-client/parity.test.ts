@@ -232,3 +232,30 @@ describe('promkit/prom-client behaves as prom-client 15 and @prometheus-io/clien
     }
   });
 });
+
+describe("prom-client 15.1.3's hashMap (read by middleware tests such as express-prom-bundle's)", () => {
+  test('same keys and values for counters, gauges, histograms and summaries', () => {
+    const snapshot = (c: Client) => {
+      const r = new c.Registry();
+      const counter = new c.Counter({ name: 'c', help: 'C.', labelNames: ['b', 'a'], registers: [r] });
+      counter.inc({ a: 'x', b: 200 }, 2);
+      counter.inc({ a: 'y' });
+      const gauge = new c.Gauge({ name: 'g', help: 'G.', registers: [r] });
+      gauge.set(5);
+      const histogram = new c.Histogram({ name: 'h', help: 'H.', labelNames: ['status_code'], buckets: [0.1, 1], registers: [r] });
+      histogram.observe({ status_code: 200 }, 0.5);
+      histogram.observe({ status_code: 200 }, 5);
+      const summary = new c.Summary({ name: 's', help: 'S.', labelNames: ['k'], registers: [r] });
+      summary.observe({ k: 'v' }, 3);
+      const read = (metric: object) => (metric as { hashMap: Record<string, Record<string, unknown>> }).hashMap;
+      return {
+        counter: read(counter),
+        gauge: read(gauge),
+        histogram: Object.fromEntries(Object.entries(read(histogram)).map(([k, v]) => [k, { labels: v.labels, bucketValues: v.bucketValues, sum: v.sum, count: v.count }])),
+        summary: Object.fromEntries(Object.entries(read(summary)).map(([k, v]) => [k, { labels: v.labels, sum: v.sum, count: v.count }])),
+      };
+    };
+    expect(snapshot(layer)).toEqual(snapshot(promClient as unknown as Client));
+    expect(Object.keys(snapshot(layer).counter)).toEqual(['a:x,b:200,', 'a:y,']);
+  });
+});
