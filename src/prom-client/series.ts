@@ -1,8 +1,9 @@
 /**
- * The series of one metric by label set. The key is the label values in sorted label-name order,
- * so `{ a, b }` and `{ b, a }` are one series and an absent label reads as `''`, as in prom-client;
- * an empty label object is the series without labels. Building the key is a loop over the
- * declared names: no sort, no JSON per call.
+ * The series of one metric by label set, in creation order (the order prom-client writes them).
+ * A label set is found through one map level per declared label, in sorted label-name order, so
+ * `{ a, b }` and `{ b, a }` are one series, an absent label reads as `''` and a number as its
+ * string, as in prom-client; an empty label object is the series without labels. A lookup builds
+ * no key: no string concatenation, sort or JSON per call.
  */
 import { unknownLabelError, type Labels } from './validation.js';
 
@@ -12,8 +13,18 @@ export interface Series {
   live: boolean;
 }
 
+type Level<S> = Map<string, Level<S> | S>;
+
+/** A label value as prom-client's key reads it: `undefined` and `null` as '', anything else as its string. */
+function part(value: unknown): string {
+  return typeof value === 'string' ? value : value === undefined || value === null ? '' : String(value);
+}
+
 export class SeriesMap<S extends Series> {
-  readonly #map = new Map<string, S>();
+  readonly #root: Level<S> = new Map();
+  /** The series of `{}`, apart: prom-client keys it apart from a set whose labels are all absent. */
+  #empty: S | undefined;
+  #order = new Set<S>();
   readonly #names: readonly string[];
   readonly #known: ReadonlySet<string>;
 
@@ -23,7 +34,7 @@ export class SeriesMap<S extends Series> {
   }
 
   get size(): number {
-    return this.#map.size;
+    return this.#order.size;
   }
 
   /** The first label not declared in `labelNames`, as prom-client's error; undefined when all are. */
@@ -33,20 +44,9 @@ export class SeriesMap<S extends Series> {
     return undefined;
   }
 
-  keyOf(labels: Labels): string {
-    if (isEmpty(labels)) return '';
-    let key = '';
-    for (const name of this.#names) key += `${labels[name] ?? ''}|`;
-    return key;
-  }
-
-  get(labels: Labels): S | undefined {
-    return this.#map.get(this.keyOf(labels));
-  }
-
   /**
    * The series of `labels`, created by `create` when new, or the error for an undeclared label:
-   * the check and the key in one pass over the object (the record path of every metric).
+   * the check and the lookup in one pass (the record path of every metric).
    */
   find(labels: Labels, create: (labels: Labels) => S): S | Error {
     let given = 0;
@@ -54,48 +54,106 @@ export class SeriesMap<S extends Series> {
       if (!this.#known.has(name)) return unknownLabelError(name, this.#names);
       given++;
     }
-    let key = '';
-    if (given > 0) for (const name of this.#names) key += `${labels[name] ?? ''}|`;
-    let series = this.#map.get(key);
-    if (series === undefined) {
-      series = create(labels);
-      this.#map.set(key, series);
-    }
-    return series;
+    return given === 0 ? (this.#empty ?? this.#addEmpty(create(labels))) : this.#walk(labels, create);
   }
 
+  /** The series of already checked `labels`, created when new. */
   getOrCreate(labels: Labels, create: (labels: Labels) => S): S {
-    const key = this.keyOf(labels);
-    let series = this.#map.get(key);
-    if (series === undefined) {
-      series = create(labels);
-      this.#map.set(key, series);
-    }
-    return series;
+    return isEmpty(labels) ? (this.#empty ?? this.#addEmpty(create(labels))) : this.#walk(labels, create);
   }
 
+  get(labels: Labels): S | undefined {
+    if (isEmpty(labels)) return this.#empty;
+    if (this.#names.length === 0) return undefined;
+    let level: Level<S> | S | undefined = this.#root;
+    for (const name of this.#names) {
+      level = (level as Level<S>).get(part(labels[name]));
+      if (level === undefined) return undefined;
+    }
+    return level as S;
+  }
+
+  /** Puts `series` in, in place of any series of the same labels (keeping its position). */
   set(series: S): void {
-    const key = this.keyOf(series.labels);
-    const old = this.#map.get(key);
-    if (old !== undefined) old.live = false;
-    this.#map.set(key, series);
+    const old = this.get(series.labels);
+    if (old !== undefined) {
+      old.live = false;
+      this.#order = new Set([...this.#order].map((s) => (s === old ? series : s)));
+    } else {
+      this.#order.add(series);
+    }
+    if (isEmpty(series.labels)) this.#empty = series;
+    else this.#walk(series.labels, () => series, series);
   }
 
   delete(labels: Labels): void {
-    const key = this.keyOf(labels);
-    const series = this.#map.get(key);
+    const series = this.get(labels);
     if (series === undefined) return;
     series.live = false;
-    this.#map.delete(key);
+    this.#order.delete(series);
+    if (isEmpty(labels)) {
+      this.#empty = undefined;
+      return;
+    }
+    // Remove the leaf, then every level it leaves empty.
+    const path: Array<[Level<S>, string]> = [];
+    let level = this.#root;
+    for (const name of this.#names) {
+      const key = part(labels[name]);
+      path.push([level, key]);
+      level = level.get(key) as Level<S>;
+    }
+    for (let i = path.length - 1; i >= 0; i--) {
+      const [parent, key] = path[i] as [Level<S>, string];
+      parent.delete(key);
+      if (parent.size > 0 || i === 0) break;
+    }
   }
 
   clear(): void {
-    for (const series of this.#map.values()) series.live = false;
-    this.#map.clear();
+    for (const series of this.#order) series.live = false;
+    this.#order.clear();
+    this.#root.clear();
+    this.#empty = undefined;
   }
 
   values(): IterableIterator<S> {
-    return this.#map.values();
+    return this.#order.values();
+  }
+
+  #addEmpty(series: S): S {
+    this.#empty = series;
+    this.#order.add(series);
+    return series;
+  }
+
+  /** Walks (creating levels) to the leaf of `labels`; creates the series when absent, or puts `replace` there. */
+  #walk(labels: Labels, create: (labels: Labels) => S, replace?: S): S {
+    // Only checked labels get here: a metric without label names only ever has the empty series.
+    if (this.#names.length === 0) return this.#empty ?? this.#addEmpty(replace ?? create(labels));
+    let level = this.#root;
+    const last = this.#names.length - 1;
+    for (let i = 0; i < last; i++) {
+      const key = part(labels[this.#names[i] as string]);
+      let next = level.get(key) as Level<S> | undefined;
+      if (next === undefined) {
+        next = new Map();
+        level.set(key, next);
+      }
+      level = next;
+    }
+    const key = part(labels[this.#names[last] as string]);
+    if (replace !== undefined) {
+      level.set(key, replace);
+      return replace;
+    }
+    let series = level.get(key) as S | undefined;
+    if (series === undefined) {
+      series = create(labels);
+      level.set(key, series);
+      this.#order.add(series);
+    }
+    return series;
   }
 }
 
