@@ -46,6 +46,15 @@ export function refuse(metric: string, reason: DropReason, error: Error): void {
   drops.drop(metric, reason, error.message);
 }
 
+/**
+ * Counts a failure promkit's collection absorbed whatever the policy (a metric's `collect()` that
+ * threw while promkit's endpoint read it): a scrape always answers.
+ */
+export function countDrop(metric: string, reason: DropReason, detail: string): void {
+  drops ??= createDrops();
+  drops.drop(metric, reason, detail);
+}
+
 function createDrops(): DropRecorder {
   const recorder = new DropRecorder(otelMetrics.getMeterProvider().getMeter('promkit.prom-client'));
   // Metrics are usually defined before start(): the counter moves onto promkit's provider when it binds.

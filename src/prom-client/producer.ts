@@ -17,6 +17,7 @@ import {
   type MetricData,
   type MetricProducer,
 } from '@opentelemetry/sdk-metrics';
+import { countDrop } from './policy.js';
 import type { MetricObject } from './registry.js';
 import type { MetricObjectWithValues, MetricValue } from './render.js';
 import { reportedMetrics } from './reported.js';
@@ -42,6 +43,8 @@ export class PromClientProducer implements MetricProducer {
         try {
           return await metric.get();
         } catch (error) {
+          // The metric is left out of this collection; the rest is served.
+          countDrop(metric.name, 'callback_error', `collect() threw ${error instanceof Error ? error.message : String(error)}`);
           errors.push(error);
           return undefined;
         }

@@ -66,6 +66,29 @@ describe("the layer's metrics on promkit's endpoint", () => {
     expect(value(await samples(), 'api_reused_total', { k: 'x' })).toBe(1);
   });
 
+  test("a collect() that throws leaves its metric out and is counted; the app's own metrics() rejects as prom-client's", async () => {
+    handle = await start(LOCAL);
+    // Throws on its first read only, so the second scrape shows exactly the one drop of the first.
+    let reads = 0;
+    new Gauge({
+      name: 'api_broken',
+      help: 'Broken once.',
+      collect() {
+        if (reads++ === 0) throw new Error('no source');
+        this.set(7);
+      },
+    });
+    new Gauge({ name: 'api_fine', help: 'Fine.' }).set(2);
+    const first = await samples();
+    expect(value(first, 'api_fine')).toBe(2);
+    expect(value(first, 'api_broken')).toBeUndefined();
+    const second = await samples();
+    expect(value(second, 'api_broken')).toBe(7);
+    expect(value(second, 'promkit_measurements_dropped_total', { promkit_metric: 'api_broken', promkit_reason: 'callback_error' })).toBe(1);
+    reads = 0;
+    await expect(register.metrics()).rejects.toThrow('no source');
+  });
+
   test("metrics of the app's own registries are exported too, one per name", async () => {
     handle = await start(LOCAL);
     const own = new Registry();
