@@ -44,7 +44,7 @@ export class Counter<T extends string = string> extends Metric<T> {
     const labelled = first !== null && typeof first === 'object';
     const value = labelled ? second : first;
     if (value === undefined || (typeof value === 'number' && value >= 0 && value !== Infinity)) {
-      const series = this.store.find(labelled ? (first as Labels) : NO_LABELS, newSeries);
+      const series = labelled ? this.store.find(first as Labels, newSeries) : this.store.unlabelled(newSeries);
       if (!(series instanceof Error)) {
         series.value += value ?? 1;
         return;

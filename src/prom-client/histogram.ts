@@ -56,6 +56,8 @@ export class Histogram<T extends string = string> extends Metric<T> {
   observe(observeData: ObserveDataWithExemplar<T>): void;
   observe(first: unknown, second?: unknown): void {
     if (this.enableExemplars) return this.#observeWithExemplar(first as ObserveDataWithExemplar<T>);
+    // The common unlabelled call, without the label checks.
+    if (typeof first === 'number' && second === undefined && Number.isFinite(first)) return addTo(this.store.unlabelled(this.#create), this.upperBounds, first);
     if (isObject(first)) this.record(first as Labels, second);
     // prom-client reads a falsy first argument other than 0 (NaN, '', null) as "no labels": the value is the second.
     else if (!first && first !== 0) this.record(NO_LABELS, second);

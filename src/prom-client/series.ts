@@ -57,6 +57,11 @@ export class SeriesMap<S extends Series> {
     return given === 0 ? (this.#empty ?? this.#addEmpty(create(labels))) : this.#walk(labels, create);
   }
 
+  /** The series without labels, created when new: `inc()`/`observe(v)` need no label check. */
+  unlabelled(create: (labels: Labels) => S): S {
+    return this.#empty ?? this.#addEmpty(create({}));
+  }
+
   /** The series of already checked `labels`, created when new. */
   getOrCreate(labels: Labels, create: (labels: Labels) => S): S {
     return isEmpty(labels) ? (this.#empty ?? this.#addEmpty(create(labels))) : this.#walk(labels, create);
