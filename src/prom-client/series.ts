@@ -54,7 +54,8 @@ export class SeriesMap<S extends Series> {
       if (!this.#known.has(name)) return unknownLabelError(name, this.#names);
       given++;
     }
-    return given === 0 ? (this.#empty ?? this.#addEmpty(create(labels))) : this.#walk(labels, create);
+    // The series without labels gets its own `{}`: the caller's object may be a shared frozen one.
+    return given === 0 ? (this.#empty ?? this.#addEmpty(create({}))) : this.#walk(labels, create);
   }
 
   /** The series without labels, created when new: `inc()`/`observe(v)` need no label check. */
@@ -64,7 +65,7 @@ export class SeriesMap<S extends Series> {
 
   /** The series of already checked `labels`, created when new. */
   getOrCreate(labels: Labels, create: (labels: Labels) => S): S {
-    return isEmpty(labels) ? (this.#empty ?? this.#addEmpty(create(labels))) : this.#walk(labels, create);
+    return isEmpty(labels) ? (this.#empty ?? this.#addEmpty(create({}))) : this.#walk(labels, create);
   }
 
   get(labels: Labels): S | undefined {
