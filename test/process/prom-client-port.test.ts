@@ -136,7 +136,8 @@ describe('a prom-client app ported by changing its import line', () => {
 
   test('scrapes, aggregates the cluster and pushes the same as on prom-client', { timeout: 90_000 }, async () => {
     const original: Scrape = await driveAndScrape((await startOriginal({ PUSHGATEWAY_URL: pushgateway.url, PUSH_RUN: 'original' })).appPort);
-    const app = await startApp(PORTED, { PUSHGATEWAY_URL: pushgateway.url, PUSH_RUN: 'promkit' });
+    // promkit's own cluster mode too: the workers' layer metrics reach the primary's endpoint through its merge.
+    const app = await startApp(PORTED, { PUSHGATEWAY_URL: pushgateway.url, PUSH_RUN: 'promkit', PROMKIT_CLUSTER: 'true' });
     apps.push(app);
     const ported: Scrape = await driveAndScrape(app.appPort);
 
@@ -163,6 +164,8 @@ describe('a prom-client app ported by changing its import line', () => {
     const endpoint = parsePrometheusText(await (await fetch(app.scrapeUrl!)).text());
     expect(endpoint.samples.find((s) => s.name === 'orders_created_total')?.value).toBe(3);
     expect(endpoint.samples.find((s) => s.name === 'order_amount' && s.labels.quantile === '0.5')?.value).toBe(20);
+    // Counters summed over the workers by promkit's cluster merge: 2 + 4.
+    expect(endpoint.samples.find((s) => s.name === 'worker_jobs_total' && s.labels.kind === 'resize')?.value).toBe(6);
 
     for (const family of APP_FAMILIES) {
       expect(ported.families.get(family)?.type, family).toBe(original.families.get(family)?.type);
