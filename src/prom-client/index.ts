@@ -63,8 +63,13 @@ export async function promkitMetrics(): Promise<string> {
  */
 export const MetricType = Object.freeze({ Counter: 0, Gauge: 1, Histogram: 2, Summary: 3, 0: 'Counter', 1: 'Gauge', 2: 'Histogram', 3: 'Summary' } as const);
 
-/** The default registry's content type; setting it calls `register.setContentType()`. */
+/** The default registry's content type, kept current (an ES module binding cannot be a getter). */
 export let contentType: RegistryContentType = register.contentType;
+const setDefaultContentType = register.setContentType.bind(register);
+register.setContentType = (type: RegistryContentType): void => {
+  setDefaultContentType(type);
+  contentType = type;
+};
 
 export { Counter, type CounterConfiguration, type IncreaseDataWithExemplar } from './counter.js';
 export { Gauge, type GaugeConfiguration } from './gauge.js';
@@ -117,10 +122,7 @@ const client = {
 Object.defineProperty(client, 'contentType', {
   enumerable: true,
   get: () => register.contentType,
-  set: (value: RegistryContentType) => {
-    register.setContentType(value);
-    contentType = value;
-  },
+  set: (value: RegistryContentType) => register.setContentType(value),
 });
 
 /** `import client from 'promkit/prom-client'`, and what `require('promkit/prom-client')` returns. */

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, test } from 'vitest';
-import {
+import client, {
   Counter,
   Gauge,
   Histogram,
@@ -105,6 +105,14 @@ describe('a registry without promkit started', () => {
       expect(metric).toBeInstanceOf(Metric);
     }
     expect(Registry.globalRegistry).toBe(register);
+    expect(contentType).toBe(prometheusContentType);
+  });
+
+  test('the contentType export follows the default registry, and setting it on the module object sets the registry', () => {
+    register.setContentType(openMetricsContentType);
+    expect(contentType).toBe(openMetricsContentType);
+    client.contentType = prometheusContentType;
+    expect(register.contentType).toBe(prometheusContentType);
     expect(contentType).toBe(prometheusContentType);
   });
 
