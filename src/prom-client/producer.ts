@@ -17,6 +17,7 @@ import {
   type MetricData,
   type MetricProducer,
 } from '@opentelemetry/sdk-metrics';
+import { settlesBeforeDeadline } from '../record/collection-deadline.js';
 import { countDrop } from './policy.js';
 import type { MetricObject } from './registry.js';
 import type { MetricObjectWithValues, MetricValue } from './render.js';
@@ -41,7 +42,13 @@ export class PromClientProducer implements MetricProducer {
     const results = await Promise.all(
       this.metrics().map(async (metric) => {
         try {
-          return await metric.get();
+          const pending = metric.get();
+          // An async collect() still running at the collection's deadline: this metric sits out, the scrape answers.
+          if (!(await settlesBeforeDeadline(pending))) {
+            countDrop(metric.name, 'callback_timeout', "collect() did not finish before the collection's deadline");
+            return undefined;
+          }
+          return await pending;
         } catch (error) {
           // The metric is left out of this collection; the rest is served.
           countDrop(metric.name, 'callback_error', `collect() threw ${error instanceof Error ? error.message : String(error)}`);

@@ -89,6 +89,28 @@ describe("the layer's metrics on promkit's endpoint", () => {
     await expect(register.metrics()).rejects.toThrow('no source');
   });
 
+  test("a collect() still running at the collection's deadline leaves its metric out; the scrape answers", async () => {
+    handle = await start({ ...LOCAL, collectTimeoutMillis: 200 });
+    // Hangs on its first read only, so the second scrape shows exactly the one drop of the first.
+    let reads = 0;
+    new Gauge({
+      name: 'api_slow',
+      help: 'Slow once.',
+      collect() {
+        if (reads++ === 0) return new Promise<void>(() => undefined);
+        this.set(3);
+        return undefined;
+      },
+    });
+    new Gauge({ name: 'api_quick', help: 'Quick.' }).set(1);
+    const first = await samples();
+    expect(value(first, 'api_quick')).toBe(1);
+    expect(value(first, 'api_slow')).toBeUndefined();
+    const second = await samples();
+    expect(value(second, 'api_slow')).toBe(3);
+    expect(value(second, 'promkit_measurements_dropped_total', { promkit_metric: 'api_slow', promkit_reason: 'callback_timeout' })).toBe(1);
+  });
+
   test("metrics of the app's own registries are exported too, one per name", async () => {
     handle = await start(LOCAL);
     const own = new Registry();
