@@ -13,7 +13,14 @@ const registries: WeakRef<Source>[] = [];
 let paused = 0;
 
 export function trackRegistry(registry: Source): void {
-  if (paused === 0) registries.push(new WeakRef(registry));
+  if (paused !== 0) return;
+  registries.push(new WeakRef(registry));
+  // Without promkit running nothing reads the list: forget collected registries now and then.
+  if ((registries.length & 255) === 0) prune();
+}
+
+function prune(): void {
+  for (let i = 0; i < registries.length; i++) if (registries[i]?.deref() === undefined) registries.splice(i--, 1);
 }
 
 /** Runs `make` without tracking the registries it creates. */
