@@ -25,10 +25,11 @@ import { DEFAULT_CARDINALITY_LIMIT } from './limits.js';
 import { createOtlpReader } from './push/otlp.js';
 import { createPushers, type Pushers } from './push/pushers.js';
 import { catalogueBoundaries } from './otel/views.js';
-import { bindPromClient } from './prom-client/bridge.js';
+import { bindPromClient, promClientProducer } from './prom-client/bridge.js';
 import { runtimeResourceAttributes } from './runtime/resource.js';
 import { setQuiet, warn } from './warnings.js';
-import { startRuntimeSets } from './runtime/select.js';
+import { startRuntimeSets, type RuntimeMetricsSelection } from './runtime/select.js';
+import { promClientRuntimeNames } from './runtime/prom-client-names.js';
 
 /** A running promkit: where it serves, and how to stop it. */
 export interface PromkitHandle {
@@ -125,12 +126,12 @@ async function launch(config: ResolvedConfig, options: StartOptions, self: () =>
       ? undefined
       : await createOtlpReader(config.push.otlp, {
           cardinalityLimit: config.cardinalityLimit ?? DEFAULT_CARDINALITY_LIMIT,
-          metricProducers: [producer],
+          metricProducers: [producer, promClientProducer],
           warn: (message) => process.stderr.write(`promkit: ${message}\n`),
         });
   const resource = createResource(config.runtimeMetrics !== 'off' ? { ...runtimeResourceAttributes(), ...config.resourceAttributes } : config.resourceAttributes);
   const reader = createPrometheusReader({
-    metricProducers: [producer],
+    metricProducers: [producer, promClientProducer],
     ...(config.cardinalityLimit !== undefined && { cardinalityLimit: config.cardinalityLimit }),
   });
   const meterProvider = createMeterProvider({
@@ -199,6 +200,7 @@ async function launch(config: ResolvedConfig, options: StartOptions, self: () =>
       scrape,
       collect: endpoints.collect,
       enableRuntimeNames: (names) => runtime.enablePromClientNames(names),
+      runtimeNames: runtimePrometheusNames(config.runtimeMetrics),
       ...(config.cardinalityLimit !== undefined && { cardinalityLimit: config.cardinalityLimit }),
     }),
   );
@@ -341,4 +343,11 @@ export function isLoopback(address: string | undefined): boolean {
   if (isIP(address) === 4) return address.startsWith('127.');
   const lower = address.toLowerCase();
   return lower === '::1' || lower.startsWith('::ffff:127.');
+}
+
+/** The Prometheus names promkit's runtime metrics export under `selection`, where prom-client's default metrics use them too. */
+function runtimePrometheusNames(selection: RuntimeMetricsSelection): ReadonlySet<string> {
+  if (selection === 'off') return new Set();
+  // The OpenTelemetry set's process.start_time is process_start_time_seconds in Prometheus; the other names differ.
+  return new Set(selection === 'otel' ? ['process_start_time_seconds'] : promClientRuntimeNames());
 }

@@ -11,7 +11,7 @@ const app = express();
 // #region doc
 import { Counter, Histogram, collectDefaultMetrics, register } from 'promkit/prom-client';
 
-collectDefaultMetrics(); // prom-client's runtime names, e.g. nodejs_heap_size_used_bytes
+collectDefaultMetrics(); // prom-client's default metrics, in `register`
 
 const duration = new Histogram({
   name: 'http_request_duration_seconds',
@@ -25,14 +25,14 @@ app.use((req, res, next) => {
   const end = duration.startTimer();
   res.on('finish', () => {
     const labels = { method: req.method, route: req.route?.path ?? 'unmatched', status_code: res.statusCode };
-    end(labels); // returns the seconds, as in prom-client
+    end(labels);
     requests.inc(labels);
   });
   next();
 });
 app.get('/metrics', async (req, res) => {
   res.set('Content-Type', register.contentType);
-  res.end(await register.metrics()); // promkit's whole exposition
+  res.end(await register.metrics()); // exactly what prom-client would write
 });
 // #endregion doc
 

@@ -11,7 +11,7 @@ process.stderr.write = ((chunk: string) => (warnings.push(String(chunk)), write(
 
 // #region doc
 import client from 'promkit/prom-client';     // was: import client from 'prom-client'
-client.collectDefaultMetrics();               // prom-client's runtime names: process_cpu_seconds_total, nodejs_heap_size_used_bytes, ...
+client.collectDefaultMetrics();               // prom-client's default metrics: process_cpu_seconds_total, nodejs_heap_size_used_bytes, ...
 const requests = new client.Histogram({ name: 'http_request_duration_seconds', help: 'Requests.', labelNames: ['route'] });
 // #endregion doc
 

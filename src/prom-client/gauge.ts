@@ -1,146 +1,190 @@
-import { GaugeCell } from '../record/cells.js';
-import { valueProblem } from '../record/instruments.js';
-import { core } from './core.js';
-import type { LabelValues } from './labels.js';
-import { registerIn, type Registry } from './registry.js';
-import { splitArguments, ValuedSeries, type MetricObjectWithValues } from './valued.js';
+/** prom-client's `Gauge`: a value per label set that goes up and down. */
+import { sampleOf } from './counter.js';
+import { Metric, type MetricConfiguration } from './metric.js';
+import { refuse } from './policy.js';
+import type { MetricObjectWithValues, MetricValue } from './render.js';
+import { legacyHashMap, SeriesMap, type Series } from './series.js';
+import { isObject, labelsFromArguments, notANumber, type Labels, type LabelValues } from './validation.js';
 
-/** prom-client's gauge options; `aggregator` is accepted and ignored. */
-export interface GaugeConfiguration<T extends string> {
-  readonly name: string;
-  readonly help: string;
-  readonly labelNames?: readonly T[];
-  readonly registers?: readonly Registry[];
-  readonly aggregator?: string;
-  /** Runs before each collection and `get()`, with `this` the gauge; may be async. */
+export interface GaugeConfiguration<T extends string> extends MetricConfiguration<T> {
   collect?: (this: Gauge<T>) => void | Promise<void>;
 }
 
-/** What `gauge.labels(...)` returns. */
-export interface GaugeChild {
-  inc(value?: number): void;
-  dec(value?: number): void;
-  set(value: number): void;
-  setToCurrentTime(): void;
-  startTimer(): () => number;
+interface GaugeSeries extends Series {
+  value: number;
 }
 
-/** prom-client's `Gauge` over promkit; the name is exported exactly as given. */
-export class Gauge<T extends string = string> {
-  readonly name: string;
-  readonly help: string;
-  readonly labelNames: readonly T[];
-  readonly #series!: ValuedSeries<GaugeCell>;
+const NO_LABELS: Labels = Object.freeze({}) as Labels;
+
+export class Gauge<T extends string = string> extends Metric<T> {
+  readonly type = 'gauge';
+  declare store: SeriesMap<GaugeSeries>;
 
   constructor(configuration: GaugeConfiguration<T>) {
-    const labelNames = configuration.labelNames ?? [];
-    this.name = configuration.name;
-    this.help = configuration.help;
-    this.labelNames = labelNames;
-    const existing = core.define(configuration.name, configuration.help, { type: 'gauge', labelNames }, () => this);
-    if (existing !== this) {
-      registerIn(configuration.registers, existing);
-      return existing as Gauge<T>;
-    }
-    const collect = configuration.collect;
-    this.#series = new ValuedSeries(this.name, this.help, 'gauge', labelNames, (a) => new GaugeCell(a, this.#series.refuse), collect && (() => collect.call(this)));
-    // prom-client exports a gauge without labels at 0 from its definition on.
-    if (labelNames.length === 0) this.#series.cell(undefined)?.set(0);
-    registerIn(configuration.registers, this);
+    super(configuration as MetricConfiguration<T>);
+    this.reset();
+    this.register();
   }
 
   set(value: number): void;
   set(labels: LabelValues<T>, value: number): void;
-  set(first: LabelValues<T> | number, second?: number): void {
-    const { labels, value } = splitArguments(first, second);
-    // The value first: a refused value must not create its label set's series.
-    if (valueProblem(value, false) !== undefined) return this.#series.refuse(value, false);
-    this.#series.cell(labels)?.set(value as number);
+  set(first: unknown, second?: unknown): void {
+    const labels = isObject(first) ? (first as Labels) : NO_LABELS;
+    const value = isObject(first) ? second : first;
+    if (typeof value !== 'number') return refuse(this.name, 'not_a_number', notANumber(value));
+    const series = this.#series(labels);
+    if (series !== undefined) series.value = value;
   }
 
   inc(value?: number): void;
   inc(labels: LabelValues<T>, value?: number): void;
-  inc(first?: LabelValues<T> | number, second?: number): void {
-    const { labels, value = 1 } = splitArguments(first, second);
-    if (valueProblem(value, false) !== undefined) return this.#series.refuse(value, false);
-    const cell = this.#series.cell(labels);
-    if (cell !== undefined) add(cell, value, 1, this.#series.refuse);
+  inc(first?: unknown, second?: unknown): void {
+    this.#addDelta(first, second, 1);
   }
 
   dec(value?: number): void;
   dec(labels: LabelValues<T>, value?: number): void;
-  dec(first?: LabelValues<T> | number, second?: number): void {
-    const { labels, value = 1 } = splitArguments(first, second);
-    if (valueProblem(value, false) !== undefined) return this.#series.refuse(value, false);
-    const cell = this.#series.cell(labels);
-    if (cell !== undefined) add(cell, value, -1, this.#series.refuse);
+  dec(first?: unknown, second?: unknown): void {
+    this.#addDelta(first, second, -1);
+  }
+
+  #addDelta(first: unknown, second: unknown, sign: 1 | -1): void {
+    const labels = isObject(first) ? (first as Labels) : NO_LABELS;
+    const given = (isObject(first) ? second : first) ?? 1;
+    // prom-client negates before checking: dec('3') subtracts 3, inc('3') throws.
+    const delta = sign === 1 ? given : -(given as number);
+    if (typeof delta !== 'number') return refuse(this.name, 'not_a_number', notANumber(delta, 'Delta'));
+    const series = this.#series(labels);
+    if (series !== undefined) series.value += delta;
+  }
+
+  #series(labels: Labels): GaugeSeries | undefined {
+    const series = this.store.find(labels, newSeries);
+    if (series instanceof Error) return void refuse(this.name, 'unknown_label', series);
+    return series;
   }
 
   /** Sets the gauge to the current Unix time in seconds. */
   setToCurrentTime(labels?: LabelValues<T>): void {
-    this.#series.cell(labels)?.set(Date.now() / 1000);
+    const now = Date.now() / 1000;
+    if (labels === undefined) this.set(now);
+    else this.set(labels, now);
   }
 
-  /** Starts a timer; `end(labels?)` sets the gauge to the seconds elapsed and returns them. */
-  startTimer(labels?: LabelValues<T>): (endLabels?: LabelValues<T>) => number {
-    const start = core.context.clock.now();
+  /** Starts a timer; the returned function sets the gauge to the seconds elapsed (with both label sets) and returns them. */
+  startTimer(labels?: LabelValues<T>): (labels?: LabelValues<T>) => number {
+    const start = performance.now();
     return (endLabels) => {
-      const seconds = core.context.clock.now() - start;
-      this.#series.cell(endLabels === undefined ? labels : { ...labels, ...endLabels })?.set(seconds);
+      const seconds = (performance.now() - start) / 1e3;
+      this.set({ ...labels, ...endLabels }, seconds);
       return seconds;
     };
   }
 
-  labels(...values: Array<string | number>): GaugeChild;
-  labels(labels: LabelValues<T>): GaugeChild;
-  labels(...args: unknown[]): GaugeChild {
-    return this.#series.childOf(args, (cell) => child(cell, this.#series.refuse), NOOP);
+  async get(): Promise<MetricObjectWithValues<MetricValue<T>>> {
+    await this.runCollect();
+    const values: MetricValue<T>[] = [];
+    for (const series of this.store.values()) values.push(sampleOf(series) as MetricValue<T>);
+    return { help: this.help, name: this.name, type: this.type, values, aggregator: this.aggregator };
   }
 
-  /** Sets every series to 0 (OpenTelemetry cannot delete a series). */
+  /** The value of one series (0 when it has none); prom-client's internal `_getValue`. */
+  _getValue(labels?: LabelValues<T>): number {
+    return this.store.get((labels ?? {}) as Labels)?.value ?? 0;
+  }
+
+  /** prom-client 15.1.3's internal series object, as a snapshot (see `legacyHashMap`). */
+  get hashMap(): Record<string, { value: number; labels: Labels }> {
+    return legacyHashMap(this.store, this.sortedLabelNames, (s) => ({ value: s.value, labels: s.labels }));
+  }
+
+  /** Forgets every series; a gauge without labels restarts at 0. */
   reset(): void {
-    this.#series.reset();
+    this.store?.clear();
+    this.store = new SeriesMap(this.labelNames);
+    if (this.labelNames.length === 0) this.store.getOrCreate({}, newSeries);
   }
 
-  /** Sets one series to 0; see {@link reset}. */
+  labels(...values: Array<string | number>): Gauge.Internal<T>;
+  labels(labels: LabelValues<T>): Gauge.Internal<T>;
+  labels(...args: unknown[]): Gauge.Internal<T> {
+    const labels = labelsFromArguments(this.labelNames, args);
+    if (labels instanceof Error) {
+      refuse(this.name, 'invalid_label_value', labels);
+      return NOOP_CHILD;
+    }
+    const problem = this.store.check(labels);
+    if (problem !== undefined) {
+      refuse(this.name, 'unknown_label', problem);
+      return NOOP_CHILD;
+    }
+    return new GaugeChild(this as Gauge<string>, labels);
+  }
+
   remove(...values: Array<string | number>): void;
   remove(labels: LabelValues<T>): void;
   remove(...args: unknown[]): void {
-    this.#series.remove(args);
+    const labels = labelsFromArguments(this.labelNames, args);
+    if (labels instanceof Error) return refuse(this.name, 'invalid_label_value', labels);
+    const problem = this.store.check(labels);
+    if (problem !== undefined) return refuse(this.name, 'unknown_label', problem);
+    this.store.delete(labels);
+  }
+}
+
+function newSeries(labels: Labels): GaugeSeries {
+  return { labels, value: 0, live: true };
+}
+
+export declare namespace Gauge {
+  interface Internal<T extends string = string> {
+    inc(value?: number): void;
+    dec(value?: number): void;
+    set(value: number): void;
+    setToCurrentTime(): void;
+    startTimer(): (labels?: LabelValues<T>) => number;
+  }
+}
+
+/** A `labels(...)` child: holds its series while it lives, finds it again after a reset or remove. */
+class GaugeChild implements Gauge.Internal {
+  #series: GaugeSeries | undefined;
+  constructor(
+    readonly gauge: Gauge<string>,
+    readonly labelSet: Labels,
+  ) {}
+
+  #live(): GaugeSeries {
+    let series = this.#series;
+    if (series === undefined || !series.live) this.#series = series = this.gauge.store.getOrCreate(this.labelSet, newSeries);
+    return series;
   }
 
-  get(): Promise<MetricObjectWithValues> {
-    return this.#series.get('sum');
+  inc(value?: number): void {
+    if (value === undefined || typeof value === 'number') this.#live().value += value ?? 1;
+    else this.gauge.inc(this.labelSet, value);
+  }
+
+  dec(value?: number): void {
+    if (value === undefined || typeof value === 'number') this.#live().value -= value ?? 1;
+    else this.gauge.dec(this.labelSet, value);
+  }
+
+  set(value: number): void {
+    if (typeof value === 'number') this.#live().value = value;
+    else this.gauge.set(this.labelSet, value);
+  }
+
+  setToCurrentTime(): void {
+    this.gauge.setToCurrentTime(this.labelSet);
+  }
+
+  startTimer(): (labels?: LabelValues<string>) => number {
+    return this.gauge.startTimer(this.labelSet);
   }
 }
 
-type Refuse = (value: unknown, nonNegative: boolean) => void;
-
-/** `inc`/`dec`: a gauge never set counts from 0, as in prom-client. */
-function add(cell: GaugeCell, value: unknown, sign: 1 | -1, refuse: Refuse): void {
-  if (valueProblem(value, false) !== undefined) return refuse(value, false);
-  const current = cell.value === cell.value ? cell.value : 0;
-  cell.set(current + sign * (value as number));
-}
-
-function child(cell: GaugeCell, refuse: Refuse): GaugeChild {
-  return {
-    inc: (value = 1) => add(cell, value, 1, refuse),
-    dec: (value = 1) => add(cell, value, -1, refuse),
-    set: (value) => cell.set(value),
-    setToCurrentTime: () => cell.set(Date.now() / 1000),
-    startTimer: () => {
-      const start = core.context.clock.now();
-      return () => {
-        const seconds = core.context.clock.now() - start;
-        cell.set(seconds);
-        return seconds;
-      };
-    },
-  };
-}
-
-const NOOP: GaugeChild = Object.freeze({
+const NOOP_CHILD: Gauge.Internal<never> = Object.freeze({
   inc: () => undefined,
   dec: () => undefined,
   set: () => undefined,

@@ -1,191 +1,240 @@
-/**
- * prom-client's `Histogram` and `Summary` over promkit's facade histogram (so values are
- * checked, refused values counted, and `labels(...)` children are bound handles). OpenTelemetry
- * has no summary: a `Summary` is exported as a histogram of the same name, so `_sum` and
- * `_count` keep their names and values and quantiles come from `histogram_quantile()` over
- * `_bucket` (docs/migrating-from-prom-client.md).
- */
-import { diag, type Meter } from '@opentelemetry/api';
-import type { ResourceMetrics } from '@opentelemetry/sdk-metrics';
-import { DataPointType } from '@opentelemetry/sdk-metrics';
-import { FacadeHistogram } from '../record/instruments.js';
-import type { BoundHistogram } from '../record/types.js';
-import { currentBinding } from './bridge.js';
-import { core, PROM_CLIENT_METER_NAME, type PromClientType } from './core.js';
-import { checkLabels, LabelProblem, labelKey, labelsFromArguments, type LabelValues } from './labels.js';
-import { registerIn, type Registry } from './registry.js';
-import { splitArguments, type MetricObjectWithValues, type MetricValue } from './valued.js';
+/** prom-client's `Histogram`: cumulative `le` buckets, `_sum` and `_count` per label set, with optional exemplars. */
+import { Exemplar } from './exemplar.js';
+import { Metric, type MetricConfiguration } from './metric.js';
+import { refuse } from './policy.js';
+import type { MetricObjectWithValues, MetricValue } from './render.js';
+import { legacyHashMap, SeriesMap, type Series } from './series.js';
+import { isObject, labelsFromArguments, notANumber, type Labels, type LabelValues } from './validation.js';
 
-/** prom-client's default histogram buckets, in seconds. */
+/** prom-client's default buckets, in seconds. */
 export const DEFAULT_BUCKETS: readonly number[] = Object.freeze([0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]);
 
-export interface HistogramConfiguration<T extends string> {
-  readonly name: string;
-  readonly help: string;
-  readonly labelNames?: readonly T[];
-  /** Upper bounds, default {@link DEFAULT_BUCKETS}. */
-  readonly buckets?: readonly number[];
-  readonly registers?: readonly Registry[];
-  readonly aggregator?: string;
-  readonly enableExemplars?: boolean;
-  /** Runs before each collection and `get()`; may be async. */
-  collect?: () => void | Promise<void>;
+export interface HistogramConfiguration<T extends string> extends MetricConfiguration<T> {
+  buckets?: number[];
+  collect?: (this: Histogram<T>) => void | Promise<void>;
 }
 
-/** prom-client's summary options: the quantile options are accepted and have no effect (no client-side quantiles). */
-export interface SummaryConfiguration<T extends string> extends HistogramConfiguration<T> {
-  readonly percentiles?: readonly number[];
-  readonly maxAgeSeconds?: number;
-  readonly ageBuckets?: number;
-  readonly pruneAgedBuckets?: boolean;
-  readonly compressCount?: number;
+/** `observe()` of a histogram with `enableExemplars`. */
+export interface ObserveDataWithExemplar<T extends string> {
+  value: number;
+  labels?: LabelValues<T>;
+  exemplarLabels?: LabelValues<T>;
 }
 
-/** What `histogram.labels(...)` returns. */
-export interface HistogramChild {
-  observe(value: number): void;
-  startTimer(): () => number;
+/** One label set: per-bucket counts (not cumulative; values above the last bound only count in `count`). */
+export interface HistogramSeries extends Series {
+  counts: number[];
+  sum: number;
+  count: number;
+  /** One per bucket then `+Inf`, when exemplars are on. */
+  exemplars?: Array<Exemplar | null | undefined>;
 }
 
-class Distribution<T extends string> {
-  readonly name: string;
-  readonly help: string;
-  readonly labelNames: readonly T[];
-  readonly #facade!: FacadeHistogram<string>;
-  readonly #children = new Map<string, HistogramChild>();
-  readonly #type!: PromClientType;
+/** Samples with their series' labels apart, for the text output (`le` first, as prom-client writes it). */
+interface SharedValue extends MetricValue {
+  sharedLabels: Labels;
+}
 
-  constructor(type: PromClientType, configuration: HistogramConfiguration<T>) {
-    const labelNames = configuration.labelNames ?? [];
-    this.name = configuration.name;
-    this.help = configuration.help;
-    this.labelNames = labelNames;
-    const buckets = configuration.buckets ?? DEFAULT_BUCKETS;
-    const existing = core.define(configuration.name, configuration.help, { type, labelNames, buckets }, () => this);
-    if (existing !== this) {
-      registerIn(configuration.registers, existing);
-      return existing as Distribution<T>;
-    }
-    this.#type = type;
-    const spec = { name: this.name, kind: 'histogram', description: this.help, unit: '', labels: labelNames, boundaries: buckets } as const;
-    this.#facade = new FacadeHistogram(spec, core.context, core.meter);
-    core.track({ attach: (meter: Meter) => this.#facade.attach(meter) });
-    const collect = configuration.collect;
-    if (collect !== undefined) core.addCollectHook(() => collect.call(this));
-    registerIn(configuration.registers, this);
+export class Histogram<T extends string = string> extends Metric<T> {
+  readonly type = 'histogram';
+  declare buckets: number[];
+  declare upperBounds: number[];
+  declare store: SeriesMap<HistogramSeries>;
+
+  constructor(configuration: HistogramConfiguration<T>) {
+    super(configuration as MetricConfiguration<T>, { buckets: [...DEFAULT_BUCKETS] });
+    if (this.labelNames.includes('le' as T)) throw new Error('le is a reserved label keyword');
+    this.upperBounds = Object.freeze([...this.buckets]) as number[];
+    this.reset();
+    if (this.labelNames.length === 0) this.store.set(this.#newSeries({}));
+    this.register();
   }
 
-  /** Records `value` (seconds, bytes, ...); negative, NaN and non-numbers are dropped and counted. */
+  /** Records `value`. Throws on a value that is not a finite number or an undeclared label (see `configure`). */
   observe(value: number): void;
   observe(labels: LabelValues<T>, value: number): void;
-  observe(first: LabelValues<T> | number, second?: number): void {
-    const { labels, value } = splitArguments(first, second);
-    this.#facade.record(value as number, labels as never);
+  observe(observeData: ObserveDataWithExemplar<T>): void;
+  observe(first: unknown, second?: unknown): void {
+    if (this.enableExemplars) return this.#observeWithExemplar(first as ObserveDataWithExemplar<T>);
+    // The common unlabelled call, without the label checks.
+    if (typeof first === 'number' && second === undefined && Number.isFinite(first)) return addTo(this.store.unlabelled(this.#create), this.upperBounds, first);
+    if (isObject(first)) this.record(first as Labels, second);
+    // prom-client reads a falsy first argument other than 0 (NaN, '', null) as "no labels": the value is the second.
+    else if (!first && first !== 0) this.record(NO_LABELS, second);
+    else this.record(NO_LABELS, first);
   }
 
-  /** Starts a timer; `end(labels?)` observes the seconds elapsed (with both label sets) and returns them. */
-  startTimer(labels?: LabelValues<T>): (endLabels?: LabelValues<T>) => number {
-    const start = core.context.clock.now();
-    return (endLabels) => {
-      const seconds = core.context.clock.now() - start;
-      this.#facade.record(seconds, (endLabels === undefined ? labels : { ...labels, ...endLabels }) as never);
+  #observeWithExemplar({ labels = NO_LABELS as LabelValues<T>, value, exemplarLabels }: ObserveDataWithExemplar<T> = {} as ObserveDataWithExemplar<T>): void {
+    const series = this.record(labels as Labels, value);
+    if (series === undefined || exemplarLabels === undefined || isEmptyObject(exemplarLabels)) return;
+    const index = bucketIndex(this.upperBounds, value);
+    const exemplars = (series.exemplars ??= this.#emptyExemplars());
+    let exemplar = exemplars[index];
+    if (!isObject(exemplar)) exemplars[index] = exemplar = new Exemplar();
+    exemplar.update(exemplarLabels as Labels, value);
+  }
+
+  /** One observation into the series of `labels`; the series, or undefined when refused. */
+  record(labels: Labels, value: unknown): HistogramSeries | undefined {
+    if (!Number.isFinite(value)) return void refuse(this.name, 'not_a_number', notANumber(value));
+    const series = this.store.find(labels, this.#create);
+    if (series instanceof Error) return void refuse(this.name, 'unknown_label', series);
+    addTo(series, this.upperBounds, value as number);
+    return series;
+  }
+
+  readonly #create = (labels: Labels): HistogramSeries => this.#newSeries(labels);
+
+  #newSeries(labels: Labels): HistogramSeries {
+    const series: HistogramSeries = { labels, counts: new Array<number>(this.upperBounds.length).fill(0), sum: 0, count: 0, live: true };
+    if (this.enableExemplars) series.exemplars = this.#emptyExemplars();
+    return series;
+  }
+
+  #emptyExemplars(): Array<Exemplar | null | undefined> {
+    // prom-client reports `null` for a bucket without an exemplar and leaves `+Inf` undefined.
+    const exemplars: Array<Exemplar | null | undefined> = new Array<Exemplar | null>(this.upperBounds.length).fill(null);
+    exemplars.push(undefined);
+    return exemplars;
+  }
+
+  /** Starts a timer; the returned function observes the seconds elapsed (with both label sets) and returns them. */
+  startTimer(labels?: LabelValues<T>, exemplarLabels?: LabelValues<T>): (labels?: LabelValues<T>, exemplarLabels?: LabelValues<T>) => number {
+    const start = performance.now();
+    return (endLabels, endExemplarLabels) => {
+      const seconds = (performance.now() - start) / 1e3;
+      const all = { ...labels, ...endLabels } as Labels;
+      if (this.enableExemplars) this.observe({ labels: all as LabelValues<T>, value: seconds, exemplarLabels: { ...exemplarLabels, ...endExemplarLabels } });
+      else this.record(all, seconds);
       return seconds;
     };
   }
 
-  labels(...values: Array<string | number>): HistogramChild;
-  labels(labels: LabelValues<T>): HistogramChild;
-  labels(...args: unknown[]): HistogramChild {
-    const attributes = checkLabels(labelsFromArguments(this.labelNames, args), this.#facade.labelKeys);
-    if (attributes instanceof LabelProblem) {
-      core.context.drops.drop(this.name, attributes.reason, attributes.detail);
-      return NOOP;
-    }
-    const key = labelKey(this.labelNames, attributes);
-    let child = this.#children.get(key);
-    if (child === undefined) {
-      const bound: BoundHistogram = this.#facade.bind(attributes as never);
-      child = {
-        observe: (value) => bound.record(value),
-        startTimer: () => {
-          const start = core.context.clock.now();
-          return () => {
-            const seconds = core.context.clock.now() - start;
-            bound.record(seconds);
-            return seconds;
-          };
-        },
-      };
-      // Bounded like the series themselves; past the limit children are bound afresh each call.
-      if (this.#children.size < core.context.limits.cardinality) this.#children.set(key, child);
-    }
-    return child;
+  /** Creates (or sets back to 0) the series of `labels`, so it is reported before its first observation. */
+  zero(labels: LabelValues<T>): void {
+    const problem = this.store.check(labels as Labels);
+    if (problem !== undefined) return refuse(this.name, 'unknown_label', problem);
+    this.store.set(this.#newSeries(labels as Labels));
   }
 
-  /** Not possible in OpenTelemetry (a cumulative histogram cannot be cleared): warns once, changes nothing. */
+  /** prom-client 15.1.3's internal series object, as a snapshot (see `legacyHashMap`): per-bucket counts by bound, sum, count. */
+  get hashMap(): Record<string, { labels: Labels; bucketValues: Record<number, number>; sum: number; count: number }> {
+    return legacyHashMap(this.store, this.sortedLabelNames, (s) => ({
+      labels: s.labels,
+      bucketValues: Object.fromEntries(this.upperBounds.map((bound, i) => [bound, s.counts[i] as number])),
+      sum: s.sum,
+      count: s.count,
+    }));
+  }
+
+  /** Forgets every series (a histogram without labels reports nothing until its next observation, as in prom-client). */
   reset(): void {
-    warnOnce(`prom-client-reset:${this.name}`, `promkit: ${this.#type} "${this.name}": reset() is not supported (an OpenTelemetry histogram cannot be cleared); values continue.`);
+    this.store?.clear();
+    this.store = new SeriesMap(this.labelNames);
   }
 
-  /** Not possible in OpenTelemetry: warns once, changes nothing; see {@link reset}. */
-  remove(..._args: unknown[]): void {
-    warnOnce(`prom-client-remove:${this.name}`, `promkit: ${this.#type} "${this.name}": remove() is not supported (an OpenTelemetry histogram cannot delete a series); values continue.`);
-  }
-
-  /** prom-client's shape: `_bucket` (cumulative, with `le`), `_sum` and `_count` values, from one collection. */
-  async get(): Promise<MetricObjectWithValues> {
-    const binding = currentBinding();
-    const values = binding === undefined ? [] : histogramValues(await binding.collect(), this.name);
-    return { name: this.name, help: this.help, type: this.#type, aggregator: 'sum', values };
-  }
-}
-
-function histogramValues(collected: ResourceMetrics, name: string): MetricValue[] {
-  const values: MetricValue[] = [];
-  for (const scope of collected.scopeMetrics) {
-    if (scope.scope.name !== PROM_CLIENT_METER_NAME) continue;
-    for (const metric of scope.metrics) {
-      if (metric.descriptor.name !== name || metric.dataPointType !== DataPointType.HISTOGRAM) continue;
-      for (const point of metric.dataPoints) {
-        const labels = point.attributes as Record<string, string | number>;
-        const { boundaries, counts } = point.value.buckets;
-        let cumulative = 0;
-        for (let i = 0; i <= boundaries.length; i++) {
-          cumulative += counts[i] ?? 0;
-          values.push({ labels: { ...labels, le: boundaries[i] ?? '+Inf' }, value: cumulative, metricName: `${name}_bucket` });
-        }
-        values.push({ labels: { ...labels }, value: point.value.sum ?? 0, metricName: `${name}_sum` });
-        values.push({ labels: { ...labels }, value: point.value.count, metricName: `${name}_count` });
-      }
+  labels(...values: Array<string | number>): Histogram.Internal<T>;
+  labels(labels: LabelValues<T>): Histogram.Internal<T>;
+  labels(...args: unknown[]): Histogram.Internal<T> {
+    const labels = labelsFromArguments(this.labelNames, args);
+    if (labels instanceof Error) {
+      refuse(this.name, 'invalid_label_value', labels);
+      return NOOP_CHILD;
     }
+    const problem = this.store.check(labels);
+    if (problem !== undefined) {
+      refuse(this.name, 'unknown_label', problem);
+      return NOOP_CHILD;
+    }
+    return new HistogramChild(this as Histogram<string>, labels);
   }
-  return values;
-}
 
-const warned = new Set<string>();
-function warnOnce(key: string, message: string): void {
-  if (warned.has(key)) return;
-  warned.add(key);
-  diag.warn(message);
-}
+  remove(...values: Array<string | number>): void;
+  remove(labels: LabelValues<T>): void;
+  remove(...args: unknown[]): void {
+    const labels = labelsFromArguments(this.labelNames, args);
+    if (labels instanceof Error) return refuse(this.name, 'invalid_label_value', labels);
+    const problem = this.store.check(labels);
+    if (problem !== undefined) return refuse(this.name, 'unknown_label', problem);
+    this.store.delete(labels);
+  }
 
-const NOOP: HistogramChild = Object.freeze({ observe: () => undefined, startTimer: () => () => 0 });
+  /** Samples with each series' labels in `sharedLabels`: what the registry renders. */
+  async getForPromString(): Promise<MetricObjectWithValues<SharedValue>> {
+    await this.runCollect();
+    const values: SharedValue[] = [];
+    const bucketName = `${this.name}_bucket`;
+    const bounds = this.upperBounds;
+    for (const series of this.store.values()) {
+      let cumulative = 0;
+      for (let i = 0; i < bounds.length; i++) {
+        cumulative += series.counts[i] as number;
+        values.push({ labels: { le: bounds[i] as number }, sharedLabels: series.labels, value: cumulative, metricName: bucketName, exemplar: series.exemplars ? series.exemplars[i] : null });
+      }
+      values.push({ labels: { le: '+Inf' }, sharedLabels: series.labels, value: series.count, metricName: bucketName, exemplar: series.exemplars ? series.exemplars[bounds.length] : null });
+      values.push({ labels: {}, sharedLabels: series.labels, value: series.sum, metricName: `${this.name}_sum`, exemplar: undefined });
+      values.push({ labels: {}, sharedLabels: series.labels, value: series.count, metricName: `${this.name}_count`, exemplar: undefined });
+    }
+    return { name: this.name, help: this.help, type: this.type, values, aggregator: this.aggregator };
+  }
 
-/** prom-client's `Histogram` over promkit; the name is exported exactly as given. */
-export class Histogram<T extends string = string> extends Distribution<T> {
-  constructor(configuration: HistogramConfiguration<T>) {
-    super('histogram', configuration);
+  /** prom-client's shape: `_bucket` (cumulative, with `le`), `_sum` and `_count` samples. */
+  async get(): Promise<MetricObjectWithValues<MetricValue<T>>> {
+    const data = await this.getForPromString();
+    const values = data.values.map(({ sharedLabels, labels, ...rest }) => ({ ...rest, labels: Object.assign(labels, sharedLabels) }) as MetricValue<T>);
+    return { ...data, values };
   }
 }
 
-/**
- * prom-client's `Summary`, exported as a histogram of the same name (OpenTelemetry has no
- * client-side quantiles): `_sum` and `_count` are exact, `{quantile}` series become
- * `histogram_quantile(q, rate(name_bucket[5m]))`. Pass `buckets` (a promkit addition) when the
- * values are not seconds; the default is prom-client's histogram buckets.
- */
-export class Summary<T extends string = string> extends Distribution<T> {
-  constructor(configuration: SummaryConfiguration<T>) {
-    super('summary', configuration);
+const NO_LABELS: Labels = Object.freeze({}) as Labels;
+
+function isEmptyObject(value: object): boolean {
+  for (const _ in value) return false;
+  return true;
+}
+
+/** The bucket a value falls in: the first bound it does not exceed, or `bounds.length` (+Inf). */
+function bucketIndex(bounds: readonly number[], value: number): number {
+  for (let i = 0; i < bounds.length; i++) if (value <= (bounds[i] as number)) return i;
+  return bounds.length;
+}
+
+function addTo(series: HistogramSeries, bounds: readonly number[], value: number): void {
+  const index = bucketIndex(bounds, value);
+  if (index < bounds.length) series.counts[index] = (series.counts[index] as number) + 1;
+  series.sum += value;
+  series.count += 1;
+}
+
+export declare namespace Histogram {
+  interface Internal<T extends string = string> {
+    observe(value: number): void;
+    startTimer(): (labels?: LabelValues<T>) => number;
   }
 }
+
+/** A `labels(...)` child: holds its series while it lives, finds it again after a reset or remove. */
+class HistogramChild implements Histogram.Internal {
+  #series: HistogramSeries | undefined;
+  constructor(
+    readonly histogram: Histogram<string>,
+    readonly labelSet: Labels,
+  ) {}
+
+  observe(value: number): void {
+    const series = this.#series;
+    if (series !== undefined && series.live && Number.isFinite(value)) return addTo(series, this.histogram.upperBounds, value);
+    this.#series = this.histogram.record(this.labelSet, value);
+  }
+
+  startTimer(): (labels?: LabelValues<string>) => number {
+    const start = performance.now();
+    return () => {
+      const seconds = (performance.now() - start) / 1e3;
+      this.observe(seconds);
+      return seconds;
+    };
+  }
+}
+
+const NOOP_CHILD: Histogram.Internal<never> = Object.freeze({ observe: () => undefined, startTimer: () => () => 0 });

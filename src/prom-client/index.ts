@@ -1,67 +1,130 @@
 /**
- * `promkit/prom-client`: prom-client's API (which `@prometheus-io/client` keeps) over promkit.
- * Change `from 'prom-client'` to `from 'promkit/prom-client'` and start promkit
- * (`node --import promkit/register app.js` or `start()`): the metrics appear on promkit's
- * endpoint beside the catalogue, with promkit's validation and bad-input contract. What maps
- * exactly and what approximately is in docs/migrating-from-prom-client.md.
+ * `promkit/prom-client`: prom-client 15's API (which `@prometheus-io/client` keeps), behaving as
+ * prom-client does. A registry holds metric objects; each metric holds its series, which can be
+ * cleared, reset, removed and redefined; `register.metrics()` writes exactly what prom-client
+ * writes for that registry, with or without promkit started. When promkit runs, the registered
+ * metrics also reach its endpoint, remote write, OTLP and the cluster merge (`producer.ts`).
+ * Differences are listed in docs/migrating-from-prom-client.md.
  */
-import type { PromClientRuntimeOptions } from '../runtime/prom-client-names.js';
-import { core } from './core.js';
+import { aggregators, AggregatorFactory } from './aggregators.js';
+import { currentBinding, setPromClientSource } from './bridge.js';
+import { exponentialBuckets, linearBuckets } from './buckets.js';
+import { AggregatorRegistry } from './cluster.js';
+import { Counter } from './counter.js';
+import { collectDefaultMetrics as collectDefaults, type DefaultMetricsCollectorConfiguration } from './default-metrics.js';
+import { Gauge } from './gauge.js';
+import { Histogram } from './histogram.js';
+import { Metric } from './metric.js';
+import { configure } from './policy.js';
+import { PromClientProducer } from './producer.js';
+import { Pushgateway } from './pushgateway.js';
+import { openMetricsContentType, prometheusContentType, register, Registry, type RegistryContentType } from './registry.js';
+import { Summary } from './summary.js';
+import { validateMetricName } from './validation.js';
 
-export { Counter, type CounterChild, type CounterConfiguration } from './counter.js';
-export { Gauge, type GaugeChild, type GaugeConfiguration } from './gauge.js';
-export { Histogram, Summary, DEFAULT_BUCKETS, type HistogramChild, type HistogramConfiguration, type SummaryConfiguration } from './histogram.js';
-export type { LabelValues } from './labels.js';
-export { Registry, register, prometheusContentType, openMetricsContentType, type RegisteredMetric } from './registry.js';
-export type { MetricObjectWithValues, MetricValue } from './valued.js';
+setPromClientSource(new PromClientProducer());
 
-/** prom-client's `collectDefaultMetrics()` options that promkit honours; `register` and the rest are accepted and ignored. */
-export interface DefaultMetricsCollectorConfiguration extends PromClientRuntimeOptions {
-  readonly register?: unknown;
-  readonly eventLoopMonitoringPrecision?: number;
+/** The names `collectDefaultMetrics()` can add (without prefix), as prom-client lists them. */
+const metricsList: string[] = [
+  'processCpuTotal',
+  'processStartTime',
+  'osMemoryHeap',
+  'processOpenFileDescriptors',
+  'processMaxFileDescriptors',
+  'eventLoopLag',
+  ...(typeof process.getActiveResourcesInfo === 'function' ? ['processResources'] : []),
+  'processHandles',
+  'processRequests',
+  'heapSizeAndUsed',
+  'heapSpacesSizeAndUsed',
+  'version',
+  'gc',
+];
+
+/** Adds prom-client's default metrics (process, heap, event loop, GC) to a registry (default: the default registry). */
+export const collectDefaultMetrics: {
+  <T extends RegistryContentType>(config?: DefaultMetricsCollectorConfiguration<T>): void;
+  metricsList: string[];
+} = Object.assign(<T extends RegistryContentType>(config?: DefaultMetricsCollectorConfiguration<T>) => collectDefaults(config), { metricsList });
+
+/**
+ * promkit's whole exposition (catalogue, runtime, `target_info` and these metrics), as its
+ * endpoint serves it, for an app that wants it on its own route. Rejects when promkit is not started.
+ */
+export async function promkitMetrics(): Promise<string> {
+  const binding = currentBinding();
+  if (binding === undefined) throw new Error('promkit is not started: start it with `node --import promkit/register` or start() before calling promkitMetrics()');
+  return binding.scrape();
 }
 
 /**
- * Turns on the runtime metrics under prom-client's names (`process_cpu_seconds_total`,
- * `nodejs_heap_size_used_bytes`, ...) on the running promkit, or on the next one to start. The
- * first call's `prefix`, `labels` and `gcDurationBuckets` win; `runtimeMetrics: 'prom-client'`
- * in `start()` does the same without code.
+ * prom-client's index.d.ts declares this enum (prom-client itself exports no value for it); the
+ * same numbers and reverse names, so code typed against it compiles.
  */
-export function collectDefaultMetrics(configuration: DefaultMetricsCollectorConfiguration = {}): void {
-  const { prefix, labels, gcDurationBuckets } = configuration;
-  core.collectDefaultMetrics({
-    ...(prefix !== undefined && { prefix }),
-    ...(labels !== undefined && { labels }),
-    ...(gcDurationBuckets !== undefined && { gcDurationBuckets }),
-  });
-}
+export const MetricType = Object.freeze({ Counter: 0, Gauge: 1, Histogram: 2, Summary: 3, 0: 'Counter', 1: 'Gauge', 2: 'Histogram', 3: 'Summary' } as const);
 
-/** `count` buckets from `start`, `width` apart (prom-client's helper). */
-export function linearBuckets(start: number, width: number, count: number): number[] {
-  return Array.from({ length: count }, (_, i) => start + i * width);
-}
+/** The default registry's content type, kept current (an ES module binding cannot be a getter). */
+export let contentType: RegistryContentType = register.contentType;
+const setDefaultContentType = register.setContentType.bind(register);
+register.setContentType = (type: RegistryContentType): void => {
+  setDefaultContentType(type);
+  contentType = type;
+};
 
-/** `count` buckets from `start`, each `factor` times the previous one (prom-client's helper). */
-export function exponentialBuckets(start: number, factor: number, count: number): number[] {
-  return Array.from({ length: count }, (_, i) => start * factor ** i);
-}
+export { Counter, type CounterConfiguration, type IncreaseDataWithExemplar } from './counter.js';
+export { Gauge, type GaugeConfiguration } from './gauge.js';
+export { Histogram, DEFAULT_BUCKETS, type HistogramConfiguration, type ObserveDataWithExemplar } from './histogram.js';
+export { Summary, type SummaryConfiguration } from './summary.js';
+export { Metric, type Aggregator, type MetricConfiguration } from './metric.js';
+export {
+  Registry,
+  register,
+  prometheusContentType,
+  openMetricsContentType,
+  type MetricObject,
+  type RegistryContentType,
+  type PrometheusContentType,
+  type OpenMetricsContentType,
+} from './registry.js';
+export type { MetricObjectWithValues, MetricValue, ExemplarValue } from './render.js';
+export type { LabelValues } from './validation.js';
+export { validateMetricName } from './validation.js';
+export { linearBuckets, exponentialBuckets } from './buckets.js';
+export { Pushgateway } from './pushgateway.js';
+export { AggregatorRegistry } from './cluster.js';
+export { aggregators, AggregatorFactory, type AggregatorFunction } from './aggregators.js';
+export { configure, type PromClientOptions, type InvalidInputPolicy } from './policy.js';
+export type { DefaultMetricsCollectorConfiguration } from './default-metrics.js';
 
-import { Counter } from './counter.js';
-import { Gauge } from './gauge.js';
-import { Histogram, Summary } from './histogram.js';
-import { Registry, register, prometheusContentType, openMetricsContentType } from './registry.js';
-
-/** For `import client from 'prom-client'` style code: the same names as the named exports. */
-export default {
+/** The module as prom-client's CommonJS exports object: `contentType` is a live getter and setter. */
+const client = {
+  register,
+  Registry,
+  prometheusContentType,
+  openMetricsContentType,
+  validateMetricName,
   Counter,
   Gauge,
   Histogram,
   Summary,
-  Registry,
-  register,
-  collectDefaultMetrics,
+  Pushgateway,
   linearBuckets,
   exponentialBuckets,
-  prometheusContentType,
-  openMetricsContentType,
-};
+  collectDefaultMetrics,
+  aggregators,
+  AggregatorFactory,
+  AggregatorRegistry,
+  Metric,
+  configure,
+  promkitMetrics,
+  MetricType,
+} as const;
+Object.defineProperty(client, 'contentType', {
+  enumerable: true,
+  get: () => register.contentType,
+  set: (value: RegistryContentType) => register.setContentType(value),
+});
+
+/** `import client from 'promkit/prom-client'`, and what `require('promkit/prom-client')` returns. */
+export default client as typeof client & { contentType: RegistryContentType };
+export { client as 'module.exports' };

@@ -1,150 +1,146 @@
 /**
- * prom-client's `Registry` over promkit. Every `promkit/prom-client` metric is exported on
- * promkit's endpoint whatever registries it is in; a registry is the list `metrics()` and
- * `getMetricsAsJSON()` report:
- * - the default `register`'s `metrics()` is promkit's whole exposition (catalogue, runtime and
- *   these metrics), the same text the endpoint serves, so an app's own `/metrics` route keeps
- *   working;
- * - another `Registry`'s `metrics()` is that exposition cut to its own metrics.
+ * prom-client's `Registry`: the metric objects registered on it, rendered by `metrics()` in the
+ * registry's content type, exactly as prom-client renders them. Nothing else: promkit's own
+ * exposition (catalogue, runtime, `target_info`) stays on promkit's endpoint, and
+ * {@link promkitMetrics} returns it for an app that wants it on its own route.
  */
-import { diag } from '@opentelemetry/api';
-import { ConfigError } from '../errors.js';
-import { prometheusName } from '../naming.js';
-import { PROMETHEUS_CONTENT_TYPE } from '../exposition/negotiate.js';
-import { currentBinding } from './bridge.js';
-import type { MetricObjectWithValues } from './valued.js';
+import { joinBlocks, OPENMETRICS_TEXT, openMetricsCounterName, PROMETHEUS_TEXT, renderMetric, type MetricObjectWithValues, type MetricValue } from './render.js';
+import type { Metric } from './metric.js';
+import { trackRegistry, untracked } from './reported.js';
 
-/** What a registry holds: any of this module's metric classes. */
-export interface RegisteredMetric {
-  readonly name: string;
-  readonly help: string;
-  get(): Promise<MetricObjectWithValues>;
-  reset(): void;
+export type PrometheusContentType = 'text/plain; version=0.0.4; charset=utf-8';
+export type OpenMetricsContentType = 'application/openmetrics-text; version=1.0.0; charset=utf-8';
+export type RegistryContentType = PrometheusContentType | OpenMetricsContentType;
+
+export const prometheusContentType: PrometheusContentType = PROMETHEUS_TEXT;
+export const openMetricsContentType: OpenMetricsContentType = OPENMETRICS_TEXT;
+
+/** What a registry holds: this layer's metrics, or any object with prom-client's metric interface. */
+export interface MetricObject {
+  name: string;
+  help: string;
+  type?: string;
+  aggregator?: string;
+  get(): Promise<MetricObjectWithValues> | MetricObjectWithValues;
+  getForPromString?(): Promise<MetricObjectWithValues> | MetricObjectWithValues;
+  reset?(): void;
 }
 
-export const prometheusContentType = PROMETHEUS_CONTENT_TYPE;
-export const openMetricsContentType = 'application/openmetrics-text; version=1.0.0; charset=utf-8';
+function isContentType(value: unknown): value is RegistryContentType {
+  return value === PROMETHEUS_TEXT || value === OPENMETRICS_TEXT;
+}
 
-let warnedNotStarted = false;
+export class Registry<BoundRegistryContentType extends RegistryContentType = PrometheusContentType> {
+  static get PROMETHEUS_CONTENT_TYPE(): PrometheusContentType {
+    return PROMETHEUS_TEXT;
+  }
+  static get OPENMETRICS_CONTENT_TYPE(): OpenMetricsContentType {
+    return OPENMETRICS_TEXT;
+  }
+  /** The default registry (prom-client keeps it here too); set below, after the class exists. */
+  static globalRegistry: Registry<RegistryContentType>;
 
-export class Registry {
-  static readonly PROMETHEUS_CONTENT_TYPE = prometheusContentType;
-  static readonly OPENMETRICS_CONTENT_TYPE = openMetricsContentType;
+  #metrics = new Map<string, MetricObject>();
+  #defaultLabels: Record<string, string | number> = {};
+  #contentType: BoundRegistryContentType;
 
-  readonly #metrics = new Map<string, RegisteredMetric>();
-  readonly #whole: boolean;
-
-  /** `new Registry()` reports only its own metrics; the default `register` reports everything. */
-  constructor(contentType: string = PROMETHEUS_CONTENT_TYPE, options: { readonly whole?: boolean } = {}) {
-    checkContentType(contentType);
-    this.#whole = options.whole === true;
+  constructor(contentType: BoundRegistryContentType = PROMETHEUS_TEXT as BoundRegistryContentType) {
+    if (!isContentType(contentType)) throw new TypeError(`Content type ${String(contentType)} is unsupported`);
+    this.#contentType = contentType;
+    trackRegistry(this);
   }
 
-  /** promkit serves the Prometheus text format 0.0.4 only. */
-  get contentType(): string {
-    return PROMETHEUS_CONTENT_TYPE;
+  get contentType(): BoundRegistryContentType {
+    return this.#contentType;
   }
 
-  setContentType(contentType: string): void {
-    checkContentType(contentType);
+  setContentType(contentType: BoundRegistryContentType): void {
+    if (!isContentType(contentType)) throw new Error(`Content type ${String(contentType)} is unsupported`);
+    this.#contentType = contentType;
   }
 
-  /** Adds `metric`; the same object again is a no-op, another metric of the same name throws, as in prom-client. */
-  registerMetric(metric: RegisteredMetric): void {
+  /** Adds `metric`; the same object again is a no-op, another metric of the same name throws. */
+  registerMetric(metric: MetricObject): void {
     const existing = this.#metrics.get(metric.name);
-    if (existing !== undefined && existing !== metric) {
-      throw new Error(`A metric with the name ${metric.name} has already been registered.`);
-    }
+    if (existing !== undefined && existing !== metric) throw new Error(`A metric with the name ${metric.name} has already been registered.`);
     this.#metrics.set(metric.name, metric);
   }
 
-  getSingleMetric(name: string): RegisteredMetric | undefined {
-    return this.#metrics.get(name);
+  getSingleMetric<T extends string = string>(name: string): Metric<T> | undefined {
+    return this.#metrics.get(name) as Metric<T> | undefined;
   }
 
-  /** Forgets the metric here. Its series stay on the endpoint: an OpenTelemetry stream cannot be deleted. */
   removeSingleMetric(name: string): void {
     this.#metrics.delete(name);
   }
 
-  /** Forgets every metric here; see {@link removeSingleMetric}. */
+  /** Forgets every metric and the default labels: a metric defined again under a name starts fresh. */
   clear(): void {
-    this.#metrics.clear();
+    this.#metrics = new Map();
+    this.#defaultLabels = {};
   }
 
-  /** `reset()` on every metric here (counters and gauges go to 0; histograms cannot, see `Histogram.reset`). */
   resetMetrics(): void {
-    for (const metric of this.#metrics.values()) metric.reset();
+    for (const metric of this.#metrics.values()) metric.reset?.();
   }
 
-  getMetricsAsArray(): RegisteredMetric[] {
+  getMetricsAsArray(): MetricObject[] {
     return [...this.#metrics.values()];
   }
 
-  /** prom-client's JSON shape for this registry's metrics (not the catalogue's; `/metrics/json` has everything). */
-  getMetricsAsJSON(): Promise<MetricObjectWithValues[]> {
-    return Promise.all([...this.#metrics.values()].map((metric) => metric.get()));
+  /** Labels added to every sample that does not have them, in `metrics()` and `getMetricsAsJSON()`. */
+  setDefaultLabels(labels: object): void {
+    this.#defaultLabels = labels as Record<string, string | number>;
   }
 
-  /**
-   * The Prometheus text: promkit's whole exposition for the default `register`, this registry's
-   * metrics otherwise. Empty (with one warning) while promkit is not started.
-   */
-  async metrics(): Promise<string> {
-    const binding = currentBinding();
-    if (binding === undefined) {
-      if (!warnedNotStarted) {
-        warnedNotStarted = true;
-        diag.warn('promkit: register.metrics() before promkit started; start it with `node --import promkit/register` or start().');
+  async getMetricsAsJSON(): Promise<MetricObjectWithValues[]> {
+    const all = await Promise.all(this.getMetricsAsArray().map((metric) => metric.get()));
+    const defaults = Object.keys(this.#defaultLabels);
+    if (defaults.length > 0) {
+      for (const item of all) {
+        for (const value of item.values ?? []) {
+          const labels: Record<string, unknown> = { ...value.labels };
+          for (const key of defaults) labels[key] ??= this.#defaultLabels[key];
+          (value as MetricValue).labels = labels as MetricValue['labels'];
+        }
       }
-      return '';
     }
-    const text = await binding.scrape();
-    return this.#whole ? text : familiesOf(text, new Set([...this.#metrics.values()].map(exportedName)));
+    return all;
   }
 
-  /** One metric's exposition, as in `metrics()`. */
-  async getSingleMetricAsString(name: string): Promise<string> {
-    const metric = this.#metrics.get(name);
-    const binding = currentBinding();
-    if (metric === undefined || binding === undefined) return '';
-    return familiesOf(await binding.scrape(), new Set([exportedName(metric)]));
+  /** One metric's text block (no trailing newline), in the registry's content type. */
+  async getMetricsAsString(metric: MetricObject): Promise<string> {
+    const openMetrics = this.#contentType === OPENMETRICS_TEXT;
+    const data = await (typeof metric.getForPromString === 'function' ? metric.getForPromString() : metric.get());
+    return renderMetric(data, openMetrics, this.#defaultLabels);
   }
 
-  /** Not supported: promkit puts service identity on `target_info` (`resourceAttributes`), not on every series. */
-  setDefaultLabels(_labels: Readonly<Record<string, string | number>>): void {
-    throw new ConfigError(
-      'setDefaultLabels',
-      'promkit does not add labels to every series; set resourceAttributes (exported on target_info) or add them with Prometheus relabelling',
-    );
+  /** This registry's metrics, exactly as prom-client writes them. Works without promkit started. */
+  async metrics(): Promise<string> {
+    if (this.#contentType === OPENMETRICS_TEXT) {
+      // As prom-client: an OpenMetrics registry renames its counters to the family name (without `_total`), for good.
+      for (const metric of this.#metrics.values()) if (metric.type === 'counter') metric.name = openMetricsCounterName(metric.name);
+    }
+    const blocks = await Promise.all(this.getMetricsAsArray().map((metric) => this.getMetricsAsString(metric)));
+    return joinBlocks(blocks, this.#contentType === OPENMETRICS_TEXT);
+  }
+
+  getSingleMetricAsString(name: string): Promise<string> {
+    return this.getMetricsAsString(this.#metrics.get(name) as MetricObject);
+  }
+
+  /** One registry with the metrics of all of `registries` (which must share a content type). */
+  static merge<T extends RegistryContentType>(registries: readonly Registry<T>[]): Registry<T> {
+    const contentType = registries[0]?.contentType as T;
+    for (const registry of registries) {
+      if (registry.contentType !== contentType) throw new Error('Registers can only be merged if they have the same content type');
+    }
+    const merged = untracked(() => new Registry<T>(contentType));
+    for (const registry of registries) for (const metric of registry.getMetricsAsArray()) merged.registerMetric(metric);
+    return merged;
   }
 }
 
-function checkContentType(contentType: string): void {
-  if (contentType !== PROMETHEUS_CONTENT_TYPE) {
-    throw new ConfigError('contentType', `"${contentType}" is not served; promkit writes the Prometheus text format (${PROMETHEUS_CONTENT_TYPE})`);
-  }
-}
-
-/** The family name on the endpoint: a counter without `_total` gets it. */
-function exportedName(metric: RegisteredMetric): string {
-  return metric instanceof Object && 'inc' in metric && !('set' in metric) ? prometheusName(metric.name, '', 'counter') : metric.name;
-}
-
-/** The `# HELP` blocks of `names`, in exposition order. */
-function familiesOf(text: string, names: ReadonlySet<string>): string {
-  let out = '';
-  for (const block of text.split(/(?=^# HELP )/m)) {
-    const name = /^# HELP (\S+)/.exec(block)?.[1];
-    if (name !== undefined && names.has(name)) out += block;
-  }
-  return out;
-}
-
-/** The default registry: its `metrics()` is promkit's whole exposition. */
-export const register = new Registry(PROMETHEUS_CONTENT_TYPE, { whole: true });
-
-/** Adds `metric` to `registers` (default: the default `register`), as prom-client's constructors do. */
-export function registerIn(registers: readonly Registry[] | undefined, metric: RegisteredMetric): void {
-  for (const registry of registers ?? [register]) registry.registerMetric(metric);
-}
+/** The default registry, where metrics go without `registers`. */
+export const register: Registry<RegistryContentType> = new Registry<RegistryContentType>();
+Registry.globalRegistry = register;

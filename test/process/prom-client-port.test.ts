@@ -1,8 +1,9 @@
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { afterEach, describe, expect, test } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
 import { ROOT, startApp, type AppProcess } from '../helpers/app-process.js';
 import { parsePrometheusText, type ParsedExposition, type Sample } from '../helpers/parse-prometheus.js';
+import { startPushgateway, type PushgatewayServer } from '../helpers/pushgateway-server.js';
 
 const ORIGINAL = 'test/fixtures/prom-client-app.mjs';
 const PORTED = 'test/fixtures/prom-client-app-promkit.mjs';
@@ -12,9 +13,17 @@ afterEach(async () => {
   for (const app of apps.splice(0)) await app.stop();
 });
 
+let pushgateway: PushgatewayServer;
+beforeAll(async () => {
+  pushgateway = await startPushgateway();
+}, 60_000);
+afterAll(async () => {
+  await pushgateway?.stop();
+});
+
 /** The original runs on prom-client alone: no promkit preload. */
-async function startOriginal(): Promise<AppProcess> {
-  const child = spawn(process.execPath, [ORIGINAL], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+async function startOriginal(env: Record<string, string>): Promise<AppProcess> {
+  const child = spawn(process.execPath, [ORIGINAL], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   const appPort = await new Promise<number>((resolve, reject) => {
     let out = '';
     child.stdout.on('data', (chunk: Buffer) => {
@@ -41,7 +50,9 @@ async function startOriginal(): Promise<AppProcess> {
 }
 
 /** The same known requests for both apps, in sequence, then the app's own /metrics. */
-async function driveAndScrape(port: number): Promise<ParsedExposition> {
+type Scrape = ParsedExposition & { readonly text: string; readonly clusterText: string };
+
+async function driveAndScrape(port: number): Promise<Scrape> {
   const requests: Array<[string, string, number]> = [
     ['GET', '/orders/1', 5],
     ['GET', '/orders/2', 2],
@@ -52,12 +63,32 @@ async function driveAndScrape(port: number): Promise<ParsedExposition> {
   for (const [method, path, count] of requests) {
     for (let i = 0; i < count; i++) await (await fetch(`http://127.0.0.1:${port}${path}`, { method })).text();
   }
+  await (await fetch(`http://127.0.0.1:${port}/push`, { method: 'POST' })).text();
   const response = await fetch(`http://127.0.0.1:${port}/metrics`);
   expect(response.headers.get('content-type')).toBe('text/plain; version=0.0.4; charset=utf-8');
-  return parsePrometheusText(await response.text());
+  const text = await response.text();
+  const cluster = await fetch(`http://127.0.0.1:${port}/cluster_metrics`);
+  expect(cluster.status).toBe(200);
+  return { ...parsePrometheusText(text), text, clusterText: await cluster.text() };
 }
 
-const APP_FAMILIES = ['http_request_duration_seconds', 'http_requests_total', 'orders_in_queue', 'orders_created_total'];
+/** The text block (`# HELP` to the next one) of `family`: byte for byte what the registry wrote. */
+function blockOf(text: string, family: string): string | undefined {
+  return text.split(/(?=^# HELP )/m).find((block) => block.startsWith(`# HELP ${family} `));
+}
+
+/** What the Pushgateway holds for `run`, without the `run` label. */
+async function pushedFor(run: string): Promise<string[]> {
+  const text = await pushgateway.metricsText();
+  return text
+    .split('\n')
+    .filter((line) => line.startsWith('batch_orders_total{') && line.includes(`run="${run}"`))
+    .map((line) => line.replace(`,run="${run}"`, '').replace(`run="${run}",`, ''));
+}
+
+const APP_FAMILIES = ['http_request_duration_seconds', 'http_requests_total', 'orders_in_queue', 'orders_created_total', 'order_amount'];
+/** Families whose values do not depend on speed: their text must be identical. */
+const EXACT_FAMILIES = ['http_requests_total', 'orders_in_queue', 'orders_created_total', 'order_amount'];
 
 function familyOf(sample: Sample, families: ParsedExposition['families']): string {
   if (families.has(sample.name)) return sample.name;
@@ -97,17 +128,44 @@ describe('a prom-client app ported by changing its import line', () => {
     const changed = original.map((line, i) => [line, ported[i]] as const).filter(([a, b]) => a !== b);
     expect(changed).toEqual([
       [
-        "import { Counter, Gauge, Histogram, collectDefaultMetrics, register } from 'prom-client';",
-        "import { Counter, Gauge, Histogram, collectDefaultMetrics, register } from 'promkit/prom-client';",
+        "import { AggregatorRegistry, Counter, Gauge, Histogram, Pushgateway, Registry, Summary, collectDefaultMetrics, register } from 'prom-client';",
+        "import { AggregatorRegistry, Counter, Gauge, Histogram, Pushgateway, Registry, Summary, collectDefaultMetrics, register } from 'promkit/prom-client';",
       ],
     ]);
   });
 
-  test('scrapes the same series names, label sets and counts as on prom-client', { timeout: 60_000 }, async () => {
-    const original = await driveAndScrape((await startOriginal()).appPort);
-    const app = await startApp(PORTED, { PROMKIT_QUIET: 'true' });
+  test('scrapes, aggregates the cluster and pushes the same as on prom-client', { timeout: 90_000 }, async () => {
+    const original: Scrape = await driveAndScrape((await startOriginal({ PUSHGATEWAY_URL: pushgateway.url, PUSH_RUN: 'original' })).appPort);
+    // promkit's own cluster mode too: the workers' layer metrics reach the primary's endpoint through its merge.
+    const app = await startApp(PORTED, { PUSHGATEWAY_URL: pushgateway.url, PUSH_RUN: 'promkit', PROMKIT_CLUSTER: 'true' });
     apps.push(app);
-    const ported = await driveAndScrape(app.appPort);
+    const ported: Scrape = await driveAndScrape(app.appPort);
+
+    // The app's own route writes exactly prom-client's text for every speed-independent family.
+    for (const family of EXACT_FAMILIES) {
+      expect(blockOf(original.text, family), family).toBeDefined();
+      expect(blockOf(ported.text, family), family).toBe(blockOf(original.text, family));
+    }
+    expect(blockOf(ported.text, 'order_amount')?.trimEnd()).toBe(
+      '# HELP order_amount Amount of an order.\n# TYPE order_amount summary\n' +
+        'order_amount{quantile="0.5",currency="EUR"} 20\norder_amount{quantile="0.9",currency="EUR"} 30\n' +
+        'order_amount_sum{currency="EUR"} 60\norder_amount_count{currency="EUR"} 3',
+    );
+    // Nothing but what the app registered: no promkit families on the app's route.
+    expect(ported.text).not.toContain('target_info');
+    // The cluster aggregate: 2 + 4 jobs summed, the peak gauge's max, identical text.
+    expect(ported.clusterText).toBe(original.clusterText);
+    expect(ported.clusterText).toContain('worker_jobs_total{kind="resize"} 6\n');
+    expect(ported.clusterText).toContain('worker_queue_peak 20\n');
+    // The Pushgateway received the same batch from both.
+    expect(await pushedFor('promkit')).toEqual(await pushedFor('original'));
+    expect(await pushedFor('promkit')).toEqual(['batch_orders_total{instance="",job="orders_batch"} 3']);
+    // promkit's own endpoint carries the layer's metrics too (through its producer).
+    const endpoint = parsePrometheusText(await (await fetch(app.scrapeUrl!)).text());
+    expect(endpoint.samples.find((s) => s.name === 'orders_created_total')?.value).toBe(3);
+    expect(endpoint.samples.find((s) => s.name === 'order_amount' && s.labels.quantile === '0.5')?.value).toBe(20);
+    // Counters summed over the workers by promkit's cluster merge: 2 + 4.
+    expect(endpoint.samples.find((s) => s.name === 'worker_jobs_total' && s.labels.kind === 'resize')?.value).toBe(6);
 
     for (const family of APP_FAMILIES) {
       expect(ported.families.get(family)?.type, family).toBe(original.families.get(family)?.type);
@@ -127,5 +185,26 @@ describe('a prom-client app ported by changing its import line', () => {
       expect(ported.families.get(family)?.type, family).toBe(original.families.get(family)?.type);
       expect(labelKeys(ported, family), family).toEqual(labelKeys(original, family));
     }
+  });
+});
+
+describe('require() from CommonJS', () => {
+  test("returns prom-client's exports object and works without promkit started", () => {
+    const out = JSON.parse(execFileSync(process.execPath, ['test/fixtures/prom-client-app-require.cjs'], { cwd: ROOT, encoding: 'utf8' })) as {
+      before: string;
+      after: string;
+      exports: string[];
+      text: string;
+    };
+    expect(out.before).toBe('text/plain; version=0.0.4; charset=utf-8');
+    expect(out.after).toBe('application/openmetrics-text; version=1.0.0; charset=utf-8');
+    for (const name of ['AggregatorRegistry', 'Counter', 'Gauge', 'Histogram', 'Pushgateway', 'Registry', 'Summary', 'aggregators', 'collectDefaultMetrics', 'contentType', 'exponentialBuckets', 'linearBuckets', 'openMetricsContentType', 'prometheusContentType', 'register', 'validateMetricName']) {
+      expect(out.exports, name).toContain(name);
+    }
+    expect(out.text).toBe(
+      '# HELP jobs Jobs.\n' +
+        '# TYPE jobs counter\njobs_total{kind="a"} 2\n' +
+        '# HELP job_seconds Job time.\n# TYPE job_seconds summary\njob_seconds{quantile="0.5"} 2\njob_seconds_sum 4\njob_seconds_count 2\n# EOF\n',
+    );
   });
 });

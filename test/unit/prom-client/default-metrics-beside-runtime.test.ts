@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, test } from 'vitest';
-import { collectDefaultMetrics } from '../../../src/prom-client/index.js';
+import { collectDefaultMetrics, register } from '../../../src/prom-client/index.js';
 import { start, type PromkitHandle } from '../../../src/start.js';
 import { setWarningWriter } from '../../../src/warnings.js';
 import { parsePrometheusText } from '../../helpers/parse-prometheus.js';
@@ -10,6 +10,8 @@ afterEach(async () => {
   await handle?.shutdown();
   handle = undefined;
   restore?.();
+  // collectDefaultMetrics() twice on one registry throws, in prom-client too.
+  register.clear();
 });
 
 describe("prom-client's collectDefaultMetrics() beside promkit's runtime metrics", () => {
