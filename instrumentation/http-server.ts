@@ -1,7 +1,8 @@
 import diagnosticsChannel from 'node:diagnostics_channel';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { HttpFacade, ServerRequest } from '../src/facade/http/http.js';
-import { explicitRouteOf, isRoutedServer, NOT_APP_TRAFFIC_CHANNEL, UNMATCHED_ROUTE } from '../src/facade/http/route.js';
+import { explicitRouteOf, isRoutedServer, UNMATCHED_ROUTE } from '../src/facade/http/route.js';
+import { NOT_APP_TRAFFIC_CHANNEL } from '../src/not-app-traffic.js';
 import type { BoundUpDownCounter } from '../src/record/types.js';
 
 /**

@@ -1,7 +1,7 @@
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ScrapeServerError } from '../errors.js';
-import { markNotAppTraffic } from '../facade/http/route.js';
+import { markNotAppTraffic } from '../not-app-traffic.js';
 import { acceptsGzip, createAuthenticator, type Authenticator, type EndpointAuth } from './auth.js';
 import { GzipBody, gzipChunks, writeChunks, type Chunk } from './body.js';
 
