@@ -23,3 +23,20 @@ const notAppTraffic = diagnosticsChannel.channel(NOT_APP_TRAFFIC_CHANNEL);
 export function markNotAppTraffic(request: IncomingMessage, response: ServerResponse): void {
   if (notAppTraffic.hasSubscribers) notAppTraffic.publish({ request, response });
 }
+
+const NOT_APP_SERVER = Symbol.for('promkit.http.notAppServer');
+type Marked = { [NOT_APP_SERVER]?: true };
+
+/**
+ * Marks `server` (promkit's own scrape port) as one none of whose requests are app traffic, so
+ * the HTTP server metrics skip them with one property read instead of asking per request which
+ * port the request came in on.
+ */
+export function markNotAppServer(server: object): void {
+  (server as Marked)[NOT_APP_SERVER] = true;
+}
+
+/** Whether {@link markNotAppServer} marked `server`. */
+export function isNotAppServer(server: unknown): boolean {
+  return typeof server === 'object' && server !== null && (server as Marked)[NOT_APP_SERVER] === true;
+}

@@ -1,7 +1,7 @@
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ScrapeServerError } from '../errors.js';
-import { markNotAppTraffic } from '../not-app-traffic.js';
+import { markNotAppServer, markNotAppTraffic } from '../not-app-traffic.js';
 import { acceptsGzip, createAuthenticator, type Authenticator, type EndpointAuth } from './auth.js';
 import { GzipBody, gzipChunks, writeChunks, type Chunk } from './body.js';
 
@@ -154,6 +154,8 @@ export class ScrapeServer<C> {
     this.#options = options;
     this.#handler = 'handler' in options ? options.handler : new ScrapeHandler(options);
     this.#server = createServer((request, response) => this.#handler.serve(request, response));
+    // Scrapes are not the app's requests: the HTTP server metrics leave this server out.
+    markNotAppServer(this.#server);
     // The scrape server must never keep the app alive on its own.
     this.#server.unref();
   }
