@@ -18,16 +18,11 @@ const YIELD_EVERY = 1 << 20;
 /**
  * zlib level 1, the fastest deflate. Measured on the 15.8 MB text of 10k counter+histogram pairs
  * (bench/README.md): level 1 takes about 30 ms of CPU and shrinks it 18-fold, level 6 (zlib's
- * default) about 135 ms for 23-fold. Prometheus scrapes every few seconds over a local network,
- * where the CPU is dearer than the last fifth of the bytes.
+ * default) about 135 ms for 23-fold; a smaller window or memLevel, or a larger output chunk, was
+ * no faster. Prometheus scrapes every few seconds over a local network, where the CPU is dearer
+ * than the last fifth of the bytes.
  */
 export const GZIP_LEVEL = 1;
-
-/**
- * zlib's output buffer: one thread-pool round trip per 64 KiB of compressed output instead of
- * per 16 KiB (the default), for the ~50 KB chunks the serializer hands over.
- */
-const GZIP_CHUNK_SIZE = 64 * 1024;
 
 /** Writes `chunks` to `response` and ends it; compression-free bodies use chunked encoding. */
 export async function writeChunks(response: ServerResponse, chunks: readonly Chunk[]): Promise<void> {
@@ -56,7 +51,7 @@ export class GzipBody {
 
   constructor() {
     // Loaded on the first compressed response: most processes never serve one.
-    this.#gzip = process.getBuiltinModule('node:zlib').createGzip({ level: GZIP_LEVEL, chunkSize: GZIP_CHUNK_SIZE });
+    this.#gzip = process.getBuiltinModule('node:zlib').createGzip({ level: GZIP_LEVEL });
     const parts: Buffer[] = [];
     this.#gzip.on('data', (part: Buffer) => parts.push(part));
     this.result = once(this.#gzip, 'end').then(() => Buffer.concat(parts));
