@@ -367,7 +367,7 @@ export class ScrapeHandler<C> {
           // later ones render; an identity request leaves gzip to whoever asks for it later.
           const gzip = acceptsGzip(request.headers['accept-encoding']) ? new GzipBody() : undefined;
           if (gzip !== undefined) shared.gzipped.set(key, gzip.result);
-          rendered = complete(route.render(collection, query, renderRequest), gzip);
+          rendered = complete(() => route.render(collection, query, renderRequest), gzip);
           shared.rendered.set(key, rendered);
         }
         return { key, body: await rendered };
@@ -440,12 +440,12 @@ export class ScrapeHandler<C> {
 }
 
 /**
- * Waits for a rendering and gathers its chunks, feeding each to `gzip` (then ending it) as it
- * comes; a failed rendering fails `gzip` too.
+ * Renders and gathers the chunks, feeding each to `gzip` (then ending it) as it comes; a failed
+ * rendering, even one that throws at once, fails `gzip` too.
  */
-async function complete(rendering: Rendered | Promise<Rendered>, gzip: GzipBody | undefined): Promise<Complete> {
+async function complete(render: () => Rendered | Promise<Rendered>, gzip: GzipBody | undefined): Promise<Complete> {
   try {
-    const { status, contentType, body } = await rendering;
+    const { status, contentType, body } = await render();
     let chunks: readonly Chunk[];
     if (typeof body === 'string' || body instanceof Uint8Array) chunks = [body];
     else if (Array.isArray(body)) chunks = body as readonly Chunk[];

@@ -39,17 +39,18 @@ const CHUNKS = Array.from({ length: 300 }, (_, i) => Buffer.from(`orders_total{s
 const WHOLE = Buffer.concat(CHUNKS);
 
 /**
- * A server whose one route renders CHUNKS as an async iterable: the first chunk once the test
- * calls `go`, then `fail` decides whether the rest follow or the rendering throws.
+ * A server whose one route renders CHUNKS as an async iterable, starting once the test calls
+ * `go`. With `failAfter`, the first rendering throws after that many chunks (or, with
+ * `throwAtOnce`, its render call throws before returning); later renderings complete.
  */
-async function streamingServer(options: { failAfter?: number } = {}) {
+async function streamingServer(options: { failAfter?: number; throwAtOnce?: boolean } = {}) {
   let renders = 0;
   let go: (() => void) | undefined;
   const gate = new Promise<void>((resolve) => (go = resolve));
-  async function* body() {
+  async function* body(failAfter: number | undefined) {
     await gate;
     for (let i = 0; i < CHUNKS.length; i++) {
-      if (i === options.failAfter) throw new Error('rendering broke');
+      if (i === failAfter) throw new Error('rendering broke');
       yield CHUNKS[i]!;
       if (i % 50 === 0) await turn();
     }
@@ -64,7 +65,8 @@ async function streamingServer(options: { failAfter?: number } = {}) {
         path: '/metrics',
         render: () => {
           renders++;
-          return { status: 200, contentType: 'text/plain; charset=utf-8', body: body() };
+          if (renders === 1 && options.throwAtOnce === true) throw new Error('render threw');
+          return { status: 200, contentType: 'text/plain; charset=utf-8', body: body(renders === 1 ? options.failAfter : undefined) };
         },
       },
     ],
@@ -113,6 +115,20 @@ describe('gzip of a body rendered in chunks', () => {
     const z = await zipped;
     expect(z.status).toBe(500);
     expect(z.body.toString()).toBe('Collecting metrics failed: rendering broke\n');
+    const next = await raw(failing.port, 'gzip');
+    expect([next.status, failing.renders()]).toEqual([200, 2]);
+    expect(gunzipSync(next.body).equals(WHOLE)).toBe(true);
+  });
+
+  test('a render call that throws before returning answers 500 to the gzip request, and the next request is served', async () => {
+    const failing = await streamingServer({ throwAtOnce: true });
+    failing.go();
+    const z = await raw(failing.port, 'gzip');
+    expect(z.status).toBe(500);
+    expect(z.body.toString()).toBe('Collecting metrics failed: render threw\n');
+    const next = await raw(failing.port, 'gzip');
+    expect([next.status, failing.renders()]).toEqual([200, 2]);
+    expect(gunzipSync(next.body).equals(WHOLE)).toBe(true);
   });
 
   test(`compresses at level ${GZIP_LEVEL}, the fastest, as the gzip header's XFL byte says (4: fastest)`, async () => {
