@@ -139,6 +139,14 @@ describe('gzip of a body rendered in chunks', () => {
     expect(gunzipSync(zipped).equals(WHOLE)).toBe(true);
   });
 
+  test('a body of several megabytes, strings and bytes mixed, goes to zlib in batches and decodes to the same bytes', async () => {
+    const parts: Array<string | Buffer> = [];
+    for (let i = 0; i < 2500; i++) parts.push(i % 7 === 0 ? `# séries ${i} ✓\n`.repeat(200) : CHUNKS[i % CHUNKS.length]!);
+    const whole = Buffer.concat(parts.map((p) => (typeof p === 'string' ? Buffer.from(p, 'utf8') : p)));
+    expect(whole.length).toBeGreaterThan(3 * (1 << 20));
+    expect(gunzipSync(await gzipChunks(parts)).equals(whole)).toBe(true);
+  });
+
   test("start()'s /metrics: a gzip scrape of 2,000 series decodes to exactly the identity scrape, at a tenth of its size or less", async () => {
     handle = await start({ host: '127.0.0.1', port: 0, instrumentHttp: false, instrumentFetch: false, runtimeMetrics: false });
     const meter = handle.meterProvider!.getMeter('gzip');
