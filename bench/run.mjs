@@ -157,10 +157,25 @@ function targets(f) {
     if (loop && f.loop.pairs === 10_000) check(`max loop delay < 50 ms, 10k pairs back to back (${how})`, `${num(loop.max)} ms`, loop.max < 50);
     else check(`max loop delay, 10k pairs (${how}; full run only)`, loop ? `${num(loop.max)} ms at ${f.loop.pairs} pairs` : 'n/a', undefined);
   }
+  const loop = f.loop?.pairs === 10_000 ? f.loop.results : undefined;
+  if (loop) {
+    const gzip = loop.promkitGzip.scrapeMs / loop.pio.scrapeMs;
+    const identity = loop.promkit.scrapeMs / loop.pio.scrapeMs;
+    const body = loop.promkitGzip.body / loop.promkit.body;
+    check('gzip scrape 10k over HTTP (median) <= 0.30x @prometheus-io/client uncompressed (issue 23)', `${num(gzip)}x`, gzip <= 0.3);
+    check('identity scrape 10k over HTTP (median) <= 0.20x @prometheus-io/client (issue 23)', `${num(identity)}x`, identity <= 0.2);
+    check('gzip body <= 1/10 of identity body (issue 23)', `${num(body)}x`, body <= 0.1);
+  } else {
+    check('scrape over HTTP vs @prometheus-io/client (10k pairs, full run only)', 'n/a', undefined);
+  }
   const scrape10k = f.scrape?.sizes.find((s) => s.pairs === 10_000);
   if (scrape10k) {
     const vsProm = scrape10k.ms.total / scrape10k.ms.prom;
     check('scrape 10k: promkit total <= 0.5x prom-client (issue 5)', `${num(vsProm)}x`, vsProm <= 0.5);
+    const gzipVsPio = scrape10k.ms.gzip / scrape10k.ms.pio;
+    const totalVsPio = scrape10k.ms.total / scrape10k.ms.pio;
+    check('scrape 10k in process: promkit gzip total <= 0.30x @prometheus-io/client uncompressed (issue 23)', `${num(gzipVsPio)}x`, gzipVsPio <= 0.3);
+    check('scrape 10k in process: promkit total <= 0.20x @prometheus-io/client (issue 23)', `${num(totalVsPio)}x`, totalVsPio <= 0.2);
   } else {
     check('scrape 10k (full run only)', 'n/a', undefined);
   }

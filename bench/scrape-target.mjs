@@ -3,11 +3,12 @@
 //   -> { ready: url }            once listening and populated
 //   <- 'start' -> { started }    resets the monitor and the CPU baseline
 //   <- 'stop'  -> { max, p99, p50, mean, samples, cpuMs }  then exits
-//   node bench/scrape-target.mjs --impl=promkit|upstream|prom-client --pairs=10000
+//   node bench/scrape-target.mjs --impl=promkit|upstream|prom-client|prometheus-io --pairs=10000
 import { createServer } from 'node:http';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { PrometheusExporter } from '@opentelemetry/exporter-prometheus';
 import { MeterProvider } from '@opentelemetry/sdk-metrics';
+import pio from '@prometheus-io/client';
 import client from 'prom-client';
 import { start } from '../dist/src/start.js';
 import { flag, populateOtel, populatePromClient } from './fixtures.mjs';
@@ -46,9 +47,11 @@ async function serve() {
     populateOtel(meterProvider.getMeter('bench'), pairs);
     return `http://${HOST}:${port}/metrics`;
   }
-  if (impl === 'prom-client') {
-    const registry = new client.Registry();
-    populatePromClient(registry, pairs);
+  if (impl === 'prom-client' || impl === 'prometheus-io') {
+    // Neither compresses: their READMEs serve registry.metrics() as it is.
+    const lib = impl === 'prom-client' ? client : pio;
+    const registry = new lib.Registry();
+    populatePromClient(registry, pairs, lib);
     const server = createServer((request, response) => {
       registry.metrics().then(
         (text) => {

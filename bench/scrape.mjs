@@ -1,12 +1,17 @@
 // Scrape: the time to produce the full scrape body for N counter+histogram pairs (12 buckets,
-// 3 labels), in this process: promkit (collect and serialize timed apart), the upstream OTel
-// PrometheusSerializer on the same collected data, and prom-client's registry.metrics(); bytes
-// per scrape; heap bytes per series from a child process run with --expose-gc.
+// 3 labels), in this process: promkit (collect and serialize timed apart, and the gzip body its
+// server sends when asked, as Prometheus always does), the upstream OTel PrometheusSerializer on
+// the same collected data, and prom-client's and @prometheus-io/client's registry.metrics()
+// (neither compresses); bytes per scrape; heap bytes per series from a child process run with
+// --expose-gc.
 import { execFile } from 'node:child_process';
+import { gunzipSync } from 'node:zlib';
 import { promisify } from 'node:util';
 import { PrometheusSerializer } from '@opentelemetry/exporter-prometheus';
+import pio from '@prometheus-io/client';
 import client from 'prom-client';
-import { serialize, serializeInSlices } from '../dist/src/exposition/serializer.js';
+import { serialize, serializeChunks, serializeInSlices } from '../dist/src/exposition/serializer.js';
+import { GzipBody } from '../dist/src/server/body.js';
 import { createMeterProvider } from '../dist/src/otel/provider.js';
 import { createPrometheusReader } from '../dist/src/otel/reader.js';
 import { populateOtel, populatePromClient } from './fixtures.mjs';
@@ -28,6 +33,14 @@ function sampleCount(text) {
   return count;
 }
 
+/** The gzip body promkit's server sends: slices rendered and fed to zlib as they come. */
+async function gzipBody(resourceMetrics) {
+  const gzip = new GzipBody();
+  for await (const chunk of serializeChunks(resourceMetrics)) await gzip.write(chunk);
+  gzip.end();
+  return gzip.result;
+}
+
 async function timeAsync(fn) {
   const start = process.hrtime.bigint();
   const value = await fn();
@@ -42,8 +55,10 @@ async function measureSize(pairs, rounds) {
   const upstream = new PrometheusSerializer();
   const registry = new client.Registry();
   populatePromClient(registry, pairs);
+  const pioRegistry = new pio.Registry();
+  populatePromClient(pioRegistry, pairs, pio);
 
-  const t = { collect: [], serialize: [], total: [], upstream: [], upstreamTotal: [], prom: [], sliced: [] };
+  const t = { collect: [], serialize: [], total: [], upstream: [], upstreamTotal: [], prom: [], pio: [], sliced: [], gzip: [] };
   const body = {};
   for (let r = -1; r < rounds; r++) {
     // Round -1 warms up every path and is not counted.
@@ -52,11 +67,15 @@ async function measureSize(pairs, rounds) {
     const again = await timeAsync(() => reader.collect());
     const up = await timeAsync(() => upstream.serialize(again.value.resourceMetrics));
     const prom = await timeAsync(() => registry.metrics());
+    const pioText = await timeAsync(() => pioRegistry.metrics());
+    const zipped = await timeAsync(async () => gzipBody((await reader.collect()).resourceMetrics));
     const sliced = await timeAsync(async () => serializeInSlices((await reader.collect()).resourceMetrics));
     if (r < 0) {
       body.promkit = text.value;
       body.upstream = up.value;
       body.prom = prom.value;
+      body.pio = pioText.value;
+      body.gzip = zipped.value;
       body.sliced = sliced.value;
       continue;
     }
@@ -66,6 +85,8 @@ async function measureSize(pairs, rounds) {
     t.upstream.push(up.ms);
     t.upstreamTotal.push(again.ms + up.ms);
     t.prom.push(prom.ms);
+    t.pio.push(pioText.ms);
+    t.gzip.push(zipped.ms);
     t.sliced.push(sliced.ms);
   }
   await meterProvider.shutdown();
@@ -77,9 +98,12 @@ async function measureSize(pairs, rounds) {
       promkit: Buffer.byteLength(body.promkit),
       upstream: Buffer.byteLength(body.upstream),
       prom: Buffer.byteLength(body.prom),
+      pio: Buffer.byteLength(body.pio),
+      gzip: body.gzip.length,
     },
-    samples: { promkit: sampleCount(body.promkit), upstream: sampleCount(body.upstream), prom: sampleCount(body.prom) },
+    samples: { promkit: sampleCount(body.promkit), upstream: sampleCount(body.upstream), prom: sampleCount(body.prom), pio: sampleCount(body.pio) },
     slicedSame: body.sliced === body.promkit,
+    gzipSame: gunzipSync(body.gzip).toString('utf8') === body.promkit,
   };
 }
 
@@ -105,10 +129,13 @@ export async function runScrape({ quick }) {
     'promkit serialize',
     'promkit total',
     'sliced total (wall)',
+    'promkit gzip total (wall)',
     'OTel serializer',
     'OTel total',
     'prom-client',
+    '@prometheus-io/client',
     'promkit bytes',
+    'promkit gzip bytes',
     'OTel bytes',
     'prom-client bytes',
   );
@@ -119,10 +146,13 @@ export async function runScrape({ quick }) {
       r.ms.serialize,
       r.ms.total,
       r.ms.sliced,
+      r.ms.gzip,
       r.ms.upstream,
       r.ms.upstreamTotal,
       r.ms.prom,
+      r.ms.pio,
       bytes(r.bytes.promkit),
+      bytes(r.bytes.gzip),
       bytes(r.bytes.upstream),
       bytes(r.bytes.prom),
     );
@@ -131,14 +161,18 @@ export async function runScrape({ quick }) {
     const n = r.pairs.toLocaleString('en-US');
     section
       .ratio(`promkit total/prom-client (${n} pairs)`, r.ms.total, r.ms.prom, r.pairs === 10_000 ? 'target <= 0.5x' : '')
+      .ratio(`promkit total/@prometheus-io/client (${n} pairs)`, r.ms.total, r.ms.pio, r.pairs === 10_000 ? 'target <= 0.20x' : '')
+      .ratio(`promkit gzip total/@prometheus-io/client uncompressed (${n} pairs)`, r.ms.gzip, r.ms.pio, r.pairs === 10_000 ? 'target <= 0.30x' : '')
+      .ratio(`promkit gzip bytes/promkit bytes (${n} pairs)`, r.bytes.gzip, r.bytes.promkit, r.pairs === 10_000 ? 'target <= 0.10x' : '')
       .ratio(`OTel serializer/promkit serialize (${n} pairs, speed-up)`, r.ms.upstream, r.ms.serialize, r.pairs === 10_000 ? 'target >= 6x' : '')
       .ratio(`OTel total/promkit total (${n} pairs, speed-up)`, r.ms.upstreamTotal, r.ms.total);
   }
   for (const r of results) {
-    const same = r.samples.promkit === r.samples.upstream && r.samples.promkit === r.samples.prom + 1;
+    const same = r.samples.promkit === r.samples.upstream && r.samples.promkit === r.samples.prom + 1 && r.samples.pio === r.samples.prom;
     section.note(
-      `${r.pairs.toLocaleString('en-US')} pairs: samples promkit ${r.samples.promkit}, OTel ${r.samples.upstream}, prom-client ${r.samples.prom}` +
-        ` (+1 target_info in the OTel bodies)${same ? '' : ' MISMATCH'}; serializeInSlices text ${r.slicedSame ? 'identical to' : 'DIFFERS from'} serialize`,
+      `${r.pairs.toLocaleString('en-US')} pairs: samples promkit ${r.samples.promkit}, OTel ${r.samples.upstream}, prom-client ${r.samples.prom}, @prometheus-io/client ${r.samples.pio}` +
+        ` (+1 target_info in the OTel bodies)${same ? '' : ' MISMATCH'}; serializeInSlices text ${r.slicedSame ? 'identical to' : 'DIFFERS from'} serialize;` +
+        ` gzip body ${r.gzipSame ? 'decodes to' : 'DIFFERS from'} it`,
     );
   }
 

@@ -1,7 +1,8 @@
 import diagnosticsChannel from 'node:diagnostics_channel';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { HttpFacade, ServerRequest } from '../src/facade/http/http.js';
-import { explicitRouteOf, isRoutedServer, NOT_APP_TRAFFIC_CHANNEL, UNMATCHED_ROUTE } from '../src/facade/http/route.js';
+import { explicitRouteOf, isRoutedServer, UNMATCHED_ROUTE } from '../src/facade/http/route.js';
+import { isNotAppServer, NOT_APP_TRAFFIC_CHANNEL } from '../src/not-app-traffic.js';
 import type { BoundUpDownCounter } from '../src/record/types.js';
 
 /**
@@ -17,14 +18,24 @@ type ExpressLike = IncomingMessage & {
 
 export interface HttpServerInstrumentationOptions {
   readonly http: HttpFacade;
-  /** Requests for which this returns true are not recorded (the scrape endpoint's own). */
-  readonly ignore: (request: IncomingMessage) => boolean;
+  /**
+   * Requests for which this returns true are not recorded. Requests to promkit's own scrape port
+   * never are (`markNotAppServer`), without this.
+   */
+  readonly ignore?: ((request: IncomingMessage) => boolean) | undefined;
 }
 
-/** What the start listener leaves on a response for its `close` listener: fields, not a per-request object. */
+/**
+ * What the start listener leaves on a response for its `close` listener: fields, not a
+ * per-request object. `ROUTED` is set only on responses of routed servers (Fastify), so the
+ * common response gets one added property, not two.
+ */
 const STARTED = Symbol('promkit.http.started');
 const ROUTED = Symbol('promkit.http.routed');
-type Tracked = ServerResponse & { [STARTED]?: number | undefined; [ROUTED]?: boolean };
+type Tracked = ServerResponse & { [STARTED]?: number | undefined; [ROUTED]?: true };
+
+// The global `performance` is an accessor that runs on every read: read it once.
+const clock = performance;
 
 /**
  * The one request object handed to the facade, refilled for each request: `recordServerRequest`
@@ -62,7 +73,7 @@ const START_CHANNEL = 'http.server.request.start';
  * they are known to be such: off `http.server.active_requests` at once, and never recorded.
  */
 export function instrumentHttpServer(options: HttpServerInstrumentationOptions): () => void {
-  const http = options.http;
+  const { http, ignore } = options;
   const finished: Finished = {
     method: 'GET',
     statusCode: undefined,
@@ -90,7 +101,7 @@ export function instrumentHttpServer(options: HttpServerInstrumentationOptions):
     finished.method = method;
     // Before writeHead, statusCode is only Node's default 200: no status was sent, so none is recorded.
     finished.statusCode = response.headersSent ? response.statusCode : undefined;
-    finished.durationS = (performance.now() - start) / 1000;
+    finished.durationS = (clock.now() - start) / 1000;
     finished.scheme = scheme;
     finished.protocolVersion = protocolOf(request);
     finished.errorType = response.writableFinished ? undefined : 'aborted';
@@ -102,11 +113,11 @@ export function instrumentHttpServer(options: HttpServerInstrumentationOptions):
 
   const onStart = (message: unknown) => {
     const { request, response, server } = message as { request: IncomingMessage; response: ServerResponse; server?: unknown };
-    if (options.ignore(request)) return;
+    if (isNotAppServer(server) || (ignore !== undefined && ignore(request))) return;
     http.activeRequests(request.method ?? 'GET', schemeOf(request)).add(1);
     const tracked = response as Tracked;
-    tracked[STARTED] = performance.now();
-    tracked[ROUTED] = isRoutedServer(server);
+    tracked[STARTED] = clock.now();
+    if (isRoutedServer(server)) tracked[ROUTED] = true;
     response.on('close', onClose);
   };
 

@@ -209,7 +209,8 @@ async function launch(config: ResolvedConfig, options: StartOptions, self: () =>
   const http = metrics.http;
   if (config.instrumentHttp) {
     if (config.httpServerSource === 'diagnostics_channel') {
-      stops.push(instrumentHttpServer({ http, ignore: (request) => request.socket.localPort === scrapePort() }));
+      // The scrape port's own server is marked (markNotAppServer): its requests are skipped there.
+      stops.push(instrumentHttpServer({ http }));
       stops.push(instrumentFastify());
     }
     if (config.httpClientSource === 'diagnostics_channel') {

@@ -267,15 +267,27 @@ export function serialize(resourceMetrics: ResourceMetrics, options: SerializeOp
 
 /**
  * Renders in slices of about `sliceBudgetMs`, each chunk through `encode`, giving the event loop
- * a turn ({@link yieldToLoop}) before the first slice and between two.
+ * a turn ({@link yieldToLoop}) before the first slice and between two. Each slice's chunks are
+ * handed on before the next slice starts, so a consumer can send or compress them meanwhile.
  */
-async function renderInSlices<T>(resourceMetrics: ResourceMetrics, options: SerializeOptions, sliceBudgetMs: number, encode: (text: string) => T): Promise<T[]> {
+async function* renderInSlices<T>(resourceMetrics: ResourceMetrics, options: SerializeOptions, sliceBudgetMs: number, encode: (text: string) => T): AsyncGenerator<T> {
   // The collection usually settled in this same loop turn, in one synchronous block of its own:
   // rendering starts on a later turn so the two never add up to one long block.
   await yieldToLoop();
   const { families, cursor, writer } = start(resourceMetrics, options, encode);
-  while (!render(families, cursor, performance.now() + sliceBudgetMs, writer)) await yieldToLoop();
-  return cursor.chunks;
+  for (;;) {
+    const done = render(families, cursor, performance.now() + sliceBudgetMs, writer);
+    yield* cursor.chunks;
+    cursor.chunks.length = 0;
+    if (done) return;
+    await yieldToLoop();
+  }
+}
+
+async function gather<T>(chunks: AsyncIterable<T>): Promise<T[]> {
+  const all: T[] = [];
+  for await (const chunk of chunks) all.push(chunk);
+  return all;
 }
 
 /**
@@ -285,17 +297,23 @@ async function renderInSlices<T>(resourceMetrics: ResourceMetrics, options: Seri
  * interleaved recordings do not change the result.
  */
 export async function serializeInSlices(resourceMetrics: ResourceMetrics, options: SerializeOptions = {}, sliceBudgetMs = 5): Promise<string> {
-  return (await renderInSlices(resourceMetrics, options, sliceBudgetMs, asText)).join('');
+  return (await gather(renderInSlices(resourceMetrics, options, sliceBudgetMs, asText))).join('');
 }
 
 /**
  * The same text as {@link serializeInSlices}, as ordered UTF-8 chunks of at most
- * {@link CHUNK_POINTS} points each, for the scrape server to write or compress one by one.
- * Flattening and encoding a 15 MB string is itself a long block of the loop, and each chunk is
- * encoded as soon as it is rendered: text held until the response is sent would outlive
- * young-generation GCs, be copied by each of them and fill the old generation (10k histogram
- * series render 15 MB per scrape); bytes live outside the JavaScript heap.
+ * {@link CHUNK_POINTS} points each, handed out slice by slice as they are rendered: the scrape
+ * server compresses them while later slices render. Flattening and encoding a 15 MB string is
+ * itself a long block of the loop, and each chunk is encoded as soon as it is rendered: text held
+ * until the response is sent would outlive young-generation GCs, be copied by each of them and
+ * fill the old generation (10k histogram series render 15 MB per scrape); bytes live outside the
+ * JavaScript heap.
  */
-export async function serializeChunksInSlices(resourceMetrics: ResourceMetrics, options: SerializeOptions = {}, sliceBudgetMs = 5): Promise<Buffer[]> {
+export function serializeChunks(resourceMetrics: ResourceMetrics, options: SerializeOptions = {}, sliceBudgetMs = 5): AsyncIterable<Buffer> {
   return renderInSlices(resourceMetrics, options, sliceBudgetMs, asUtf8);
+}
+
+/** {@link serializeChunks}, gathered: every chunk, once the last slice is rendered. */
+export async function serializeChunksInSlices(resourceMetrics: ResourceMetrics, options: SerializeOptions = {}, sliceBudgetMs = 5): Promise<Buffer[]> {
+  return gather(serializeChunks(resourceMetrics, options, sliceBudgetMs));
 }

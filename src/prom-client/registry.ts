@@ -4,9 +4,11 @@
  * exposition (catalogue, runtime, `target_info`) stays on promkit's endpoint, and
  * {@link promkitMetrics} returns it for an app that wants it on its own route.
  */
-import { joinBlocks, OPENMETRICS_TEXT, openMetricsCounterName, PROMETHEUS_TEXT, renderMetric, type MetricObjectWithValues, type MetricValue } from './render.js';
-import type { Metric } from './metric.js';
-import { trackRegistry, untracked } from './reported.js';
+import { joinBlocks, OPENMETRICS_TEXT, openMetricsCounterName, PROMETHEUS_TEXT, renderMetric, type MetricObject, type MetricObjectWithValues, type MetricValue } from './render.js';
+import { noteCreated, trackRegistry, untracked } from './reported.js';
+import { invalidLabelNames, isObject, validateMetricName } from './validation.js';
+
+export type { MetricObject };
 
 export type PrometheusContentType = 'text/plain; version=0.0.4; charset=utf-8';
 export type OpenMetricsContentType = 'application/openmetrics-text; version=1.0.0; charset=utf-8';
@@ -16,16 +18,6 @@ export const prometheusContentType: PrometheusContentType = PROMETHEUS_TEXT;
 export const openMetricsContentType: OpenMetricsContentType = OPENMETRICS_TEXT;
 
 /** What a registry holds: this layer's metrics, or any object with prom-client's metric interface. */
-export interface MetricObject {
-  name: string;
-  help: string;
-  type?: string;
-  aggregator?: string;
-  get(): Promise<MetricObjectWithValues> | MetricObjectWithValues;
-  getForPromString?(): Promise<MetricObjectWithValues> | MetricObjectWithValues;
-  reset?(): void;
-}
-
 function isContentType(value: unknown): value is RegistryContentType {
   return value === PROMETHEUS_TEXT || value === OPENMETRICS_TEXT;
 }
@@ -144,3 +136,64 @@ export class Registry<BoundRegistryContentType extends RegistryContentType = Pro
 /** The default registry, where metrics go without `registers`. */
 export const register: Registry<RegistryContentType> = new Registry<RegistryContentType>();
 Registry.globalRegistry = register;
+
+export type Aggregator = 'omit' | 'sum' | 'first' | 'min' | 'max' | 'average';
+
+/** The options every metric takes. */
+export interface MetricConfiguration<T extends string> {
+  name: string;
+  help: string;
+  labelNames?: readonly T[];
+  registers?: Registry<RegistryContentType>[];
+  aggregator?: Aggregator;
+  collect?: (this: never) => void | Promise<void>;
+  enableExemplars?: boolean;
+}
+
+export abstract class Metric<T extends string = string> implements MetricObject {
+  declare name: string;
+  declare help: string;
+  declare labelNames: T[];
+  declare registers: Registry<RegistryContentType>[];
+  declare aggregator: Aggregator;
+  declare enableExemplars: boolean;
+  declare sortedLabelNames: T[];
+  declare collect?: () => void | Promise<void>;
+  abstract readonly type: string;
+
+  constructor(config: MetricConfiguration<T>, defaults: object = {}) {
+    if (!isObject(config)) throw new TypeError('constructor expected a config object');
+    Object.assign(this, { labelNames: [], registers: [Registry.globalRegistry], aggregator: 'sum', enableExemplars: false }, defaults, config);
+    this.registers ??= [Registry.globalRegistry];
+    if (!this.help) throw new Error('Missing mandatory help parameter');
+    if (!this.name) throw new Error('Missing mandatory name parameter');
+    if (!validateMetricName(this.name)) throw new Error(`Invalid metric name: ${this.name}`);
+    const invalid = invalidLabelNames(this.labelNames ?? []);
+    if (invalid.length > 0) throw new Error(`At least one label name is invalid: ${invalid.join(',')}`);
+    if (this.collect && typeof this.collect !== 'function') throw new Error('Optional "collect" parameter must be a function');
+    this.labelNames ??= [];
+    this.sortedLabelNames = [...this.labelNames].sort();
+    noteCreated(this);
+  }
+
+  /** Checks each registry and registers there; called by the subclass once its own state exists. */
+  protected register(): void {
+    for (const registry of this.registers) {
+      if (this.enableExemplars && registry.contentType === Registry.PROMETHEUS_CONTENT_TYPE) {
+        throw new TypeError('Exemplars are supported only on OpenMetrics registries');
+      }
+      registry.registerMetric(this);
+    }
+  }
+
+  /** Runs `collect()` (awaited when it returns a promise), with `this` the metric. */
+  protected async runCollect(): Promise<void> {
+    if (this.collect) {
+      const result = this.collect();
+      if (result instanceof Promise) await result;
+    }
+  }
+
+  abstract get(): Promise<MetricObjectWithValues>;
+  abstract reset(): void;
+}

@@ -97,3 +97,14 @@ export function joinBlocks(blocks: readonly string[], openMetrics: boolean): str
 export function openMetricsCounterName(name: string): string {
   return name.replace(/_total$/, '');
 }
+
+/** What a registry holds: a prom-client metric, or any object of that shape (a custom collector). */
+export interface MetricObject {
+  name: string;
+  help: string;
+  type?: string;
+  aggregator?: string;
+  get(): Promise<MetricObjectWithValues> | MetricObjectWithValues;
+  getForPromString?(): Promise<MetricObjectWithValues> | MetricObjectWithValues;
+  reset?(): void;
+}

@@ -3,7 +3,7 @@
  * merge when promkit runs: every `Registry` the app creates (held weakly, so a dropped registry
  * is forgotten), not the copies `Registry.merge()` and `AggregatorRegistry.aggregate()` make.
  */
-import type { MetricObject } from './registry.js';
+import type { MetricObject } from './render.js';
 
 interface Source {
   getMetricsAsArray(): MetricObject[];

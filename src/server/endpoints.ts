@@ -21,7 +21,7 @@ import { nameVariant, parseNameFilter, selectMetrics, type NameFilter } from '..
 import { hasNativeHistograms } from '../exposition/families.js';
 import { CONTENT_TYPES, negotiateFormat } from '../exposition/negotiate.js';
 import { encodeProtobufInSlices } from '../exposition/protobuf.js';
-import { serialize, serializeChunksInSlices, type SerializeOptions } from '../exposition/serializer.js';
+import { serialize, serializeChunks, type SerializeOptions } from '../exposition/serializer.js';
 import type { ExemplarReader } from '../record/exemplars.js';
 import type { CollectOptions, Route } from './server.js';
 import { UiHistory } from './ui/history.js';
@@ -119,7 +119,7 @@ export function createEndpoints(options: EndpointsOptions): Endpoints {
         // A filtered scrape carries target_info only when it is asked for by name.
         const base = names === undefined ? textOptions : { ...textOptions, targetInfo: config.targetInfo && names.has('target_info') };
         const format = negotiateFormat(request.accept, { nativeHistograms: hasNativeHistograms(selected) });
-        const body = format === 'protobuf' ? await encodeProtobufInSlices(selected, base) : await serializeChunksInSlices(selected, { ...base, format });
+        const body = format === 'protobuf' ? await encodeProtobufInSlices(selected, base) : serializeChunks(selected, { ...base, format });
         return { status: 200, contentType: CONTENT_TYPES[format], body };
       },
     },

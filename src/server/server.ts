@@ -1,9 +1,9 @@
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ScrapeServerError } from '../errors.js';
-import { markNotAppTraffic } from '../facade/http/route.js';
+import { markNotAppServer, markNotAppTraffic } from '../not-app-traffic.js';
 import { acceptsGzip, createAuthenticator, type Authenticator, type EndpointAuth } from './auth.js';
-import { gzipChunks, writeChunks, type Chunk } from './body.js';
+import { GzipBody, gzipChunks, writeChunks, type Chunk } from './body.js';
 import { DEFAULT_SEND_TIMEOUT_MILLIS, limitSend } from './send-timeout.js';
 
 export { ScrapeServerError };
@@ -14,11 +14,21 @@ export { ScrapeServerError };
 const { createServer } = process.getBuiltinModule('node:http');
 
 
-/** A rendered response body: one string or buffer, or ordered chunks written one by one (large bodies). */
+/**
+ * A rendered response body: one string or buffer, or ordered chunks written one by one (large
+ * bodies), or chunks still being rendered (the server compresses them as they come).
+ */
 export interface Rendered {
   readonly status: number;
   readonly contentType: string;
-  readonly body: Chunk | readonly Chunk[];
+  readonly body: Chunk | readonly Chunk[] | AsyncIterable<Chunk>;
+}
+
+/** A {@link Rendered} whose chunks are all there. */
+interface Complete {
+  readonly status: number;
+  readonly contentType: string;
+  readonly chunks: readonly Chunk[];
 }
 
 /** What a route may read of the request besides its query: the headers that choose a representation. */
@@ -127,7 +137,7 @@ export type ScrapeServerOptions<C> = {
  */
 interface Shared<C> {
   readonly collection: Promise<C>;
-  readonly rendered: Map<string, Promise<Rendered>>;
+  readonly rendered: Map<string, Promise<Complete>>;
   readonly gzipped: Map<string, Promise<Buffer>>;
   /** Requests waiting for the collection or a body; the share closes when none is left. */
   users: number;
@@ -158,6 +168,8 @@ export class ScrapeServer<C> {
       limitSend(request, response, sendTimeout, SCRAPE_TIMEOUT_HEADER, onSendTimeout);
       this.#handler.serve(request, response);
     });
+    // Scrapes are not the app's requests: the HTTP server metrics leave this server out.
+    markNotAppServer(this.#server);
     // The scrape server must never keep the app alive on its own.
     this.#server.unref();
   }
@@ -370,7 +382,11 @@ export class ScrapeHandler<C> {
         const key = `${route.path}?${route.variant?.(query, renderRequest) ?? ''}`;
         let rendered = shared.rendered.get(key);
         if (rendered === undefined) {
-          rendered = Promise.resolve(route.render(collection, query, renderRequest));
+          // The first asker's encoding decides: a gzip request has the chunks compressed while
+          // later ones render; an identity request leaves gzip to whoever asks for it later.
+          const gzip = acceptsGzip(request.headers['accept-encoding']) ? new GzipBody() : undefined;
+          if (gzip !== undefined) shared.gzipped.set(key, gzip.result);
+          rendered = complete(() => route.render(collection, query, renderRequest), gzip);
           shared.rendered.set(key, rendered);
         }
         return { key, body: await rendered };
@@ -408,14 +424,13 @@ export class ScrapeHandler<C> {
     response.end(request.method === 'HEAD' ? undefined : body);
   }
 
-  async #send(request: IncomingMessage, response: ServerResponse, shared: Shared<C>, key: string, rendered: Rendered): Promise<void> {
+  async #send(request: IncomingMessage, response: ServerResponse, shared: Shared<C>, key: string, rendered: Complete): Promise<void> {
     const headers: Record<string, string | number> = {
       'Content-Type': rendered.contentType,
       'Cache-Control': 'no-store',
       Vary: 'Accept, Accept-Encoding',
     };
-    const whole = rendered.body;
-    const chunks: readonly Chunk[] = typeof whole === 'string' || whole instanceof Uint8Array ? [whole] : (whole as readonly Chunk[]);
+    const chunks = rendered.chunks;
     if (acceptsGzip(request.headers['accept-encoding'])) {
       let compressed = shared.gzipped.get(key);
       if (compressed === undefined) {
@@ -440,6 +455,36 @@ export class ScrapeHandler<C> {
     response.writeHead(rendered.status, headers);
     if (request.method === 'HEAD') response.end();
     else await writeChunks(response, chunks);
+  }
+}
+
+/**
+ * Renders and gathers the chunks, feeding each to `gzip` (then ending it) as it comes; a failed
+ * rendering, even one that throws at once, fails `gzip` too.
+ */
+async function complete(render: () => Rendered | Promise<Rendered>, gzip: GzipBody | undefined): Promise<Complete> {
+  try {
+    const { status, contentType, body } = await render();
+    let chunks: readonly Chunk[];
+    if (typeof body === 'string' || body instanceof Uint8Array) chunks = [body];
+    else if (Array.isArray(body)) chunks = body as readonly Chunk[];
+    else {
+      const gathered: Chunk[] = [];
+      for await (const chunk of body as AsyncIterable<Chunk>) {
+        gathered.push(chunk);
+        await gzip?.write(chunk);
+      }
+      gzip?.end();
+      return { status, contentType, chunks: gathered };
+    }
+    if (gzip !== undefined) {
+      for (const chunk of chunks) await gzip.write(chunk);
+      gzip.end();
+    }
+    return { status, contentType, chunks };
+  } catch (error) {
+    gzip?.fail(error);
+    throw error;
   }
 }
 

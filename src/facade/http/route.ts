@@ -10,8 +10,7 @@
  * template from a framework or `setRoute` is the app's own text and is kept, apart from
  * identifier-like segments.
  */
-import diagnosticsChannel from 'node:diagnostics_channel';
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingMessage } from 'node:http';
 
 /** The single `http.route` value every unmatched request (404s, scanners) collapses into. */
 export const UNMATCHED_ROUTE = '/*unmatched';
@@ -173,22 +172,4 @@ export function markRoutedServer(server: object): void {
 /** Whether {@link markRoutedServer} marked `server`. */
 export function isRoutedServer(server: unknown): boolean {
   return typeof server === 'object' && server !== null && (server as Marked)[ROUTED] === true;
-}
-
-/**
- * The channel on which promkit announces a request served by its own endpoints on the app's
- * port, with `{ request, response }`: the HTTP server metrics release it from the in-flight
- * count there and then, and never record it.
- */
-export const NOT_APP_TRAFFIC_CHANNEL = 'promkit.http.server.not_app_traffic';
-
-const notAppTraffic = diagnosticsChannel.channel(NOT_APP_TRAFFIC_CHANNEL);
-
-/**
- * Tells the HTTP server metrics that `request` is promkit's own (a scrape served on the app's
- * port), not app traffic. It can only be known once the app's handler runs, after the metrics
- * saw the request start, so the request is taken back out rather than never counted.
- */
-export function markNotAppTraffic(request: IncomingMessage, response: ServerResponse): void {
-  if (notAppTraffic.hasSubscribers) notAppTraffic.publish({ request, response });
 }
