@@ -1,4 +1,4 @@
-import { nonEmpty, resolveQuiet, type Env } from './env.js';
+import { nonEmpty, processEnv, resolveQuiet, type Env } from './env.js';
 import { DEFAULT_HEALTH, type HealthOptions, type ResolvedHealthConfig } from './health/options.js';
 import { RUNTIME_METRICS_SELECTIONS, type RuntimeMetricsSelection } from './runtime/select.js';
 import { CLUSTER_AGGREGATIONS, type ClusterAggregation } from './catalogue/types.js';
@@ -179,6 +179,13 @@ export interface StartOptions {
    * declare their own.
    */
   readonly clusterAggregation?: Readonly<Record<string, ClusterAggregation>>;
+  /**
+   * On SIGTERM or SIGINT, and on an uncaught exception, flush every push output (remote write,
+   * OTLP, Pushgateway) once, within 10 s, then let the process end as it would without promkit:
+   * with no listener of the app's own the signal is raised again (or the exception thrown again);
+   * with one, the app's handler decides. Default true; nothing is installed without push outputs.
+   */
+  readonly flushOnSignal?: boolean;
 }
 
 export interface ResolvedConfig {
@@ -212,6 +219,7 @@ export interface ResolvedConfig {
   readonly quiet: boolean;
   readonly cluster: boolean;
   readonly clusterAggregation: Readonly<Record<string, ClusterAggregation>>;
+  readonly flushOnSignal: boolean;
   /** Without `none`; empty when `none` was chosen. */
   readonly metricsExporters: readonly Exclude<MetricsExporterName, 'none'>[];
   readonly push: ResolvedPushConfig;
@@ -226,7 +234,7 @@ export const DEFAULT_ENDPOINT = '/metrics';
  * The one place promkit reads environment variables. Options win over the environment; a bad
  * value throws a {@link ConfigError} that names the setting and what to set instead.
  */
-export function resolveConfig(options: StartOptions = {}, env: Env = process.env): ResolvedConfig {
+export function resolveConfig(options: StartOptions = {}, env: Env = processEnv()): ResolvedConfig {
   const port = options.port ?? parsePort(env['OTEL_EXPORTER_PROMETHEUS_PORT']);
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
     throw new ConfigError('port', `${String(port)} is not a port number; use an integer from 0 to 65535 (0 picks a free port)`);
@@ -271,6 +279,7 @@ export function resolveConfig(options: StartOptions = {}, env: Env = process.env
     quiet: options.quiet ?? resolveQuiet(env),
     cluster: options.cluster ?? parseBoolean('PROMKIT_CLUSTER', env['PROMKIT_CLUSTER']),
     clusterAggregation: checkClusterAggregation(options.clusterAggregation ?? {}),
+    flushOnSignal: options.flushOnSignal ?? true,
     metricsExporters,
     push: resolvePush(options.push ?? {}, metricsExporters.includes('otlp'), env),
   };

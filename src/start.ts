@@ -8,6 +8,9 @@ import { instrumentHttpClient } from '../instrumentation/http-client.js';
 import { instrumentHttpServer } from '../instrumentation/http-server.js';
 import { enableOnMeterProvider, loadNamedInstrumentations } from '../instrumentation/otel-instrumentations.js';
 import { clusterRole, startClusterPrimary, startClusterWorker } from './cluster/index.js';
+import { processEnv } from './env.js';
+import { describePlan, detectPm2, makePlan, type Plan } from './plan.js';
+import { flushOnSignals } from './signals.js';
 import { NAMED_INSTRUMENTATIONS, resolveConfig, type ResolvedConfig, type StartOptions } from './config.js';
 import { ConfigError } from './errors.js';
 import { createEndpoints } from './server/endpoints.js';
@@ -20,7 +23,7 @@ import { createMeterProvider, globalMeterProviderRegistered, OTHER_PROVIDER_NOTI
 import { createPrometheusReader } from './otel/reader.js';
 import { nativeClassicBoundaries } from './otel/views.js';
 import { EXEMPLARS } from './record/exemplars.js';
-import { createResource } from './otel/resource.js';
+import { createResource, processInstanceId } from './otel/resource.js';
 import { DEFAULT_CARDINALITY_LIMIT } from './limits.js';
 import { createOtlpReader } from './push/otlp.js';
 import { createPushers, type Pushers } from './push/pushers.js';
@@ -36,6 +39,14 @@ export interface PromkitHandle {
   readonly enabled: boolean;
   /** In cluster mode, which side this process is: the primary serves, a worker answers it. */
   readonly clusterRole?: 'primary' | 'worker' | undefined;
+  /**
+   * What this process runs: its role, scrape port, push outputs and identity, decided once at
+   * start (a cluster worker pushes nothing: its primary pushes the merged collection). Undefined
+   * when disabled.
+   */
+  readonly plan?: Plan | undefined;
+  /** The plan as the one start-up line the preload prints (without the `promkit: ` prefix). */
+  readonly planLine?: string | undefined;
   /** The scrape URL actually bound, e.g. `http://localhost:9464/metrics`; undefined with `scrapeServer: false` in a cluster worker (its primary serves) and when `prometheus` is not among the exporters. */
   readonly url: string | undefined;
   /** The bound port (the real one when port 0 was asked for); undefined with `scrapeServer: false`. */
@@ -94,7 +105,8 @@ export interface SnapshotOptions {
  * it differs. After `shutdown()` has finished, `start()` starts afresh.
  */
 export async function start(options: StartOptions = {}): Promise<PromkitHandle> {
-  const config = resolveConfig(options);
+  const env = processEnv();
+  const config = resolveConfig(options, env);
   while (running?.stopping !== undefined) await running.stopping;
   if (running !== undefined) {
     if (!isDeepStrictEqual(running.config, config)) {
@@ -103,7 +115,22 @@ export async function start(options: StartOptions = {}): Promise<PromkitHandle> 
     return running.handle;
   }
   if (config.disabled) return disabledHandle();
-  const current: Running = { config, handle: launch(config, options, () => current) };
+  // Refused combinations throw here, before anything starts.
+  const plan = makePlan(
+    {
+      cluster: config.cluster,
+      host: config.host,
+      port: config.port,
+      scrapeServer: config.scrapeServer,
+      metricsExporters: config.metricsExporters,
+      remoteWrite: config.push.remoteWrite !== undefined,
+      pushgateway: config.push.pushgateway !== undefined,
+      otlp: config.push.otlp !== undefined,
+      resourceAttributes: config.resourceAttributes,
+    },
+    { isClusterPrimary: () => clusterRole() === 'primary', pm2: detectPm2(env) },
+  );
+  const current: Running = { config, handle: launch(config, plan, options, () => current) };
   running = current;
   // A failed start leaves nothing running.
   current.handle.catch(() => {
@@ -112,7 +139,7 @@ export async function start(options: StartOptions = {}): Promise<PromkitHandle> 
   return current.handle;
 }
 
-async function launch(config: ResolvedConfig, options: StartOptions, self: () => Running): Promise<PromkitHandle> {
+async function launch(config: ResolvedConfig, plan: Plan, options: StartOptions, self: () => Running): Promise<PromkitHandle> {
   setQuiet(config.quiet);
   // Loaded only when chosen: instrumentation-http and its dependencies cost start-up time and memory.
   const otelHttp = config.instrumentHttp && usesInstrumentationHttp(config) ? await loadInstrumentationHttp(config) : undefined;
@@ -121,7 +148,7 @@ async function launch(config: ResolvedConfig, options: StartOptions, self: () =>
   const producer = new CellProducer();
   // Loaded only when chosen: the exporter is an optional peer dependency.
   const otlpReader =
-    config.push.otlp === undefined
+    config.push.otlp === undefined || !plan.pushes.includes('otlp')
       ? undefined
       : await createOtlpReader(config.push.otlp, {
           cardinalityLimit: config.cardinalityLimit ?? DEFAULT_CARDINALITY_LIMIT,
@@ -146,7 +173,7 @@ async function launch(config: ResolvedConfig, options: StartOptions, self: () =>
   const runtime = startRuntimeSets(meterProvider, config.runtimeMetrics);
   stops.push(() => runtime.stop());
   // Cluster mode: the primary serves everyone's metrics; a worker serves none and answers the primary.
-  const role = config.cluster ? clusterRole() : undefined;
+  const role = plan.role === 'cluster-primary' ? 'primary' : plan.role === 'cluster-worker' ? 'worker' : undefined;
   const primary = role === 'primary' ? startClusterPrimary({ meterProvider, aggregation: config.clusterAggregation }) : undefined;
   if (primary !== undefined) stops.push(() => primary.stop());
   // Points left out of a scrape for a name collision are counted with the facade's other drops.
@@ -170,8 +197,7 @@ async function launch(config: ResolvedConfig, options: StartOptions, self: () =>
     routes: endpoints.routes,
   });
   // No port without the `prometheus` exporter, with `scrapeServer: false`, or in a cluster worker (its primary serves).
-  const serves = config.scrapeServer && worker === undefined && config.metricsExporters.includes('prometheus');
-  const server = serves ? new ScrapeServer({ host: config.host, port: config.port, handler: requests }) : undefined;
+  const server = plan.scrape !== undefined ? new ScrapeServer({ host: plan.scrape.host, port: plan.scrape.port, handler: requests }) : undefined;
 
   // setGlobalMeterProvider refuses a second provider: promkit's endpoint would then miss every OpenTelemetry instrumentation.
   if (globalMeterProviderRegistered()) warn(OTHER_PROVIDER_NOTICE);
@@ -224,6 +250,7 @@ async function launch(config: ResolvedConfig, options: StartOptions, self: () =>
   stops.push(enableOnMeterProvider([...config.instrumentations, ...named], meterProvider));
   // Created once the start has succeeded: a failed start must not push (nor wait for a store).
   let pushers: Pushers | undefined;
+  let stopSignals: (() => void) | undefined;
 
   let stopped: Promise<void> | undefined;
   const shutdown = (): Promise<void> => {
@@ -231,6 +258,7 @@ async function launch(config: ResolvedConfig, options: StartOptions, self: () =>
     const entry = self();
     stopped = (async () => {
       try {
+        stopSignals?.();
         // Before anything stops: the primary keeps these totals for good.
         await worker?.stop();
         // Before anything stops: the last push carries the final totals.
@@ -258,7 +286,12 @@ async function launch(config: ResolvedConfig, options: StartOptions, self: () =>
   }
   setRunningScrapeHandler(requests);
   pushers = createPushers({
-    config: config.push,
+    // Only the outputs of the plan: a cluster worker's counts reach the store through its primary.
+    config: {
+      remoteWrite: plan.pushes.includes('remote_write') ? config.push.remoteWrite : undefined,
+      pushgateway: plan.pushes.includes('pushgateway') ? config.push.pushgateway : undefined,
+    },
+    pushgatewayInstance: plan.identity.pushgatewayInstance,
     resource,
     meter: meterProvider.getMeter('promkit.push'),
     collect: () => endpoints.collect(),
@@ -266,6 +299,14 @@ async function launch(config: ResolvedConfig, options: StartOptions, self: () =>
     series: { unitSuffixes: config.unitSuffixes, scopeLabels: config.scopeLabels, targetInfo: config.targetInfo, onDrop: metrics.dropMeasurement },
   });
   const startedPushers = pushers;
+  if (config.flushOnSignal && plan.pushes.length > 0) {
+    stopSignals = flushOnSignals({
+      shutdown,
+      flush: async () => {
+        await Promise.all([startedPushers.push(), otlpReader?.forceFlush().catch(() => undefined)]);
+      },
+    });
+  }
   if (server !== undefined && config.auth.kind === 'none' && server.port !== undefined && !isLoopback(server.address)) {
     warn(
       `serving metrics on ${server.address ?? config.host} without authentication: anyone who can reach port ${server.port} can read them; ` +
@@ -275,6 +316,8 @@ async function launch(config: ResolvedConfig, options: StartOptions, self: () =>
   return {
     enabled: true,
     clusterRole: role,
+    plan,
+    planLine: describePlan(plan, server?.url, plan.identity.instanceId ?? processInstanceId()),
     get url() {
       return server?.url;
     },
