@@ -1,9 +1,11 @@
 /**
- * The raw environment, read in one module: every component's `resolve(options, env)` reads its
+ * The raw environment, read in one module, and how its values parse: every component's `resolve(options, env)` reads its
  * settings from the `Env` passed in (by default {@link processEnv}), and the warning channel
  * (warnings.ts) asks only whether promkit must be quiet before `start()` has resolved a config.
  * Nothing else in promkit touches `process.env`.
  */
+
+import { ConfigError } from './errors.js';
 
 export type Env = Readonly<Record<string, string | undefined>>;
 
@@ -34,6 +36,40 @@ export function processEnv(): Env {
   // PM2 copies every top-level entry with `process.env[k] = value`, which stringifies it.
   for (const [key, value] of Object.entries(parsed)) if (value !== null && typeof value !== 'object') env[key] = String(value);
   return { ...process.env, ...env };
+}
+
+/** A number from the environment, or undefined when the variable is unset or empty. */
+export function parseNumber(name: string, env: Env): number | undefined {
+  const value = nonEmpty(env[name]);
+  if (value === undefined) return undefined;
+  const parsed = Number(value);
+  if (!Number.isFinite(parsed)) throw new ConfigError(name, `"${value}" is not a number`);
+  return parsed;
+}
+
+/** A boolean variable that defaults to false: `true` or `false` (any case); anything else is a {@link ConfigError}. */
+export function parseBoolean(name: string, raw: string | undefined): boolean {
+  return parseBooleanOr(name, raw, false);
+}
+
+/** `true` or `false` (any case); `fallback` when unset or empty; anything else is a {@link ConfigError}. */
+export function parseBooleanOr(name: string, raw: string | undefined, fallback: boolean): boolean {
+  const value = nonEmpty(raw)?.toLowerCase();
+  if (value === undefined) return fallback;
+  if (value === 'false') return false;
+  if (value === 'true') return true;
+  throw new ConfigError(name, `"${raw}" is not a boolean; set "true" or "false"`);
+}
+
+/** Milliseconds from the option, else the variable (when named), else the default; positive. */
+export function positiveMillis([option, given]: readonly [string, number | undefined], [variable, env]: readonly [string, Env], fallback: number): number {
+  const raw = variable === '' ? undefined : nonEmpty(env[variable]);
+  if (given === undefined && raw !== undefined && !/^\d+$/.test(raw)) {
+    throw new ConfigError(variable, `"${raw}" is not a number of milliseconds; set a positive integer`);
+  }
+  const millis = given ?? (raw !== undefined ? Number(raw) : fallback);
+  if (!Number.isFinite(millis) || millis <= 0) throw new ConfigError(given !== undefined ? option : variable, `${String(millis)} must be a positive number of milliseconds`);
+  return millis;
 }
 
 /** `PROMKIT_QUIET=true` (any case): print no promkit lines on stderr. */
