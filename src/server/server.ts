@@ -10,7 +10,7 @@ export { ScrapeServerError };
 // Not `import { createServer } from 'node:http'`: an ES import builds the module's namespace,
 // which reads every export, and Node's lazy `http.WebSocket` getter then loads undici: about
 // 30 ms of start-up CPU for a client promkit never uses.
-const { createServer } = process.getBuiltinModule('node:http');
+const { createServer, Server: HttpServer } = process.getBuiltinModule('node:http');
 
 
 /** A rendered response body: one string or buffer, or ordered chunks written one by one (large bodies). */
@@ -144,6 +144,10 @@ export class ScrapeServer<C> {
     this.#options = options;
     this.#handler = 'handler' in options ? options.handler : new ScrapeHandler(options);
     this.#server = createServer((request, response) => this.#handler.serve(request, response));
+    // An app's instrumentation-http wraps Server.prototype.emit to count every request as app
+    // traffic; scrapes are not, so this server emits through the unwrapped method.
+    const emit = HttpServer.prototype.emit as Server['emit'] & { __original?: Server['emit'] };
+    this.#server.emit = emit.__original ?? emit;
     // The scrape server must never keep the app alive on its own.
     this.#server.unref();
   }
