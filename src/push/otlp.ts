@@ -5,7 +5,8 @@
  * they do to the scrape. The exporter reads the standard `OTEL_EXPORTER_OTLP_*` variables
  * (endpoint, headers, timeout, compression, temporality preference) itself.
  */
-import { PeriodicExportingMetricReader, type IMetricReader, type MetricProducer } from '@opentelemetry/sdk-metrics';
+import { AggregationTemporality, PeriodicExportingMetricReader, type IMetricReader, type MetricProducer, type PushMetricExporter } from '@opentelemetry/sdk-metrics';
+import { cumulativeToDelta } from './otlp-delta.js';
 
 /** Options of `start({ push: { otlp } })`. */
 export interface OtlpOptions {
@@ -52,10 +53,27 @@ export async function createOtlpReader(
     return undefined;
   }
   return new PeriodicExportingMetricReader({
-    exporter: new exporterModule.OTLPMetricExporter(),
+    exporter: withDeltaForProducers(new exporterModule.OTLPMetricExporter()),
     exportIntervalMillis: config.intervalMillis,
     exportTimeoutMillis: Math.min(config.timeoutMillis, config.intervalMillis),
     cardinalityLimits: { default: options.cardinalityLimit },
     ...(options.metricProducers !== undefined && { metricProducers: [...options.metricProducers] }),
   });
+}
+
+/**
+ * The exporter, with promkit's producer series (reported cumulative) turned delta where the
+ * exporter's temporality preference asks for delta, as the SDK's own instruments already are.
+ */
+function withDeltaForProducers(exporter: PushMetricExporter): PushMetricExporter {
+  const select = exporter.selectAggregationTemporality?.bind(exporter);
+  if (select === undefined) return exporter;
+  const convert = cumulativeToDelta((type) => select(type) === AggregationTemporality.DELTA);
+  return {
+    export: (metrics, resultCallback) => exporter.export(convert(metrics), resultCallback),
+    forceFlush: () => exporter.forceFlush(),
+    shutdown: () => exporter.shutdown(),
+    selectAggregationTemporality: select,
+    ...(exporter.selectAggregation !== undefined && { selectAggregation: exporter.selectAggregation.bind(exporter) }),
+  };
 }
