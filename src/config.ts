@@ -73,7 +73,8 @@ export interface StartOptions {
   /**
    * Catalogue histograms (OpenTelemetry names, e.g. `http.server.request.duration`) to record as
    * native histograms as well, served in the protobuf format to a Prometheus that asks for it;
-   * their classic buckets stay, so dashboards over `_bucket` keep working. User histograms opt in
+   * their classic buckets stay in the exposition (a Prometheus with native histograms on keeps them
+   * only with `scrape_classic_histograms`/`always_scrape_classic_histograms`). User histograms opt in
    * with `histogram({ ..., native: true })`. Env `PROMKIT_NATIVE_HISTOGRAMS` (comma-separated).
    */
   readonly nativeHistograms?: readonly string[];

@@ -103,7 +103,9 @@ export class PushgatewayPusher {
 
   /** The final push (the batch job's result), then nothing more is sent. */
   async shutdown(): Promise<void> {
+    const began = performance.now();
     await this.push();
-    await this.#sender.close(0);
+    // push() has waited (up to timeoutMillis) already: the drop message says how long.
+    await this.#sender.close(0, Math.round(performance.now() - began));
   }
 }

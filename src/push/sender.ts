@@ -100,14 +100,15 @@ export class RetryingSender {
 
   /**
    * Waits up to `timeoutMillis` for the queue to drain ({@link RetryingSender.drained}); whatever
-   * is left then is dropped (counted as `shutdown`) and nothing more is accepted.
+   * is left then is dropped (counted as `shutdown`) and nothing more is accepted. `waitedMillis`:
+   * how long the caller has already waited for delivery, for the drop's message (default `timeoutMillis`).
    */
-  async close(timeoutMillis: number): Promise<void> {
+  async close(timeoutMillis: number, waitedMillis: number = timeoutMillis): Promise<void> {
     await this.drained(timeoutMillis);
     this.#closed = true;
     this.#wake?.();
     for (const batch of this.#queue.splice(0)) {
-      this.#options.onDrop('shutdown', batch.samples, `not delivered to ${this.#options.url} within ${timeoutMillis} ms of shutdown`);
+      this.#options.onDrop('shutdown', batch.samples, `not delivered to ${this.#options.url} within ${waitedMillis} ms of shutdown`);
     }
   }
 

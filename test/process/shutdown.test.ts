@@ -50,6 +50,7 @@ describe('on SIGTERM', () => {
     const withPromkit = await run({ ...REMOTE_WRITE(), INCREMENTS: '1000' }, signal);
     expect(without).toMatchObject({ code: null, signal });
     expect(withPromkit, withPromkit.stderr).toMatchObject({ code: null, signal });
+    expect(withPromkit.stderr).toContain('promkit: no scrape port (OTEL_METRICS_EXPORTER=none) (standalone; push: remote_write; service.instance.id=');
     const writes = receiver.writes.slice(before);
     expect(writes.length).toBe(1);
     expect(writtenValue(writes[0]!, 'signal_work_total')).toBe(1000);
