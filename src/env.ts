@@ -72,6 +72,17 @@ export function positiveMillis([option, given]: readonly [string, number | undef
   return millis;
 }
 
+/**
+ * Under PM2 cluster mode, copies the app's environment from `pm2_env` into `process.env` now, as
+ * PM2's wrapper does right after the preload: libraries that read `process.env` themselves when
+ * promkit starts them (the OTLP exporter's `OTEL_EXPORTER_OTLP_*`) then see the app's settings.
+ * Only the preload calls it; elsewhere PM2 has done it already.
+ */
+export function adoptPendingPm2Env(): void {
+  if (process.env['pm2_env'] === undefined) return;
+  for (const [key, value] of Object.entries(processEnv())) if (value !== undefined && key !== 'pm2_env') process.env[key] = value;
+}
+
 /** `PROMKIT_QUIET=true` (any case): print no promkit lines on stderr. */
 export function resolveQuiet(env: Env = processEnv()): boolean {
   return nonEmpty(env['PROMKIT_QUIET'])?.toLowerCase() === 'true';

@@ -9,10 +9,13 @@
  */
 import { register } from 'node:module';
 import { needsLoaderHook, resolveConfig } from './config.js';
+import { adoptPendingPm2Env } from './env.js';
 
 const PREFIX = 'promkit: metrics not started:';
 
 try {
+  // Under PM2 cluster mode the app's environment arrives only after the preload; take it now.
+  adoptPendingPm2Env();
   // The preload has no options: the environment is its whole configuration.
   if (needsLoaderHook(resolveConfig())) registerLoaderHook();
   const { start } = await import('./start.js');

@@ -81,6 +81,14 @@ export class PromkitReader extends PrometheusReader {
     super({ metricProducers: [producer], ...(config.cardinalityLimit !== undefined && { cardinalityLimit: config.cardinalityLimit }) });
     this.#config = config;
     this.#producer = producer;
+    // Push outputs are start()'s: here the SDK owns the provider, and its own readers export.
+    const unused = [config.push.remoteWrite && 'PROMKIT_REMOTE_WRITE_URL', config.push.pushgateway && 'PROMKIT_PUSHGATEWAY_URL'].filter(Boolean);
+    if (unused.length > 0) {
+      warn(
+        `promkitReader() serves the scrape endpoint only: ${unused.join(' and ')} ${unused.length > 1 ? 'are' : 'is'} not used beside the NodeSDK; ` +
+          "push with start() instead, or add the SDK's own OTLP reader",
+      );
+    }
   }
 
   /** Called by the MeterProvider that takes this reader: starts the endpoint and binds the facade. */

@@ -25,7 +25,7 @@ import { nativeClassicBoundaries } from './otel/views.js';
 import { EXEMPLARS } from './record/exemplars.js';
 import { createResource, processInstanceId } from './otel/resource.js';
 import { DEFAULT_CARDINALITY_LIMIT } from './limits.js';
-import { createOtlpReader } from './push/otlp.js';
+import { createOtlpPusher, createOtlpReader, type OtlpPusher } from './push/otlp.js';
 import { createPushers, type Pushers } from './push/pushers.js';
 import { catalogueBoundaries } from './otel/views.js';
 import { bindPromClient } from './prom-client/bridge.js';
@@ -147,8 +147,9 @@ async function launch(config: ResolvedConfig, plan: Plan, options: StartOptions,
   // Bound histograms and the HTTP server metrics are cells of the default facade, reported through this producer.
   const producer = new CellProducer();
   // Loaded only when chosen: the exporter is an optional peer dependency.
+  // A cluster primary exports the merged collection instead (createOtlpPusher below): a reader on its provider would leave the workers out.
   const otlpReader =
-    config.push.otlp === undefined || !plan.pushes.includes('otlp')
+    config.push.otlp === undefined || !plan.pushes.includes('otlp') || plan.role === 'cluster-primary'
       ? undefined
       : await createOtlpReader(config.push.otlp, {
           cardinalityLimit: config.cardinalityLimit ?? DEFAULT_CARDINALITY_LIMIT,
@@ -250,6 +251,7 @@ async function launch(config: ResolvedConfig, plan: Plan, options: StartOptions,
   stops.push(enableOnMeterProvider([...config.instrumentations, ...named], meterProvider));
   // Created once the start has succeeded: a failed start must not push (nor wait for a store).
   let pushers: Pushers | undefined;
+  let otlpPusher: OtlpPusher | undefined;
   let stopSignals: (() => void) | undefined;
 
   let stopped: Promise<void> | undefined;
@@ -262,7 +264,7 @@ async function launch(config: ResolvedConfig, plan: Plan, options: StartOptions,
         // Before anything stops: the primary keeps these totals for good.
         await worker?.stop();
         // Before anything stops: the last push carries the final totals.
-        await pushers?.shutdown();
+        await Promise.all([pushers?.shutdown(), otlpPusher?.shutdown()]);
         for (const stop of stops) stop();
         setRunningScrapeHandler(undefined);
         await server?.close();
@@ -299,11 +301,15 @@ async function launch(config: ResolvedConfig, plan: Plan, options: StartOptions,
     series: { unitSuffixes: config.unitSuffixes, scopeLabels: config.scopeLabels, targetInfo: config.targetInfo, onDrop: metrics.dropMeasurement },
   });
   const startedPushers = pushers;
+  if (plan.role === 'cluster-primary' && plan.pushes.includes('otlp') && config.push.otlp !== undefined) {
+    otlpPusher = await createOtlpPusher(config.push.otlp, { collect: () => endpoints.collect(), warn: (message) => process.stderr.write(`promkit: ${message}\n`) });
+  }
+  const startedOtlpPusher = otlpPusher;
   if (config.flushOnSignal && plan.pushes.length > 0) {
     stopSignals = flushOnSignals({
       shutdown,
       flush: async () => {
-        await Promise.all([startedPushers.push(), otlpReader?.forceFlush().catch(() => undefined)]);
+        await Promise.all([startedPushers.push(), otlpReader?.forceFlush().catch(() => undefined), startedOtlpPusher?.push()]);
       },
     });
   }

@@ -4,34 +4,19 @@
  * ecosystem file, and every instance serves its own scrape port (the configured port plus
  * `NODE_APP_INSTANCE`), so each is one scrape target and the requests add up exactly.
  */
-import { execFile, execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROOT } from '../helpers/app-process.js';
 import { parsePrometheusText, type Sample } from '../helpers/parse-prometheus.js';
+import { startPm2, type Pm2 } from '../helpers/pm2.js';
 import { freePort } from '../helpers/prometheus-server.js';
 
-const run = promisify(execFile);
-const PM2_DIR = join(tmpdir(), 'promkit-pm2');
-const PM2_BIN = join(PM2_DIR, 'node_modules', 'pm2', 'bin', 'pm2');
+let pm2: Pm2 | undefined;
 let home = '';
 let appPort = 0;
 let scrapePort = 0;
 let refusedPort = 0;
-
-/** Installs PM2 once per machine (reruns reuse it), into a directory of its own. */
-function installPm2(): void {
-  if (existsSync(PM2_BIN)) return;
-  mkdirSync(PM2_DIR, { recursive: true });
-  execFileSync('npm', ['install', '--no-audit', '--no-fund', '--prefix', PM2_DIR, 'pm2@6'], { stdio: 'ignore', timeout: 170_000 });
-}
-
-function pm2(...args: string[]) {
-  return run(process.execPath, [PM2_BIN, ...args], { env: { ...process.env, PM2_HOME: home }, timeout: 60_000 });
-}
 
 async function scrape(port: number): Promise<Sample[] | undefined> {
   try {
@@ -43,14 +28,12 @@ async function scrape(port: number): Promise<Sample[] | undefined> {
 }
 
 beforeAll(async () => {
-  installPm2();
-  home = mkdtempSync(join(tmpdir(), 'promkit-pm2-home-'));
+  pm2 = await startPm2();
+  home = pm2.home;
   appPort = await freePort();
   scrapePort = await freePort();
   refusedPort = await freePort();
-  const ecosystem = join(home, 'ecosystem.config.cjs');
-  writeFileSync(
-    ecosystem,
+  await pm2.start(
     `module.exports = { apps: [{
       name: 'pm2-app', script: ${JSON.stringify(join(ROOT, 'test/fixtures/pm2-app.cjs'))}, cwd: ${JSON.stringify(ROOT)},
       exec_mode: 'cluster', instances: 2, node_args: ['--import', ${JSON.stringify(join(ROOT, 'register.js'))}],
@@ -61,15 +44,12 @@ beforeAll(async () => {
       env: { APP_PORT: '${refusedPort}', PROMKIT_CLUSTER: 'true', OTEL_EXPORTER_PROMETHEUS_HOST: '127.0.0.1', OTEL_EXPORTER_PROMETHEUS_PORT: '0' },
     }] };\n`,
   );
-  await pm2('start', ecosystem);
   const deadline = Date.now() + 30_000;
   while ((!(await scrape(scrapePort)) || !(await scrape(scrapePort + 1))) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 200));
 }, 240_000);
 
 afterAll(async () => {
-  if (home === '') return;
-  await pm2('kill').catch(() => undefined);
-  rmSync(home, { recursive: true, force: true });
+  await pm2?.kill();
 }, 60_000);
 
 const requestCount = (samples: Sample[]) =>
