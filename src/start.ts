@@ -2,36 +2,20 @@ import { metrics as otelMetrics } from '@opentelemetry/api';
 import type { MeterProvider } from '@opentelemetry/sdk-metrics';
 import { isIP } from 'node:net';
 import { isDeepStrictEqual } from 'node:util';
-import { instrumentFastify } from '../instrumentation/fastify.js';
-import { instrumentFetch } from '../instrumentation/fetch.js';
-import { instrumentHttpClient } from '../instrumentation/http-client.js';
-import { instrumentHttpServer } from '../instrumentation/http-server.js';
-import { enableOnMeterProvider, loadNamedInstrumentations } from '../instrumentation/otel-instrumentations.js';
-import { clusterRole, startClusterPrimary, startClusterWorker } from './cluster/index.js';
+import { clusterRole } from './cluster/index.js';
+import { resolveConfig, type ResolvedConfig, type StartOptions } from './config.js';
 import { processEnv } from './env.js';
-import { describePlan, detectPm2, makePlan, type Plan } from './plan.js';
-import { flushOnSignals } from './signals.js';
-import { NAMED_INSTRUMENTATIONS, resolveConfig, type ResolvedConfig, type StartOptions } from './config.js';
 import { ConfigError } from './errors.js';
-import { createEndpoints } from './server/endpoints.js';
 import { METRICS_SNAPSHOT_SCHEMA, type MetricsSnapshot } from './exposition/json.js';
-import { ScrapeHandler, ScrapeServer } from './server/server.js';
+import { processInstanceId } from './otel/resource.js';
+import { describePlan, detectPm2, makePlan, type Plan } from './plan.js';
 import { createMetricsHandler, setRunningScrapeHandler, type MetricsHandler, type MetricsHandlerOptions } from './server/app-handler.js';
-import { configureDefaultMetrics, metrics } from './facade/metrics.js';
-import { CellProducer } from './record/producer.js';
-import { createMeterProvider, globalMeterProviderRegistered, OTHER_PROVIDER_NOTICE } from './otel/provider.js';
-import { createPrometheusReader } from './otel/reader.js';
-import { nativeClassicBoundaries } from './otel/views.js';
-import { EXEMPLARS } from './record/exemplars.js';
-import { createResource, processInstanceId } from './otel/resource.js';
-import { DEFAULT_CARDINALITY_LIMIT } from './limits.js';
-import { createOtlpPusher, createOtlpReader, type OtlpPusher } from './push/otlp.js';
-import { createPushers, type Pushers } from './push/pushers.js';
-import { catalogueBoundaries } from './otel/views.js';
-import { bindPromClient } from './prom-client/bridge.js';
-import { runtimeResourceAttributes } from './runtime/resource.js';
+import { bindGlobals, instrument } from './start/instrumentation.js';
+import { buildPushes } from './start/pushes.js';
+import { buildServing } from './start/serving.js';
+import { StopStack } from './start/stop-stack.js';
+import { buildTelemetry } from './start/telemetry.js';
 import { setQuiet, warn } from './warnings.js';
-import { startRuntimeSets } from './runtime/select.js';
 
 /** A running promkit: where it serves, and how to stop it. */
 export interface PromkitHandle {
@@ -139,147 +123,34 @@ export async function start(options: StartOptions = {}): Promise<PromkitHandle> 
   return current.handle;
 }
 
+/** Builds the plan's parts in order, each pushing its stop; `shutdown()` unwinds them in reverse. */
 async function launch(config: ResolvedConfig, plan: Plan, options: StartOptions, self: () => Running): Promise<PromkitHandle> {
   setQuiet(config.quiet);
-  // Loaded only when chosen: instrumentation-http and its dependencies cost start-up time and memory.
-  const otelHttp = config.instrumentHttp && usesInstrumentationHttp(config) ? await loadInstrumentationHttp(config) : undefined;
-
-  // Bound histograms and the HTTP server metrics are cells of the default facade, reported through this producer.
-  const producer = new CellProducer();
-  // Loaded only when chosen: the exporter is an optional peer dependency.
-  // A cluster primary exports the merged collection instead (createOtlpPusher below): a reader on its provider would leave the workers out.
-  const otlpReader =
-    config.push.otlp === undefined || !plan.pushes.includes('otlp') || plan.role === 'cluster-primary'
-      ? undefined
-      : await createOtlpReader(config.push.otlp, {
-          cardinalityLimit: config.cardinalityLimit ?? DEFAULT_CARDINALITY_LIMIT,
-          metricProducers: [producer],
-          warn: (message) => process.stderr.write(`promkit: ${message}\n`),
-        });
-  const resource = createResource(config.runtimeMetrics !== 'off' ? { ...runtimeResourceAttributes(), ...config.resourceAttributes } : config.resourceAttributes);
-  const reader = createPrometheusReader({
-    metricProducers: [producer],
-    ...(config.cardinalityLimit !== undefined && { cardinalityLimit: config.cardinalityLimit }),
+  const stack = new StopStack();
+  // Unwound last: every other part has stopped by then.
+  stack.push(() => {
+    otelMetrics.disable();
+    setQuiet(undefined);
   });
-  const meterProvider = createMeterProvider({
-    readers: otlpReader === undefined ? [reader] : [reader, otlpReader],
-    resource,
-    buckets: config.buckets,
-    nativeHistograms: config.nativeHistograms,
-    ...(config.cardinalityLimit !== undefined && { cardinalityLimit: config.cardinalityLimit }),
-  });
-  const nativeHistograms = nativeClassicBoundaries(config.nativeHistograms, config.buckets);
-  const stops: Array<() => void> = [];
-  // Always created: with 'off' it costs nothing until collectDefaultMetrics() adds prom-client's names.
-  const runtime = startRuntimeSets(meterProvider, config.runtimeMetrics);
-  stops.push(() => runtime.stop());
-  // Cluster mode: the primary serves everyone's metrics; a worker serves none and answers the primary.
-  const role = plan.role === 'cluster-primary' ? 'primary' : plan.role === 'cluster-worker' ? 'worker' : undefined;
-  const primary = role === 'primary' ? startClusterPrimary({ meterProvider, aggregation: config.clusterAggregation }) : undefined;
-  if (primary !== undefined) stops.push(() => primary.stop());
-  // Points left out of a scrape for a name collision are counted with the facade's other drops.
-  const endpoints = createEndpoints({
-    reader,
-    config,
-    runtime,
-    clock: options.health?.clock,
-    onDrop: metrics.dropMeasurement,
-    exemplars: EXEMPLARS,
-    gather: primary !== undefined ? (collectOwn, timeoutMillis) => primary.collect(collectOwn, timeoutMillis) : undefined,
-  });
-  const worker = role === 'worker' ? startClusterWorker({ collect: endpoints.collect, finalTimeoutMillis: config.collectTimeoutMillis }) : undefined;
-  const scrape = () => endpoints.scrapeText();
-  // One handler for the scrape port and the app's own server: they share collections.
-  const requests = new ScrapeHandler({
-    endpoint: config.endpoint,
-    auth: config.auth,
-    collectTimeoutMillis: config.collectTimeoutMillis,
-    collect: endpoints.collect,
-    routes: endpoints.routes,
-  });
-  // No port without the `prometheus` exporter, with `scrapeServer: false`, or in a cluster worker (its primary serves).
-  const server = plan.scrape !== undefined ? new ScrapeServer({ host: plan.scrape.host, port: plan.scrape.port, handler: requests }) : undefined;
-
-  // setGlobalMeterProvider refuses a second provider: promkit's endpoint would then miss every OpenTelemetry instrumentation.
-  if (globalMeterProviderRegistered()) warn(OTHER_PROVIDER_NOTICE);
-  otelMetrics.setGlobalMeterProvider(meterProvider);
-  // One facade for users and the automatic instrumentation alike: same cells, same route normaliser.
-  configureDefaultMetrics(meterProvider, {
-    producer,
-    nativeHistograms,
-    buckets: catalogueBoundaries(config.buckets),
-    ...(config.cardinalityLimit !== undefined && { cardinalityLimit: config.cardinalityLimit }),
-    ...(config.normalizeRoute !== undefined && { normalizeRoute: config.normalizeRoute }),
-  });
-  stops.push(
-    bindPromClient({
-      meterProvider,
-      scrape,
-      collect: endpoints.collect,
-      enableRuntimeNames: (names) => runtime.enablePromClientNames(names),
-      ...(config.cardinalityLimit !== undefined && { cardinalityLimit: config.cardinalityLimit }),
-    }),
-  );
-  const scrapePort = () => server?.port;
-  // One facade for users and the automatic instrumentation alike: same cells, same route normaliser.
-  const http = metrics.http;
-  if (config.instrumentHttp) {
-    if (config.httpServerSource === 'diagnostics_channel') {
-      stops.push(instrumentHttpServer({ http, ignore: (request) => request.socket.localPort === scrapePort() }));
-      stops.push(instrumentFastify());
-    }
-    if (config.httpClientSource === 'diagnostics_channel') {
-      stops.push(instrumentHttpClient((request) => http.recordClientRequest(request)));
-    }
-    if (otelHttp !== undefined) {
-      stops.push(
-        otelHttp.instrumentHttp({
-          meterProvider,
-          scrapePort,
-          incoming: config.httpServerSource === 'instrumentation-http',
-          outgoing: config.httpClientSource === 'instrumentation-http',
-        }),
-      );
-    }
-  }
-  if (config.instrumentFetch) stops.push(instrumentFetch((request) => http.recordClientRequest(request)));
-  const named = loadNamedInstrumentations(
-    config.namedInstrumentations.map((name) => ({ name, ...NAMED_INSTRUMENTATIONS[name] })),
-    // Named in the environment, so looked up where the app runs; a missing one is one line, not a failed start.
-    { from: process.cwd(), warn: (message) => process.stderr.write(`promkit: ${message}\n`) },
-  );
-  stops.push(enableOnMeterProvider([...config.instrumentations, ...named], meterProvider));
-  // Created once the start has succeeded: a failed start must not push (nor wait for a store).
-  let pushers: Pushers | undefined;
-  let otlpPusher: OtlpPusher | undefined;
-  let stopSignals: (() => void) | undefined;
-
   let stopped: Promise<void> | undefined;
   const shutdown = (): Promise<void> => {
     if (stopped !== undefined) return stopped;
     const entry = self();
-    stopped = (async () => {
-      try {
-        stopSignals?.();
-        // Before anything stops: the primary keeps these totals for good.
-        await worker?.stop();
-        // Before anything stops: the last push carries the final totals.
-        await Promise.all([pushers?.shutdown(), otlpPusher?.shutdown()]);
-        for (const stop of stops) stop();
-        setRunningScrapeHandler(undefined);
-        await server?.close();
-        await meterProvider.shutdown().catch(() => undefined);
-        otelMetrics.disable();
-        setQuiet(undefined);
-      } finally {
-        // Only now may another start() begin: it would otherwise lose its provider to the disable() above.
-        if (running === entry) running = undefined;
-      }
-    })();
+    stopped = stack.unwind().finally(() => {
+      // Only now may another start() begin: it would otherwise lose its provider to the disable() above.
+      if (running === entry) running = undefined;
+    });
     entry.stopping = stopped;
     return stopped;
   };
 
+  // Loaded only when chosen: instrumentation-http and its dependencies cost start-up time and memory.
+  const otelHttp = config.instrumentHttp && usesInstrumentationHttp(config) ? await loadInstrumentationHttp(config) : undefined;
+  const telemetry = await buildTelemetry(config, plan, stack);
+  const serving = buildServing(config, plan, telemetry, options.health?.clock, stack);
+  bindGlobals(config, telemetry, serving, stack);
+  instrument(config, telemetry, serving, otelHttp, stack);
+  const { server, requests } = serving;
   try {
     await server?.listen();
   } catch (error) {
@@ -287,32 +158,8 @@ async function launch(config: ResolvedConfig, plan: Plan, options: StartOptions,
     throw error;
   }
   setRunningScrapeHandler(requests);
-  pushers = createPushers({
-    // Only the outputs of the plan: a cluster worker's counts reach the store through its primary.
-    config: {
-      remoteWrite: plan.pushes.includes('remote_write') ? config.push.remoteWrite : undefined,
-      pushgateway: plan.pushes.includes('pushgateway') ? config.push.pushgateway : undefined,
-    },
-    pushgatewayInstance: plan.identity.pushgatewayInstance,
-    resource,
-    meter: meterProvider.getMeter('promkit.push'),
-    collect: () => endpoints.collect(),
-    scrape,
-    series: { unitSuffixes: config.unitSuffixes, scopeLabels: config.scopeLabels, targetInfo: config.targetInfo, onDrop: metrics.dropMeasurement },
-  });
-  const startedPushers = pushers;
-  if (plan.role === 'cluster-primary' && plan.pushes.includes('otlp') && config.push.otlp !== undefined) {
-    otlpPusher = await createOtlpPusher(config.push.otlp, { collect: () => endpoints.collect(), warn: (message) => process.stderr.write(`promkit: ${message}\n`) });
-  }
-  const startedOtlpPusher = otlpPusher;
-  if (config.flushOnSignal && plan.pushes.length > 0) {
-    stopSignals = flushOnSignals({
-      shutdown,
-      flush: async () => {
-        await Promise.all([startedPushers.push(), otlpReader?.forceFlush().catch(() => undefined), startedOtlpPusher?.push()]);
-      },
-    });
-  }
+  stack.push(() => setRunningScrapeHandler(undefined));
+  const pushes = await buildPushes(config, plan, telemetry, serving, shutdown, stack);
   if (server !== undefined && config.auth.kind === 'none' && server.port !== undefined && !isLoopback(server.address)) {
     warn(
       `serving metrics on ${server.address ?? config.host} without authentication: anyone who can reach port ${server.port} can read them; ` +
@@ -321,7 +168,7 @@ async function launch(config: ResolvedConfig, plan: Plan, options: StartOptions,
   }
   return {
     enabled: true,
-    clusterRole: role,
+    clusterRole: serving.role,
     plan,
     planLine: describePlan(plan, server?.url, plan.identity.instanceId ?? processInstanceId()),
     get url() {
@@ -330,11 +177,11 @@ async function launch(config: ResolvedConfig, plan: Plan, options: StartOptions,
     get port() {
       return server?.port;
     },
-    meterProvider,
-    scrape,
-    push: () => startedPushers.push(),
+    meterProvider: telemetry.meterProvider,
+    scrape: serving.scrape,
+    push: () => pushes.push(),
     snapshot: (snapshotOptions = {}) =>
-      endpoints.snapshot(snapshotOptions.names?.length ? new Set(snapshotOptions.names) : undefined),
+      serving.endpoints.snapshot(snapshotOptions.names?.length ? new Set(snapshotOptions.names) : undefined),
     metricsHandler: (handlerOptions) => createMetricsHandler(() => (stopped === undefined ? requests : undefined), handlerOptions),
     shutdown,
   };
