@@ -150,7 +150,7 @@ describe('deployment matrix', () => {
     await expectPushedOnce(job, 200, 1, [''], app.stderr);
   }, 60_000);
 
-  it('node:cluster with 4 workers: the primary alone serves and pushes the merged 400 requests, under one resource', async () => {
+  it('node:cluster with 4 workers, one SIGKILLed mid-run: the primary alone serves and pushes the merged 500 requests, under one resource', async () => {
     const job = 'matrix-cluster';
     const app = spawnApp(['--import', './register.js', 'test/fixtures/cluster-app.mjs'], {
       ...outputs(job),
@@ -166,8 +166,13 @@ describe('deployment matrix', () => {
     expect(samples.filter((s) => s.name === 'target_info')).toHaveLength(1);
     // Workers announce nothing: one plan line, the primary's.
     expect(app.stderr().match(/^promkit: /gm)).toHaveLength(1);
+    // A worker SIGKILLed mid-run, after the scrape above collected it: its share stays counted.
+    app.child.stdin!.write('kill\n');
+    await app.waitFor(/restarted \d+ \d+/);
+    await load(port, ['/a', '/b'], 100);
+    expect(sum(await scrape(url), REQUESTS)).toBe(500);
     await stopApp(app, 'SIGTERM');
-    await expectPushedOnce(job, 400, 1, [''], app.stderr);
+    await expectPushedOnce(job, 500, 1, [''], app.stderr);
   }, 60_000);
 
   describe('PM2 cluster mode with 2 instances', () => {
