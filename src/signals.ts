@@ -24,7 +24,8 @@ export interface SignalFlushOptions {
 }
 
 /**
- * Listens for SIGTERM and SIGINT and for an uncaught exception, once each:
+ * Listens for SIGTERM and SIGINT and for an uncaught exception; the first of them removes all
+ * three listeners:
  *
  * - a signal with no other listener: the final flush (bounded), then the listener is removed
  *   and the signal raised again, so the process dies of it (same exit status as without promkit);
@@ -48,7 +49,8 @@ export function flushOnSignals(options: SignalFlushOptions): () => void {
     const others = process.listenerCount(signal) - 1;
     uninstall();
     if (others > 0) {
-      void bounded(options.flush(), timeoutMillis);
+      // The app decides when it ends: this flush must not hold it open by its timer.
+      void bounded(options.flush(), timeoutMillis, false);
       return;
     }
     void bounded(options.shutdown(), timeoutMillis).then(() => process.kill(process.pid, signal));
@@ -70,9 +72,12 @@ export function flushOnSignals(options: SignalFlushOptions): () => void {
 }
 
 /** Settles when `work` settles or after `timeoutMillis`, whichever is first; never rejects. */
-async function bounded(work: Promise<void>, timeoutMillis: number): Promise<void> {
+async function bounded(work: Promise<void>, timeoutMillis: number, holdProcess = true): Promise<void> {
   let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMillis)));
+  const timeout = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, timeoutMillis);
+    if (!holdProcess) timer.unref();
+  });
   try {
     await Promise.race([work.catch(() => undefined), timeout]);
   } finally {

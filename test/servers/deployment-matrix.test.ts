@@ -14,20 +14,26 @@ import { ROOT } from '../helpers/app-process.js';
 import { startOtlpReceiver, type OtlpReceiver } from '../helpers/otlp-receiver.js';
 import { parsePrometheusText, type Sample } from '../helpers/parse-prometheus.js';
 import { startPm2, type Pm2 } from '../helpers/pm2.js';
-import { freePort } from '../helpers/prometheus-server.js';
+import { freePort, startPrometheus, type PrometheusServer } from '../helpers/prometheus-server.js';
 import { startPushgateway, type PushgatewayServer } from '../helpers/pushgateway-server.js';
 import { startVictoriaMetrics, type VictoriaMetricsServer } from '../helpers/victoria-metrics-server.js';
 
 let victoria: VictoriaMetricsServer;
 let gateway: PushgatewayServer;
 let otlp: OtlpReceiver;
+let prometheus: PrometheusServer;
 
 beforeAll(async () => {
-  [victoria, gateway, otlp] = await Promise.all([startVictoriaMetrics(), startPushgateway(), startOtlpReceiver()]);
+  [victoria, gateway, otlp, prometheus] = await Promise.all([
+    startVictoriaMetrics(),
+    startPushgateway(),
+    startOtlpReceiver(),
+    startPrometheus('global:\n  scrape_interval: 1h\n', { flags: ['--web.enable-remote-write-receiver'] }),
+  ]);
 }, 60_000);
 
 afterAll(async () => {
-  await Promise.all([victoria?.stop(), gateway?.stop(), otlp?.close()]);
+  await Promise.all([victoria?.stop(), gateway?.stop(), otlp?.close(), prometheus?.stop()]);
 });
 
 /** Every output at once, under the service name `job`. */
@@ -173,6 +179,33 @@ describe('deployment matrix', () => {
     expect(sum(await scrape(url), REQUESTS)).toBe(500);
     await stopApp(app, 'SIGTERM');
     await expectPushedOnce(job, 500, 1, [''], app.stderr);
+  }, 60_000);
+
+  it('single process and node:cluster into Prometheus\'s remote-write receiver: 100 and 200 requests, once each', async () => {
+    const single = spawnApp(['--import', './register.js', 'test/fixtures/app.mjs'], {
+      OTEL_SERVICE_NAME: 'matrix-prometheus-single',
+      OTEL_EXPORTER_PROMETHEUS_PORT: '0',
+      OTEL_EXPORTER_PROMETHEUS_HOST: '127.0.0.1',
+      PROMKIT_REMOTE_WRITE_URL: `${prometheus.url}/api/v1/write`,
+    });
+    const cluster = spawnApp(['--import', './register.js', 'test/fixtures/cluster-app.mjs'], {
+      OTEL_SERVICE_NAME: 'matrix-prometheus-cluster',
+      OTEL_EXPORTER_PROMETHEUS_PORT: '0',
+      OTEL_EXPORTER_PROMETHEUS_HOST: '127.0.0.1',
+      PROMKIT_CLUSTER: 'true',
+      CLUSTER_WORKERS: '4',
+      PROMKIT_REMOTE_WRITE_URL: `${prometheus.url}/api/v1/write`,
+    });
+    await load(Number((await single.waitFor(/listening (\d+)/))[1]), ['/'], 100);
+    await load(Number((await cluster.waitFor(/listening (\d+)/))[1]), ['/a', '/b'], 200);
+    // The default 15 s interval never came: what arrives is the flush on SIGTERM.
+    await Promise.all([stopApp(single, 'SIGTERM'), stopApp(cluster, 'SIGTERM')]);
+    const query = async (job: string) => {
+      const [requests, targets] = await Promise.all([prometheus.query(`sum(${REQUESTS}{job="${job}"})`), prometheus.query(`count(target_info{job="${job}"})`)]);
+      return { requests: requests[0]?.value ?? 0, targets: targets[0]?.value ?? 0 };
+    };
+    await expect.poll(() => query('matrix-prometheus-single'), { timeout: 20_000, interval: 250, message: single.stderr() }).toEqual({ requests: 100, targets: 1 });
+    await expect.poll(() => query('matrix-prometheus-cluster'), { timeout: 20_000, interval: 250, message: cluster.stderr() }).toEqual({ requests: 200, targets: 1 });
   }, 60_000);
 
   describe('PM2 cluster mode with 2 instances', () => {
