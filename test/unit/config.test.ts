@@ -1,6 +1,5 @@
 import { describe, expect, test } from 'vitest';
 import { needsLoaderHook, resolveConfig } from '../../src/config.js';
-import { ConfigError } from '../../src/errors.js';
 
 describe('resolveConfig', () => {
   test('defaults to localhost:9464/metrics with suffixes and target_info on, scope labels off', () => {
