@@ -8,6 +8,7 @@
  * check their message instead.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROOT } from '../helpers/app-process.js';
@@ -154,6 +155,16 @@ describe('deployment matrix', () => {
     await stopApp(app, 'SIGTERM');
     expect(app.child.signalCode).toBe('SIGTERM');
     await expectPushedOnce(job, 200, 1, [''], app.stderr);
+    // One identity on every output: the plan line's service.instance.id, the host and the pid.
+    const instanceId = /service\.instance\.id=([0-9a-f-]{36})\)/.exec(app.stderr())![1]!;
+    expect(otlp.requests.find((request) => request.resource['service.name'] === job)?.resource).toMatchObject({
+      'service.instance.id': instanceId,
+      'host.name': hostname(),
+      'process.pid': app.child.pid,
+    });
+    expect((await victoria.query(`target_info{job="${job}"}`)).map((s) => s.metric)).toEqual([
+      expect.objectContaining({ instance: instanceId, service_instance_id: instanceId, host_name: hostname(), process_pid: String(app.child.pid) }),
+    ]);
   }, 60_000);
 
   it('node:cluster with 4 workers, one SIGKILLed mid-run: the primary alone serves and pushes the merged 500 requests, under one resource', async () => {
