@@ -29,6 +29,8 @@ export interface Pm2Instance {
   readonly instance: number;
   /** `exec_mode: 'cluster'`: PM2's daemon is the `node:cluster` primary and runs no app code. */
   readonly clusterMode: boolean;
+  /** PM2 offsets the port itself (`increment_var: 'OTEL_EXPORTER_PROMETHEUS_PORT'`, as earlier docs advised). */
+  readonly portIncremented?: boolean;
 }
 
 /** The PM2 instance this process is, from the variables PM2 sets; undefined outside PM2. */
@@ -36,7 +38,11 @@ export function detectPm2(env: Env): Pm2Instance | undefined {
   const id = nonEmpty(env['pm_id']);
   if (id === undefined) return undefined;
   const instance = Number(nonEmpty(env['NODE_APP_INSTANCE']) ?? '0');
-  return { instance: Number.isInteger(instance) && instance >= 0 ? instance : 0, clusterMode: env['exec_mode'] === 'cluster_mode' };
+  return {
+    instance: Number.isInteger(instance) && instance >= 0 ? instance : 0,
+    clusterMode: env['exec_mode'] === 'cluster_mode',
+    portIncremented: env['increment_var'] === 'OTEL_EXPORTER_PROMETHEUS_PORT',
+  };
 }
 
 /** The part of the configuration a plan is made from. */
@@ -95,7 +101,7 @@ export function makePlan(config: PlanInput, situation: Situation): Plan {
           ? 'PROMKIT_SCRAPE_SERVER=false'
           : undefined;
   // PM2 cluster mode shares one listener per port among its instances: an offset gives each its own.
-  const port = role === 'pm2-instance' && config.port !== 0 ? config.port + situation.pm2!.instance : config.port;
+  const port = role === 'pm2-instance' && config.port !== 0 && situation.pm2?.portIncremented !== true ? config.port + situation.pm2!.instance : config.port;
   if (port > 65535) throw new ConfigError('OTEL_EXPORTER_PROMETHEUS_PORT', `${config.port} + NODE_APP_INSTANCE ${situation.pm2!.instance} is beyond 65535; choose a lower port`);
   const instanceId = config.resourceAttributes['service.instance.id'];
   return {

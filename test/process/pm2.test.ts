@@ -17,6 +17,8 @@ let home = '';
 let appPort = 0;
 let scrapePort = 0;
 let refusedPort = 0;
+let incrementedAppPort = 0;
+let incrementedPort = 0;
 
 async function scrape(port: number): Promise<Sample[] | undefined> {
   try {
@@ -33,6 +35,8 @@ beforeAll(async () => {
   appPort = await freePort();
   scrapePort = await freePort();
   refusedPort = await freePort();
+  incrementedAppPort = await freePort();
+  incrementedPort = await freePort();
   await pm2.start(
     `module.exports = { apps: [{
       name: 'pm2-app', script: ${JSON.stringify(join(ROOT, 'test/fixtures/pm2-app.cjs'))}, cwd: ${JSON.stringify(ROOT)},
@@ -42,6 +46,10 @@ beforeAll(async () => {
       name: 'pm2-refused', script: ${JSON.stringify(join(ROOT, 'test/fixtures/pm2-app.cjs'))}, cwd: ${JSON.stringify(ROOT)},
       exec_mode: 'cluster', instances: 1, node_args: ['--import', ${JSON.stringify(join(ROOT, 'register.js'))}],
       env: { APP_PORT: '${refusedPort}', PROMKIT_CLUSTER: 'true', OTEL_EXPORTER_PROMETHEUS_HOST: '127.0.0.1', OTEL_EXPORTER_PROMETHEUS_PORT: '0' },
+    }, {
+      name: 'pm2-incremented', script: ${JSON.stringify(join(ROOT, 'test/fixtures/pm2-app.cjs'))}, cwd: ${JSON.stringify(ROOT)},
+      exec_mode: 'cluster', instances: 2, increment_var: 'OTEL_EXPORTER_PROMETHEUS_PORT', node_args: ['--import', ${JSON.stringify(join(ROOT, 'register.js'))}],
+      env: { APP_PORT: '${incrementedAppPort}', OTEL_EXPORTER_PROMETHEUS_HOST: '127.0.0.1', OTEL_EXPORTER_PROMETHEUS_PORT: '${incrementedPort}' },
     }] };\n`,
   );
   const deadline = Date.now() + 30_000;
@@ -51,6 +59,9 @@ beforeAll(async () => {
 afterAll(async () => {
   await pm2?.kill();
 }, 60_000);
+
+/** The preload runs before PM2's wrapper points stderr at the app's log: its lines are in PM2's own log, which `pm2 logs` shows too (`PM2 | promkit: ...`). */
+const pm2Log = () => readFileSync(join(home, 'pm2.log'), 'utf8');
 
 const requestCount = (samples: Sample[]) =>
   samples.filter((s) => s.name === 'http_server_request_duration_seconds_count').reduce((total, s) => total + s.value, 0);
@@ -79,19 +90,26 @@ describe('PM2 cluster mode with 2 instances', () => {
   });
 
   it('refuses PROMKIT_CLUSTER=true with one line saying what to do instead, and the app serves on', async () => {
-    // The preload runs before PM2's wrapper points stderr at the app's log: its line is in PM2's own
-    // log, which `pm2 logs` shows too (as `PM2 | promkit: ...`).
-    const log = () => readFileSync(join(home, 'pm2.log'), 'utf8');
+    const log = () => pm2Log();
     const deadline = Date.now() + 20_000;
     while (!log().includes('promkit:') && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
     expect(log()).toMatch(/^promkit: metrics not started: PROMKIT_CLUSTER: under PM2 cluster mode .*unset PROMKIT_CLUSTER .*$/m);
     const lines = log().split('\n').filter((line) => line.startsWith('promkit:'));
     expect(lines.filter((line) => line.includes('not started'))).toHaveLength(1);
     // The two instances of the other app each announce their own plan.
-    expect(lines.filter((line) => line.includes('(pm2-instance; no push;')).map((line) => /serving metrics at (\S+)/.exec(line)?.[1]).sort()).toEqual([
+    const urls = lines.filter((line) => line.includes('(pm2-instance; no push;')).map((line) => /serving metrics at (\S+)/.exec(line)?.[1]);
+    expect(urls.filter((url) => url?.startsWith(`http://127.0.0.1:${scrapePort}/`) || url?.startsWith(`http://127.0.0.1:${scrapePort + 1}/`)).sort()).toEqual([
       `http://127.0.0.1:${scrapePort}/metrics`,
       `http://127.0.0.1:${scrapePort + 1}/metrics`,
     ]);
     expect(await (await fetch(`http://127.0.0.1:${refusedPort}/`)).text()).toBe('ok\n');
+  });
+
+  it('an ecosystem file that has PM2 increment the port itself (increment_var) gets no second offset', async () => {
+    const served = async () => {
+      const ports = [incrementedPort, incrementedPort + 1, incrementedPort + 2];
+      return (await Promise.all(ports.map(async (port) => ((await scrape(port)) === undefined ? undefined : port)))).filter((port) => port !== undefined);
+    };
+    await expect.poll(served, { timeout: 20_000 }).toEqual([incrementedPort, incrementedPort + 1]);
   });
 });

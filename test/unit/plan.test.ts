@@ -44,6 +44,8 @@ describe('the start-up plan', () => {
   it('a PM2 cluster-mode instance serves the port plus its instance number, and groups Pushgateway pushes by it', () => {
     expect(makePlan(BASE, pm2Cluster(0))).toMatchObject({ role: 'pm2-instance', scrape: { port: 9464 }, identity: { pushgatewayInstance: 'pm2-0' } });
     expect(makePlan(BASE, pm2Cluster(3))).toMatchObject({ role: 'pm2-instance', scrape: { port: 9467 }, identity: { pushgatewayInstance: 'pm2-3' } });
+    // PM2 already offsets the port (increment_var): not twice.
+    expect(makePlan(BASE, { isClusterPrimary: () => false, pm2: { instance: 3, clusterMode: true, portIncremented: true } }).scrape).toEqual({ host: 'localhost', port: 9464 });
     // Port 0 stays "any free port".
     expect(makePlan({ ...BASE, port: 0 }, pm2Cluster(3)).scrape).toEqual({ host: 'localhost', port: 0 });
   });
@@ -76,7 +78,8 @@ describe('the start-up plan', () => {
 
   it('detects PM2 from the variables it sets', () => {
     expect(detectPm2({})).toBeUndefined();
-    expect(detectPm2({ pm_id: '4', NODE_APP_INSTANCE: '1', exec_mode: 'cluster_mode' })).toEqual({ instance: 1, clusterMode: true });
-    expect(detectPm2({ pm_id: '0', NODE_APP_INSTANCE: '0', exec_mode: 'fork_mode' })).toEqual({ instance: 0, clusterMode: false });
+    expect(detectPm2({ pm_id: '4', NODE_APP_INSTANCE: '1', exec_mode: 'cluster_mode' })).toEqual({ instance: 1, clusterMode: true, portIncremented: false });
+    expect(detectPm2({ pm_id: '0', NODE_APP_INSTANCE: '0', exec_mode: 'fork_mode' })).toEqual({ instance: 0, clusterMode: false, portIncremented: false });
+    expect(detectPm2({ pm_id: '0', exec_mode: 'cluster_mode', increment_var: 'OTEL_EXPORTER_PROMETHEUS_PORT' })?.portIncremented).toBe(true);
   });
 });
