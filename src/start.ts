@@ -80,7 +80,12 @@ export interface SnapshotOptions {
 /**
  * Starts the meter provider (with the catalogue's views) as the global one, the scrape server
  * (unless `scrapeServer: false`), HTTP instrumentation and the OpenTelemetry `instrumentations`
- * given (or named in `PROMKIT_INSTRUMENTATIONS`). Throws a `ConfigError` for a bad option or environment value and a
+ * given (or named in `PROMKIT_INSTRUMENTATIONS`), and the push outputs configured. What runs
+ * follows one plan made from the process's situation (`handle.plan`, see plan.ts): a `node:cluster`
+ * worker serves and pushes nothing (its primary does both over the merged collection), a PM2
+ * cluster-mode instance serves the port plus its instance number. With push outputs it flushes
+ * them on SIGTERM/SIGINT and an uncaught exception (`flushOnSignal`). Throws a `ConfigError` for
+ * a bad option or environment value or a combination that cannot be served, and a
  * `ScrapeServerError` when the port cannot be bound; on failure everything it started is undone.
  *
  * One promkit runs per process: calling `start()` again while one runs (say, the preload's and
