@@ -55,13 +55,14 @@ export function flushOnSignals(options: SignalFlushOptions): () => void {
     }
     void bounded(options.shutdown(), timeoutMillis).then(() => process.kill(process.pid, signal));
   };
-  const onUncaught = (error: unknown) => {
+  const onUncaught = (error: unknown, origin: NodeJS.UncaughtExceptionOrigin) => {
     if (process.listenerCount('uncaughtException') > 1) return;
     uninstall();
     void bounded(options.shutdown(), timeoutMillis).then(() =>
       setImmediate(() => {
-        // Thrown again with no listener left: Node's own report and exit code 1.
-        throw error;
+        // Raised again with no listener left, the way it first came: Node's own report and exit code.
+        if (origin === 'unhandledRejection') void Promise.reject(error);
+        else throw error;
       }),
     );
   };

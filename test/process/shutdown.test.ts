@@ -82,4 +82,14 @@ describe('on an uncaught exception', () => {
     expect(groups.map((group) => group.path)).toEqual(['/metrics/job/signal-app/instance@base64/=']);
     expect(groups[0]!.samples.find((s) => s.name === 'signal_work_total')?.value).toBe(7);
   }, 60_000);
+
+  it('an unhandled rejection: the push, then Node\'s own unhandled-rejection report and exit code, as without promkit', async () => {
+    const before = receiver.groups.length;
+    const without = await run({ OTEL_SDK_DISABLED: 'true', THROW: 'reject' }, undefined);
+    const withPromkit = await run({ PROMKIT_PUSHGATEWAY_URL: receiver.url, THROW: 'reject', INCREMENTS: '3' }, undefined);
+    expect(without).toMatchObject({ code: 1, signal: null });
+    expect(withPromkit).toMatchObject({ code: without.code, signal: null });
+    expect(withPromkit.stderr).toContain('Error: the batch was rejected');
+    expect(receiver.groups.slice(before).map((group) => group.samples.find((s) => s.name === 'signal_work_total')?.value)).toEqual([3]);
+  }, 60_000);
 });
