@@ -1,20 +1,21 @@
-import { nonEmpty, resolveQuiet, type Env } from './env.js';
+import { nonEmpty, parseBoolean, processEnv, resolveQuiet, type Env } from './env.js';
 import { DEFAULT_HEALTH, type HealthOptions, type ResolvedHealthConfig } from './health/options.js';
+import { resolve as resolveHealth } from './health/resolve.js';
 import { RUNTIME_METRICS_SELECTIONS, type RuntimeMetricsSelection } from './runtime/select.js';
-import { CLUSTER_AGGREGATIONS, type ClusterAggregation } from './catalogue/types.js';
+import type { ClusterAggregation } from './catalogue/types.js';
+import { resolve as resolveCluster } from './cluster/resolve.js';
 import { findDefinition } from './catalogue/index.js';
 import { ConfigError } from './errors.js';
 import type { Instrumentation } from '../instrumentation/otel-instrumentations.js';
 import type { RouteNormalizer } from './facade/http/route.js';
 import type { BucketOverrides } from './otel/views.js';
-import { OTLP_DEFAULTS, type OtlpOptions, type ResolvedOtlp } from './push/otlp.js';
-import { PUSHGATEWAY_DEFAULTS, type PushgatewayOptions, type ResolvedPushgateway } from './push/pushgateway.js';
-import { REMOTE_WRITE_DEFAULTS, resolveNativeHistogramsMode, type RemoteWriteOptions, type ResolvedRemoteWrite } from './push/remote-write.js';
+import { resolve as resolvePush, type PushOptions, type ResolvedPushConfig } from './push/resolve.js';
 import type { EndpointAuth } from './server/auth.js';
+import { DEFAULT_ENDPOINT, DEFAULT_HOST, DEFAULT_PORT, resolve as resolveServer } from './server/resolve.js';
 import { DEFAULT_COLLECT_TIMEOUT_MILLIS } from './server/server.js';
 import { resolveSendTimeout } from './server/send-timeout.js';
 
-export type { EndpointAuth, HealthOptions, ResolvedHealthConfig, RuntimeMetricsSelection };
+export type { EndpointAuth, HealthOptions, PushOptions, ResolvedHealthConfig, ResolvedPushConfig, RuntimeMetricsSelection };
 export { DEFAULT_HEALTH, RUNTIME_METRICS_SELECTIONS, resolveQuiet };
 export { DEFAULT_COLLECT_TIMEOUT_MILLIS };
 
@@ -33,35 +34,12 @@ export const NAMED_INSTRUMENTATIONS = Object.freeze({
 export type InstrumentationName = keyof typeof NAMED_INSTRUMENTATIONS;
 
 /**
- * Which names runtime metrics are exported under: the OpenTelemetry conventions (`otel`, the
- * default), prom-client's default metrics (`prom-client`: `process_cpu_seconds_total`,
- * `nodejs_heap_size_used_bytes`, ...), both sets, or none (`off`).
- */
-
-/**
  * The values `OTEL_METRICS_EXPORTER` may list: `prometheus` (the scrape endpoint), `otlp` (OTLP
  * push through the upstream exporter) and `none` (neither; remote write and the Pushgateway are
  * configured on their own).
  */
 export const METRICS_EXPORTERS = ['prometheus', 'otlp', 'none'] as const;
 export type MetricsExporterName = (typeof METRICS_EXPORTERS)[number];
-
-/** Where to push besides (or instead of) being scraped; see the README's "Scaling out". */
-export interface PushOptions {
-  /** Prometheus remote write to a store. Env `PROMKIT_REMOTE_WRITE_URL` (and `PROMKIT_REMOTE_WRITE_*`). */
-  readonly remoteWrite?: RemoteWriteOptions;
-  /** The Pushgateway, pushed to by `handle.push()` and at shutdown. Env `PROMKIT_PUSHGATEWAY_URL`. */
-  readonly pushgateway?: PushgatewayOptions;
-  /** Timing of OTLP export, when `metricsExporters` (`OTEL_METRICS_EXPORTER`) includes `otlp`. */
-  readonly otlp?: OtlpOptions;
-}
-
-export interface ResolvedPushConfig {
-  readonly remoteWrite: ResolvedRemoteWrite | undefined;
-  readonly pushgateway: ResolvedPushgateway | undefined;
-  /** Set when `otlp` is among the exporters. */
-  readonly otlp: ResolvedOtlp | undefined;
-}
 
 /** Options for {@link start}; every field falls back to the standard OTel environment variable, then a default. */
 export interface StartOptions {
@@ -96,7 +74,8 @@ export interface StartOptions {
   /**
    * Catalogue histograms (OpenTelemetry names, e.g. `http.server.request.duration`) to record as
    * native histograms as well, served in the protobuf format to a Prometheus that asks for it;
-   * their classic buckets stay, so dashboards over `_bucket` keep working. User histograms opt in
+   * their classic buckets stay in the exposition (a Prometheus with native histograms on keeps them
+   * only with `scrape_classic_histograms`/`always_scrape_classic_histograms`). User histograms opt in
    * with `histogram({ ..., native: true })`. Env `PROMKIT_NATIVE_HISTOGRAMS` (comma-separated).
    */
   readonly nativeHistograms?: readonly string[];
@@ -188,6 +167,13 @@ export interface StartOptions {
    * declare their own.
    */
   readonly clusterAggregation?: Readonly<Record<string, ClusterAggregation>>;
+  /**
+   * On SIGTERM or SIGINT, and on an uncaught exception, flush every push output (remote write,
+   * OTLP, Pushgateway) once, within 10 s, then let the process end as it would without promkit:
+   * with no listener of the app's own the signal is raised again (or the exception thrown again);
+   * with one, the app's handler decides. Default true; nothing is installed without push outputs.
+   */
+  readonly flushOnSignal?: boolean;
 }
 
 export interface ResolvedConfig {
@@ -222,30 +208,26 @@ export interface ResolvedConfig {
   readonly quiet: boolean;
   readonly cluster: boolean;
   readonly clusterAggregation: Readonly<Record<string, ClusterAggregation>>;
+  readonly flushOnSignal: boolean;
   /** Without `none`; empty when `none` was chosen. */
   readonly metricsExporters: readonly Exclude<MetricsExporterName, 'none'>[];
   readonly push: ResolvedPushConfig;
 }
 
-export const DEFAULT_HOST = 'localhost';
-export const DEFAULT_PORT = 9464;
-export const DEFAULT_ENDPOINT = '/metrics';
-
+export { DEFAULT_ENDPOINT, DEFAULT_HOST, DEFAULT_PORT };
 
 /**
- * The one place promkit reads environment variables. Options win over the environment; a bad
- * value throws a {@link ConfigError} that names the setting and what to set instead.
+ * `start()`'s options resolved over the environment (read once, in env.ts, and passed in): each
+ * component resolves the options it owns (`push/resolve.ts`, `server/resolve.ts`,
+ * `health/resolve.ts`, `cluster/resolve.ts`) and the rest is resolved here. Options win over the
+ * environment; a bad value throws a {@link ConfigError} that names the setting and what to set
+ * instead.
  */
-export function resolveConfig(options: StartOptions = {}, env: Env = process.env): ResolvedConfig {
-  const port = options.port ?? parsePort(env['OTEL_EXPORTER_PROMETHEUS_PORT']);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) {
-    throw new ConfigError('port', `${String(port)} is not a port number; use an integer from 0 to 65535 (0 picks a free port)`);
-  }
+export function resolveConfig(options: StartOptions = {}, env: Env = processEnv()): ResolvedConfig {
   if (options.cardinalityLimit !== undefined && (!Number.isInteger(options.cardinalityLimit) || options.cardinalityLimit < 1)) {
     throw new ConfigError('cardinalityLimit', `${String(options.cardinalityLimit)} is not a number of series; use an integer of 1 or more (default 2000)`);
   }
-  const endpoint = options.endpoint ?? DEFAULT_ENDPOINT;
-  if (!endpoint.startsWith('/')) throw new ConfigError('endpoint', `"${endpoint}" must start with "/", e.g. "/metrics"`);
+  const server = resolveServer(options, env);
   const resourceAttributes: Record<string, string> = {
     ...parseResourceAttributes(env['OTEL_RESOURCE_ATTRIBUTES']),
     ...options.resourceAttributes,
@@ -254,10 +236,7 @@ export function resolveConfig(options: StartOptions = {}, env: Env = process.env
   if (serviceName !== undefined) resourceAttributes['service.name'] = serviceName;
   const metricsExporters = resolveMetricsExporters(options.metricsExporters, env['OTEL_METRICS_EXPORTER']);
   return {
-    host: options.host ?? nonEmpty(env['OTEL_EXPORTER_PROMETHEUS_HOST']) ?? DEFAULT_HOST,
-    port,
-    endpoint,
-    scrapeServer: options.scrapeServer ?? (nonEmpty(env['PROMKIT_SCRAPE_SERVER']) === undefined || parseBoolean('PROMKIT_SCRAPE_SERVER', env['PROMKIT_SCRAPE_SERVER'])),
+    ...server,
     disabled: options.disabled ?? parseBoolean('OTEL_SDK_DISABLED', env['OTEL_SDK_DISABLED']),
     resourceAttributes,
     unitSuffixes: options.unitSuffixes ?? true,
@@ -274,33 +253,17 @@ export function resolveConfig(options: StartOptions = {}, env: Env = process.env
     instrumentations: checkInstrumentations(options.instrumentations ?? []),
     namedInstrumentations: parseInstrumentationNames(env['PROMKIT_INSTRUMENTATIONS']),
     runtimeMetrics: resolveRuntimeMetrics(options.runtimeMetrics, env['PROMKIT_RUNTIME_METRICS']),
-    auth: resolveAuth(options, env),
     health: resolveHealth(options.health ?? {}, env),
-    ui: options.ui ?? parseBooleanOr('PROMKIT_UI', env['PROMKIT_UI'], true),
-    collectTimeoutMillis: resolveCollectTimeout(options, env),
     sendTimeoutMillis: resolveSendTimeout(options, env),
     quiet: options.quiet ?? resolveQuiet(env),
-    cluster: options.cluster ?? parseBoolean('PROMKIT_CLUSTER', env['PROMKIT_CLUSTER']),
-    clusterAggregation: checkClusterAggregation(options.clusterAggregation ?? {}),
+    ...resolveCluster(options, env),
+    flushOnSignal: options.flushOnSignal ?? true,
     metricsExporters,
     push: resolvePush(options.push ?? {}, metricsExporters.includes('otlp'), env),
   };
 }
 
-function checkClusterAggregation(aggregation: Readonly<Record<string, ClusterAggregation>>): Readonly<Record<string, ClusterAggregation>> {
-  for (const [name, policy] of Object.entries(aggregation)) {
-    if (!(CLUSTER_AGGREGATIONS as readonly string[]).includes(policy)) {
-      throw new ConfigError('clusterAggregation', `${JSON.stringify(policy)} for "${name}" is not one of ${CLUSTER_AGGREGATIONS.map((p) => `"${p}"`).join(', ')}`);
-    }
-  }
-  return aggregation;
-}
-
-/**
- * `PROMKIT_QUIET=true` (any case). Exported so that code running before or without `start()`
- * asks here too. Anything else means "not quiet": a typo in a logging switch is no reason to
- * run the app without metrics.
- */
+/** `OTEL_METRICS_EXPORTER` (or the option): a comma-separated list of {@link METRICS_EXPORTERS}; `none` alone means none. */
 function resolveMetricsExporters(option: readonly string[] | undefined, raw: string | undefined): readonly Exclude<MetricsExporterName, 'none'>[] {
   const setting = option !== undefined ? 'metricsExporters' : 'OTEL_METRICS_EXPORTER';
   const names = option ?? (nonEmpty(raw)?.split(',').map((name) => name.trim().toLowerCase()).filter((name) => name !== '') ?? ['prometheus']);
@@ -314,148 +277,6 @@ function resolveMetricsExporters(option: readonly string[] | undefined, raw: str
     return [];
   }
   return [...new Set(names as Exclude<MetricsExporterName, 'none'>[])];
-}
-
-function resolvePush(options: PushOptions, otlp: boolean, env: Env): ResolvedPushConfig {
-  const remoteWriteUrl = options.remoteWrite?.url ?? nonEmpty(env['PROMKIT_REMOTE_WRITE_URL']);
-  const pushgatewayUrl = options.pushgateway?.url ?? nonEmpty(env['PROMKIT_PUSHGATEWAY_URL']);
-  return {
-    remoteWrite:
-      remoteWriteUrl === undefined
-        ? undefined
-        : {
-            url: checkUrl(options.remoteWrite?.url !== undefined ? 'push.remoteWrite.url' : 'PROMKIT_REMOTE_WRITE_URL', remoteWriteUrl),
-            intervalMillis: positiveMillis(
-              ['push.remoteWrite.intervalMillis', options.remoteWrite?.intervalMillis],
-              ['PROMKIT_REMOTE_WRITE_INTERVAL_MS', env],
-              REMOTE_WRITE_DEFAULTS.intervalMillis,
-            ),
-            headers: options.remoteWrite?.headers ?? parseHeaders('PROMKIT_REMOTE_WRITE_HEADERS', env['PROMKIT_REMOTE_WRITE_HEADERS']),
-            maxQueuedRequests: positiveInteger('push.remoteWrite.maxQueuedRequests', options.remoteWrite?.maxQueuedRequests ?? REMOTE_WRITE_DEFAULTS.maxQueuedRequests),
-            timeoutMillis: positiveMillis(['push.remoteWrite.timeoutMillis', options.remoteWrite?.timeoutMillis], ['', env], REMOTE_WRITE_DEFAULTS.timeoutMillis),
-            nativeHistograms: resolveNativeHistogramsMode(options.remoteWrite, env),
-          },
-    pushgateway:
-      pushgatewayUrl === undefined
-        ? undefined
-        : {
-            url: checkUrl(options.pushgateway?.url !== undefined ? 'push.pushgateway.url' : 'PROMKIT_PUSHGATEWAY_URL', pushgatewayUrl),
-            headers: options.pushgateway?.headers ?? parseHeaders('PROMKIT_PUSHGATEWAY_HEADERS', env['PROMKIT_PUSHGATEWAY_HEADERS']),
-            timeoutMillis: positiveMillis(['push.pushgateway.timeoutMillis', options.pushgateway?.timeoutMillis], ['', env], PUSHGATEWAY_DEFAULTS.timeoutMillis),
-          },
-    otlp: otlp
-      ? {
-          intervalMillis: positiveMillis(['push.otlp.intervalMillis', options.otlp?.intervalMillis], ['OTEL_METRIC_EXPORT_INTERVAL', env], OTLP_DEFAULTS.intervalMillis),
-          timeoutMillis: positiveMillis(['push.otlp.timeoutMillis', options.otlp?.timeoutMillis], ['OTEL_METRIC_EXPORT_TIMEOUT', env], OTLP_DEFAULTS.timeoutMillis),
-        }
-      : undefined,
-  };
-}
-
-function checkUrl(setting: string, url: string): string {
-  let parsed: URL;
-  try {
-    parsed = new URL(url);
-  } catch {
-    throw new ConfigError(setting, `"${url}" is not a URL; use e.g. "http://localhost:9090/api/v1/write"`);
-  }
-  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw new ConfigError(setting, `"${url}" must be an http:// or https:// URL`);
-  return url;
-}
-
-/** Milliseconds from the option, else the variable (when named), else the default; positive. */
-function positiveMillis([option, given]: readonly [string, number | undefined], [variable, env]: readonly [string, Env], fallback: number): number {
-  const raw = variable === '' ? undefined : nonEmpty(env[variable]);
-  if (given === undefined && raw !== undefined && !/^\d+$/.test(raw)) {
-    throw new ConfigError(variable, `"${raw}" is not a number of milliseconds; set a positive integer`);
-  }
-  const millis = given ?? (raw !== undefined ? Number(raw) : fallback);
-  if (!Number.isFinite(millis) || millis <= 0) throw new ConfigError(given !== undefined ? option : variable, `${String(millis)} must be a positive number of milliseconds`);
-  return millis;
-}
-
-function positiveInteger(setting: string, value: number): number {
-  if (!Number.isInteger(value) || value < 1) throw new ConfigError(setting, `${String(value)} must be a whole number, 1 or more`);
-  return value;
-}
-
-/** `name=value,name2=value2`, values percent-encoded, as `OTEL_EXPORTER_OTLP_HEADERS`. */
-function parseHeaders(variable: string, raw: string | undefined): Readonly<Record<string, string>> {
-  const headers: Record<string, string> = {};
-  const value = nonEmpty(raw);
-  if (value === undefined) return headers;
-  for (const pair of value.split(',')) {
-    const index = pair.indexOf('=');
-    const name = index > 0 ? pair.slice(0, index).trim() : '';
-    if (!/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(name)) throw new ConfigError(variable, `"${pair}" is not name=value; use e.g. "Authorization=Bearer%20abc,X-Scope-OrgID=team"`);
-    try {
-      headers[name] = decodeURIComponent(pair.slice(index + 1).trim());
-    } catch {
-      throw new ConfigError(variable, `the value of "${name}" is not valid percent-encoding`);
-    }
-  }
-  return headers;
-}
-
-function resolveCollectTimeout(options: StartOptions, env: Env): number {
-  const raw = nonEmpty(env['PROMKIT_COLLECT_TIMEOUT_MS']);
-  if (options.collectTimeoutMillis === undefined && raw !== undefined && !/^\d+$/.test(raw)) {
-    throw new ConfigError('PROMKIT_COLLECT_TIMEOUT_MS', `"${raw}" is not a number of milliseconds; set a positive integer, e.g. 5000`);
-  }
-  const millis = options.collectTimeoutMillis ?? (raw !== undefined ? Number(raw) : DEFAULT_COLLECT_TIMEOUT_MILLIS);
-  if (!Number.isFinite(millis) || millis <= 0) {
-    throw new ConfigError('collectTimeoutMillis', `${String(millis)} must be a positive number of milliseconds, e.g. 5000`);
-  }
-  return millis;
-}
-
-/**
- * A token or `user:password` from options or the environment. Both at once is refused rather
- * than silently preferring one: a client configured for the other would be locked out.
- */
-function resolveAuth(options: StartOptions, env: Env): EndpointAuth {
-  // A variable that is set but blank is refused, never read as "no auth": an empty secret (an
-  // unset CI secret, a stray `export X=`) must not silently open the endpoints.
-  const token = options.authToken ?? env['PROMKIT_METRICS_TOKEN'];
-  const basic = options.basicAuth ?? env['PROMKIT_METRICS_BASIC_AUTH'];
-  if (token !== undefined && basic !== undefined) {
-    throw new ConfigError('PROMKIT_METRICS_TOKEN', 'a bearer token and basic auth are both set; set only one of PROMKIT_METRICS_TOKEN and PROMKIT_METRICS_BASIC_AUTH');
-  }
-  if (token !== undefined) {
-    if (token.trim() === '' || /\s/.test(token)) {
-      throw new ConfigError('PROMKIT_METRICS_TOKEN', 'the token is blank or contains whitespace; set a non-empty token without spaces, or unset the variable to serve without auth');
-    }
-    return { kind: 'bearer', token };
-  }
-  if (basic !== undefined) {
-    const colon = basic.indexOf(':');
-    if (colon < 1 || colon === basic.length - 1 || basic.slice(0, colon).trim() === '' || basic.slice(colon + 1).trim() === '') {
-      throw new ConfigError('PROMKIT_METRICS_BASIC_AUTH', 'expected "user:password" with a non-empty user and password (or unset the variable to serve without auth)');
-    }
-    return { kind: 'basic', username: basic.slice(0, colon), password: basic.slice(colon + 1) };
-  }
-  return { kind: 'none' };
-}
-
-function resolveHealth(options: HealthOptions, env: Env): ResolvedHealthConfig {
-  const health = {
-    windowSeconds: options.windowSeconds ?? parseNumber('PROMKIT_HEALTH_WINDOW_SECONDS', env) ?? DEFAULT_HEALTH.windowSeconds,
-    minCalls: options.minCalls ?? parseNumber('PROMKIT_HEALTH_MIN_CALLS', env) ?? DEFAULT_HEALTH.minCalls,
-    yellow: options.yellow ?? DEFAULT_HEALTH.yellow,
-    red: options.red ?? DEFAULT_HEALTH.red,
-  };
-  // Errors name where the bad value came from: the option, or else the variable.
-  const from = (option: keyof HealthOptions, variable: string) => (options[option] !== undefined ? `health.${option}` : variable);
-  if (!Number.isFinite(health.windowSeconds) || health.windowSeconds <= 0) {
-    throw new ConfigError(from('windowSeconds', 'PROMKIT_HEALTH_WINDOW_SECONDS'), `${String(health.windowSeconds)} must be a positive number of seconds, e.g. 300`);
-  }
-  if (!Number.isInteger(health.minCalls) || health.minCalls < 0) {
-    throw new ConfigError(from('minCalls', 'PROMKIT_HEALTH_MIN_CALLS'), `${String(health.minCalls)} must be a whole number of calls, 0 or more, e.g. 20`);
-  }
-  if (!(health.yellow >= 0 && health.yellow <= health.red && health.red <= 1)) {
-    throw new ConfigError('health', `thresholds yellow ${String(health.yellow)} and red ${String(health.red)} must satisfy 0 <= yellow <= red <= 1`);
-  }
-  return health;
 }
 
 /**
@@ -476,6 +297,11 @@ function resolveSource<S extends string>(
   return source as S;
 }
 
+/**
+ * Which names runtime metrics are exported under: the OpenTelemetry conventions (`otel`, the
+ * default, or `true`), prom-client's default metrics (`prom-client`: `process_cpu_seconds_total`,
+ * `nodejs_heap_size_used_bytes`, ...), both sets, or none (`off`, or `false`).
+ */
 function resolveRuntimeMetrics(option: boolean | string | undefined, raw: string | undefined): RuntimeMetricsSelection {
   if (option === true) return 'otel';
   if (option === false) return 'off';
@@ -510,7 +336,7 @@ function checkInstrumentations(instrumentations: readonly Instrumentation[]): re
   return instrumentations;
 }
 
-/** `pg,other`: comma-separated names from {@link NAMED_INSTRUMENTATIONS}; duplicates collapse. */
+/** `PROMKIT_NATIVE_HISTOGRAMS` (or the option): catalogue histogram names, comma-separated; duplicates collapse. */
 function resolveNativeHistograms(option: readonly string[] | undefined, raw: string | undefined): readonly string[] {
   const setting = option !== undefined ? 'nativeHistograms' : 'PROMKIT_NATIVE_HISTOGRAMS';
   const names = option ?? (nonEmpty(raw)?.split(',').map((name) => name.trim()).filter((name) => name !== '') ?? []);
@@ -523,6 +349,7 @@ function resolveNativeHistograms(option: readonly string[] | undefined, raw: str
   return [...new Set(names)];
 }
 
+/** `PROMKIT_INSTRUMENTATIONS`: `pg,other`, names from {@link NAMED_INSTRUMENTATIONS}; duplicates collapse. */
 function parseInstrumentationNames(raw: string | undefined): readonly InstrumentationName[] {
   const value = nonEmpty(raw);
   if (value === undefined) return [];
@@ -539,38 +366,6 @@ function parseInstrumentationNames(raw: string | undefined): readonly Instrument
   return [...names];
 }
 
-
-/** A number from the environment, or undefined when the variable is unset or empty. */
-function parseNumber(name: string, env: Env): number | undefined {
-  const value = nonEmpty(env[name]);
-  if (value === undefined) return undefined;
-  const parsed = Number(value);
-  if (!Number.isFinite(parsed)) throw new ConfigError(name, `"${value}" is not a number`);
-  return parsed;
-}
-
-function parsePort(raw: string | undefined): number {
-  const value = nonEmpty(raw);
-  if (value === undefined) return DEFAULT_PORT;
-  if (!/^\d+$/.test(value)) {
-    throw new ConfigError('OTEL_EXPORTER_PROMETHEUS_PORT', `"${value}" is not a port number; set an integer from 0 to 65535 (0 picks a free port)`);
-  }
-  return Number(value);
-}
-
-/** The OTel spec: only a case-insensitive "true" enables a boolean; anything else but empty is warned about. */
-function parseBoolean(name: string, raw: string | undefined): boolean {
-  return parseBooleanOr(name, raw, false);
-}
-
-/** `true` or `false` (any case); `fallback` when unset or empty; anything else is a {@link ConfigError}. */
-function parseBooleanOr(name: string, raw: string | undefined, fallback: boolean): boolean {
-  const value = nonEmpty(raw)?.toLowerCase();
-  if (value === undefined) return fallback;
-  if (value === 'false') return false;
-  if (value === 'true') return true;
-  throw new ConfigError(name, `"${raw}" is not a boolean; set "true" or "false"`);
-}
 
 /** `key1=value1,key2=value2`, values percent-encoded (OTel resource SDK spec). */
 function parseResourceAttributes(raw: string | undefined): Record<string, string> {

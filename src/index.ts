@@ -5,6 +5,7 @@
  * and HTTP instrumentation; `metrics` is the typed facade over the global provider.
  */
 export { start, type PromkitHandle, type SnapshotOptions } from './start.js';
+export type { Plan, PlanIdentity, PushOutput, Role } from './plan.js';
 export { promkitReader, promkitViews, PromkitReader, type PromkitReaderOptions, type PromkitViewsOptions } from './sdk-node.js';
 export {
   resolveConfig,

@@ -3,15 +3,19 @@
  * modules load and never takes the app down: any failure prints one line saying what failed
  * and what to set, and the app runs on without metrics.
  *
- * No SIGTERM handler is installed (that would remove Node's default exit on SIGTERM); the
- * provider is shut down on `beforeExit`.
+ * Push outputs are flushed on `beforeExit` (the event loop emptied) and, through `start()`'s
+ * `flushOnSignal`, on SIGTERM/SIGINT and an uncaught exception, after which the process ends as
+ * it would have without promkit.
  */
 import { register } from 'node:module';
 import { needsLoaderHook, resolveConfig } from './config.js';
+import { adoptPendingPm2Env } from './env.js';
 
 const PREFIX = 'promkit: metrics not started:';
 
 try {
+  // Under PM2 cluster mode the app's environment arrives only after the preload; take it now.
+  adoptPendingPm2Env();
   // The preload has no options: the environment is its whole configuration.
   const config = resolveConfig();
   if (needsLoaderHook(config)) registerLoaderHook();
@@ -20,13 +24,10 @@ try {
   const handle = await start();
   if (handle.enabled) {
     process.once('beforeExit', () => void handle.shutdown());
-    // A cluster worker serves nothing itself (its primary does): nothing to announce.
-    if (!resolveQuiet() && handle.clusterRole !== 'worker') {
-      process.stderr.write(
-        handle.url !== undefined
-          ? `promkit: serving metrics at ${handle.url} ${reach(handle.url, config.auth.kind !== 'none', isLoopback)}\n`
-          : "promkit: no scrape port (PROMKIT_SCRAPE_SERVER=false); serve metrics with metricsHandler() on the app's own server\n",
-      );
+    // One line with the plan and who can reach the port; a cluster worker serves nothing itself (its primary does): nothing to announce.
+    if (!resolveQuiet() && handle.clusterRole !== 'worker' && handle.planLine !== undefined) {
+      const where = handle.url !== undefined ? ` ${reach(handle.url, config.auth.kind !== 'none', isLoopback)}` : '';
+      process.stderr.write(`promkit: ${handle.planLine}${where}\n`);
     }
   }
 } catch (error) {

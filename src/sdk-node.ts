@@ -8,11 +8,14 @@
  *
  * The views give the SDK's provider the catalogue's buckets, label allow-lists and cardinality
  * limits, and native histograms; the reader is what promkit's scrape endpoint collects from.
- * Once the SDK has given the reader its provider, the reader starts the endpoint and moves
- * promkit's default facade (`metrics`) onto that provider. Part of the composition root: it
- * wires the server and the facade, as `start()` does.
+ * Once the SDK has given the reader its provider, the reader starts the endpoint, moves
+ * promkit's default facade (`metrics`) onto that provider as the SDK registers it (so records
+ * made right after `sdk.start()` count) and starts the runtime metrics (`runtimeMetrics`, as
+ * for `start()`; pass `false` when the app already runs `instrumentation-runtime-node`).
+ * The scrape port's requests are not app traffic: an `instrumentation-http` of the SDK does not
+ * see them. Part of the composition root: it wires the server and the facade, as `start()` does.
  */
-import { diag, metrics as otelMetrics } from '@opentelemetry/api';
+import { diag, metrics as otelMetrics, type MeterProvider } from '@opentelemetry/api';
 import type { MetricProducer, ResourceMetrics, ViewOptions } from '@opentelemetry/sdk-metrics';
 import { resolveConfig, type ResolvedConfig, type StartOptions } from './config.js';
 import { EXEMPLARS } from './record/exemplars.js';
@@ -23,7 +26,8 @@ import { PrometheusReader } from './otel/reader.js';
 import { catalogueBoundaries, catalogueViews, nativeClassicBoundaries } from './otel/views.js';
 import { createEndpoints } from './server/endpoints.js';
 import { ScrapeServer } from './server/server.js';
-import { setQuiet, warn } from './warnings.js';
+import { startRuntimeSets, type RuntimeSets } from './runtime/select.js';
+import { OTEL_API_GLOBAL, setQuiet, warn } from './warnings.js';
 
 /** What shapes the views: pass the same values to {@link promkitReader}. */
 export type PromkitViewsOptions = Pick<StartOptions, 'cardinalityLimit' | 'buckets' | 'nativeHistograms'>;
@@ -45,6 +49,7 @@ export type PromkitReaderOptions = Pick<
   | 'health'
   | 'collectTimeoutMillis'
   | 'quiet'
+  | 'runtimeMetrics'
 >;
 
 /** promkit's views for another SDK's MeterProvider (`NodeSDK({ views })`). Throws on a bad option. */
@@ -67,6 +72,7 @@ export class PromkitReader extends PrometheusReader {
   /** Bound histograms and the HTTP server metrics of the default facade, reported through this reader. */
   readonly #producer: CellProducer;
   #server: ScrapeServer<ResourceMetrics> | undefined;
+  #runtime: RuntimeSets | undefined;
   #ready: Promise<void> = Promise.resolve();
 
   constructor(options: PromkitReaderOptions = {}) {
@@ -75,6 +81,14 @@ export class PromkitReader extends PrometheusReader {
     super({ metricProducers: [producer], ...(config.cardinalityLimit !== undefined && { cardinalityLimit: config.cardinalityLimit }) });
     this.#config = config;
     this.#producer = producer;
+    // Push outputs are start()'s: here the SDK owns the provider, and its own readers export.
+    const unused = [config.push.remoteWrite && 'PROMKIT_REMOTE_WRITE_URL', config.push.pushgateway && 'PROMKIT_PUSHGATEWAY_URL'].filter(Boolean);
+    if (unused.length > 0) {
+      warn(
+        `promkitReader() serves the scrape endpoint only: ${unused.join(' and ')} ${unused.length > 1 ? 'are' : 'is'} not used beside the NodeSDK; ` +
+          "push with start() instead, or add the SDK's own OTLP reader",
+      );
+    }
   }
 
   /** Called by the MeterProvider that takes this reader: starts the endpoint and binds the facade. */
@@ -99,17 +113,47 @@ export class PromkitReader extends PrometheusReader {
       },
       (error: unknown) => warn(`metrics endpoint not started: ${error instanceof Error ? error.message : String(error)}`),
     );
-    // The SDK registers its provider as the global one right after building it, in the same tick.
     const nativeHistograms = nativeClassicBoundaries(config.nativeHistograms, config.buckets);
-    setImmediate(() => {
-      if (!globalMeterProviderRegistered()) return;
-      configureDefaultMetrics(otelMetrics.getMeterProvider(), {
+    let bound = false;
+    const bind = (provider: MeterProvider) => {
+      if (bound) return;
+      bound = true;
+      configureDefaultMetrics(provider, {
         producer: this.#producer,
         buckets: catalogueBoundaries(config.buckets),
         nativeHistograms,
         ...(config.cardinalityLimit !== undefined && { cardinalityLimit: config.cardinalityLimit }),
         ...(config.normalizeRoute !== undefined && { normalizeRoute: config.normalizeRoute }),
       });
+      this.#runtime = startRuntimeSets(provider, config.runtimeMetrics);
+    };
+    // The SDK builds its provider (which calls this) and registers it as the global one right
+    // after, in the same call of `sdk.start()`. Binding then, not a tick later, keeps the records
+    // the app makes right after `sdk.start()` returns. The API keeps its globals on one object
+    // shared by every copy of the API (ESM and CommonJS alike); the SDK has put its context
+    // manager there already, so a setter for `metrics` sees the registration as it happens.
+    const api = (globalThis as Record<symbol, Record<string, unknown> | undefined>)[OTEL_API_GLOBAL];
+    const watch = api !== undefined && !Object.hasOwn(api, 'metrics');
+    const settle = (provider?: unknown) => {
+      if (api === undefined || !watch || !('get' in (Object.getOwnPropertyDescriptor(api, 'metrics') ?? {}))) return;
+      delete api['metrics'];
+      if (provider !== undefined) api['metrics'] = provider;
+    };
+    if (watch) {
+      Object.defineProperty(api, 'metrics', {
+        configurable: true,
+        enumerable: true,
+        get: () => undefined,
+        set: (provider: MeterProvider) => {
+          settle(provider);
+          bind(provider);
+        },
+      });
+    }
+    // A provider registered otherwise (the globals not there yet) is bound a tick later.
+    setImmediate(() => {
+      settle();
+      if (globalMeterProviderRegistered()) bind(otelMetrics.getMeterProvider());
     });
   }
 
@@ -124,6 +168,7 @@ export class PromkitReader extends PrometheusReader {
   }
 
   override async onShutdown(): Promise<void> {
+    this.#runtime?.stop();
     await this.#server?.close();
     await super.onShutdown();
   }

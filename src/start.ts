@@ -2,34 +2,20 @@ import { metrics as otelMetrics } from '@opentelemetry/api';
 import type { MeterProvider } from '@opentelemetry/sdk-metrics';
 import { isIP } from 'node:net';
 import { isDeepStrictEqual } from 'node:util';
-import { instrumentFastify } from '../instrumentation/fastify.js';
-import { instrumentFetch } from '../instrumentation/fetch.js';
-import { instrumentHttpClient } from '../instrumentation/http-client.js';
-import { instrumentHttpServer } from '../instrumentation/http-server.js';
-import { enableOnMeterProvider, loadNamedInstrumentations } from '../instrumentation/otel-instrumentations.js';
-import { clusterRole, startClusterPrimary, startClusterWorker } from './cluster/index.js';
-import { NAMED_INSTRUMENTATIONS, resolveConfig, type ResolvedConfig, type StartOptions } from './config.js';
+import { clusterRole } from './cluster/index.js';
+import { resolveConfig, type ResolvedConfig, type StartOptions } from './config.js';
+import { processEnv } from './env.js';
 import { ConfigError } from './errors.js';
-import { createEndpoints } from './server/endpoints.js';
 import { METRICS_SNAPSHOT_SCHEMA, type MetricsSnapshot } from './exposition/json.js';
-import { ScrapeHandler, ScrapeServer } from './server/server.js';
+import { processInstanceId } from './otel/resource.js';
+import { describePlan, detectPm2, makePlan, type Plan } from './plan.js';
 import { createMetricsHandler, setRunningScrapeHandler, type MetricsHandler, type MetricsHandlerOptions } from './server/app-handler.js';
-import { configureDefaultMetrics, metrics } from './facade/metrics.js';
-import { CellProducer } from './record/producer.js';
-import { createMeterProvider, globalMeterProviderRegistered, OTHER_PROVIDER_NOTICE } from './otel/provider.js';
-import { createPrometheusReader } from './otel/reader.js';
-import { nativeClassicBoundaries } from './otel/views.js';
-import { EXEMPLARS } from './record/exemplars.js';
-import { createResource } from './otel/resource.js';
-import { DEFAULT_CARDINALITY_LIMIT } from './limits.js';
-import { createOtlpReader } from './push/otlp.js';
-import { createPushers, type Pushers } from './push/pushers.js';
-import { catalogueBoundaries } from './otel/views.js';
-import { bindPromClient, promClientProducer } from './prom-client/bridge.js';
-import { runtimeResourceAttributes } from './runtime/resource.js';
+import { bindGlobals, instrument } from './start/instrumentation.js';
+import { buildPushes } from './start/pushes.js';
+import { buildServing } from './start/serving.js';
+import { StopStack } from './start/stop-stack.js';
+import { buildTelemetry } from './start/telemetry.js';
 import { setQuiet, warn } from './warnings.js';
-import { startRuntimeSets, type RuntimeMetricsSelection } from './runtime/select.js';
-import { promClientRuntimeNames } from './runtime/prom-client-names.js';
 
 /** A running promkit: where it serves, and how to stop it. */
 export interface PromkitHandle {
@@ -37,6 +23,14 @@ export interface PromkitHandle {
   readonly enabled: boolean;
   /** In cluster mode, which side this process is: the primary serves, a worker answers it. */
   readonly clusterRole?: 'primary' | 'worker' | undefined;
+  /**
+   * What this process runs: its role, scrape port, push outputs and identity, decided once at
+   * start (a cluster worker pushes nothing: its primary pushes the merged collection). Undefined
+   * when disabled.
+   */
+  readonly plan?: Plan | undefined;
+  /** The plan as the one start-up line the preload prints (without the `promkit: ` prefix). */
+  readonly planLine?: string | undefined;
   /** The scrape URL actually bound, e.g. `http://localhost:9464/metrics`; undefined with `scrapeServer: false` in a cluster worker (its primary serves) and when `prometheus` is not among the exporters. */
   readonly url: string | undefined;
   /** The bound port (the real one when port 0 was asked for); undefined with `scrapeServer: false`. */
@@ -86,7 +80,12 @@ export interface SnapshotOptions {
 /**
  * Starts the meter provider (with the catalogue's views) as the global one, the scrape server
  * (unless `scrapeServer: false`), HTTP instrumentation and the OpenTelemetry `instrumentations`
- * given (or named in `PROMKIT_INSTRUMENTATIONS`). Throws a `ConfigError` for a bad option or environment value and a
+ * given (or named in `PROMKIT_INSTRUMENTATIONS`), and the push outputs configured. What runs
+ * follows one plan made from the process's situation (`handle.plan`, see plan.ts): a `node:cluster`
+ * worker serves and pushes nothing (its primary does both over the merged collection), a PM2
+ * cluster-mode instance serves the port plus its instance number. With push outputs it flushes
+ * them on SIGTERM/SIGINT and an uncaught exception (`flushOnSignal`). Throws a `ConfigError` for
+ * a bad option or environment value or a combination that cannot be served, and a
  * `ScrapeServerError` when the port cannot be bound; on failure everything it started is undone.
  *
  * One promkit runs per process: calling `start()` again while one runs (say, the preload's and
@@ -95,7 +94,8 @@ export interface SnapshotOptions {
  * it differs. After `shutdown()` has finished, `start()` starts afresh.
  */
 export async function start(options: StartOptions = {}): Promise<PromkitHandle> {
-  const config = resolveConfig(options);
+  const env = processEnv();
+  const config = resolveConfig(options, env);
   while (running?.stopping !== undefined) await running.stopping;
   if (running !== undefined) {
     if (!isDeepStrictEqual(running.config, config)) {
@@ -104,7 +104,22 @@ export async function start(options: StartOptions = {}): Promise<PromkitHandle> 
     return running.handle;
   }
   if (config.disabled) return disabledHandle();
-  const current: Running = { config, handle: launch(config, options, () => current) };
+  // Refused combinations throw here, before anything starts.
+  const plan = makePlan(
+    {
+      cluster: config.cluster,
+      host: config.host,
+      port: config.port,
+      scrapeServer: config.scrapeServer,
+      metricsExporters: config.metricsExporters,
+      remoteWrite: config.push.remoteWrite !== undefined,
+      pushgateway: config.push.pushgateway !== undefined,
+      otlp: config.push.otlp !== undefined,
+      resourceAttributes: config.resourceAttributes,
+    },
+    { isClusterPrimary: () => clusterRole() === 'primary', pm2: detectPm2(env) },
+  );
+  const current: Running = { config, handle: launch(config, plan, options, () => current) };
   running = current;
   // A failed start leaves nothing running.
   current.handle.catch(() => {
@@ -113,155 +128,34 @@ export async function start(options: StartOptions = {}): Promise<PromkitHandle> 
   return current.handle;
 }
 
-async function launch(config: ResolvedConfig, options: StartOptions, self: () => Running): Promise<PromkitHandle> {
+/** Builds the plan's parts in order, each pushing its stop; `shutdown()` unwinds them in reverse. */
+async function launch(config: ResolvedConfig, plan: Plan, options: StartOptions, self: () => Running): Promise<PromkitHandle> {
   setQuiet(config.quiet);
-  // Loaded only when chosen: instrumentation-http and its dependencies cost start-up time and memory.
-  const otelHttp = config.instrumentHttp && usesInstrumentationHttp(config) ? await loadInstrumentationHttp(config) : undefined;
-
-  // Bound histograms and the HTTP server metrics are cells of the default facade, reported through this producer.
-  const producer = new CellProducer();
-  // Loaded only when chosen: the exporter is an optional peer dependency.
-  const otlpReader =
-    config.push.otlp === undefined
-      ? undefined
-      : await createOtlpReader(config.push.otlp, {
-          cardinalityLimit: config.cardinalityLimit ?? DEFAULT_CARDINALITY_LIMIT,
-          metricProducers: [producer, promClientProducer],
-          warn: (message) => process.stderr.write(`promkit: ${message}\n`),
-        });
-  const resource = createResource(config.runtimeMetrics !== 'off' ? { ...runtimeResourceAttributes(), ...config.resourceAttributes } : config.resourceAttributes);
-  const reader = createPrometheusReader({
-    metricProducers: [producer, promClientProducer],
-    ...(config.cardinalityLimit !== undefined && { cardinalityLimit: config.cardinalityLimit }),
+  const stack = new StopStack();
+  // Unwound last: every other part has stopped by then.
+  stack.push(() => {
+    otelMetrics.disable();
+    setQuiet(undefined);
   });
-  const meterProvider = createMeterProvider({
-    readers: otlpReader === undefined ? [reader] : [reader, otlpReader],
-    resource,
-    buckets: config.buckets,
-    nativeHistograms: config.nativeHistograms,
-    ...(config.cardinalityLimit !== undefined && { cardinalityLimit: config.cardinalityLimit }),
-  });
-  const nativeHistograms = nativeClassicBoundaries(config.nativeHistograms, config.buckets);
-  const stops: Array<() => void> = [];
-  // Always created: with 'off' it costs nothing until collectDefaultMetrics() adds prom-client's names.
-  const runtime = startRuntimeSets(meterProvider, config.runtimeMetrics);
-  stops.push(() => runtime.stop());
-  // Cluster mode: the primary serves everyone's metrics; a worker serves none and answers the primary.
-  const role = config.cluster ? clusterRole() : undefined;
-  const primary = role === 'primary' ? startClusterPrimary({ meterProvider, aggregation: config.clusterAggregation }) : undefined;
-  if (primary !== undefined) stops.push(() => primary.stop());
-  // Points left out of a scrape for a name collision are counted with the facade's other drops.
-  const endpoints = createEndpoints({
-    reader,
-    config,
-    runtime,
-    clock: options.health?.clock,
-    onDrop: metrics.dropMeasurement,
-    exemplars: EXEMPLARS,
-    gather: primary !== undefined ? (collectOwn, timeoutMillis) => primary.collect(collectOwn, timeoutMillis) : undefined,
-  });
-  // The live page's history collects every 5 s when nothing else did; a worker or a push-only app serves no page.
-  if (role !== 'worker' && config.metricsExporters.includes('prometheus')) endpoints.history?.start(() => endpoints.collect());
-  stops.push(() => endpoints.history?.stop());
-  const worker = role === 'worker' ? startClusterWorker({ collect: endpoints.collect, finalTimeoutMillis: config.collectTimeoutMillis }) : undefined;
-  const scrape = () => endpoints.scrapeText();
-  // One handler for the scrape port and the app's own server: they share collections.
-  const requests = new ScrapeHandler({
-    endpoint: config.endpoint,
-    auth: config.auth,
-    collectTimeoutMillis: config.collectTimeoutMillis,
-    collect: endpoints.collect,
-    routes: endpoints.routes,
-  });
-  // No port without the `prometheus` exporter, with `scrapeServer: false`, or in a cluster worker (its primary serves).
-  const serves = config.scrapeServer && worker === undefined && config.metricsExporters.includes('prometheus');
-  let sendTimeoutWarned = false;
-  const onSendTimeout = () => {
-    if (sendTimeoutWarned) return;
-    sendTimeoutWarned = true;
-    warn(`promkit: a scrape client was still reading its response after ${config.sendTimeoutMillis} ms; its connection was closed. Set PROMKIT_SCRAPE_SEND_TIMEOUT_MS to allow longer. Further cut-offs are not reported.`);
-  };
-  const server = serves ? new ScrapeServer({ host: config.host, port: config.port, handler: requests, sendTimeoutMillis: config.sendTimeoutMillis, onSendTimeout }) : undefined;
-
-  // setGlobalMeterProvider refuses a second provider: promkit's endpoint would then miss every OpenTelemetry instrumentation.
-  if (globalMeterProviderRegistered()) warn(OTHER_PROVIDER_NOTICE);
-  otelMetrics.setGlobalMeterProvider(meterProvider);
-  // One facade for users and the automatic instrumentation alike: same cells, same route normaliser.
-  configureDefaultMetrics(meterProvider, {
-    producer,
-    nativeHistograms,
-    buckets: catalogueBoundaries(config.buckets),
-    ...(config.cardinalityLimit !== undefined && { cardinalityLimit: config.cardinalityLimit }),
-    ...(config.normalizeRoute !== undefined && { normalizeRoute: config.normalizeRoute }),
-  });
-  stops.push(
-    bindPromClient({
-      meterProvider,
-      scrape,
-      collect: endpoints.collect,
-      enableRuntimeNames: (names) => runtime.enablePromClientNames(names),
-      runtimeNames: runtimePrometheusNames(config.runtimeMetrics),
-      ...(config.cardinalityLimit !== undefined && { cardinalityLimit: config.cardinalityLimit }),
-    }),
-  );
-  const scrapePort = () => server?.port;
-  // One facade for users and the automatic instrumentation alike: same cells, same route normaliser.
-  const http = metrics.http;
-  if (config.instrumentHttp) {
-    if (config.httpServerSource === 'diagnostics_channel') {
-      // The scrape port's own server is marked (markNotAppServer): its requests are skipped there.
-      stops.push(instrumentHttpServer({ http }));
-      stops.push(instrumentFastify());
-    }
-    if (config.httpClientSource === 'diagnostics_channel') {
-      stops.push(instrumentHttpClient((request) => http.recordClientRequest(request)));
-    }
-    if (otelHttp !== undefined) {
-      stops.push(
-        otelHttp.instrumentHttp({
-          meterProvider,
-          scrapePort,
-          incoming: config.httpServerSource === 'instrumentation-http',
-          outgoing: config.httpClientSource === 'instrumentation-http',
-        }),
-      );
-    }
-  }
-  if (config.instrumentFetch) stops.push(instrumentFetch((request) => http.recordClientRequest(request)));
-  const named = loadNamedInstrumentations(
-    config.namedInstrumentations.map((name) => ({ name, ...NAMED_INSTRUMENTATIONS[name] })),
-    // Named in the environment, so looked up where the app runs; a missing one is one line, not a failed start.
-    { from: process.cwd(), warn: (message) => process.stderr.write(`promkit: ${message}\n`) },
-  );
-  stops.push(enableOnMeterProvider([...config.instrumentations, ...named], meterProvider));
-  // Created once the start has succeeded: a failed start must not push (nor wait for a store).
-  let pushers: Pushers | undefined;
-
   let stopped: Promise<void> | undefined;
   const shutdown = (): Promise<void> => {
     if (stopped !== undefined) return stopped;
     const entry = self();
-    stopped = (async () => {
-      try {
-        // Before anything stops: the primary keeps these totals for good.
-        await worker?.stop();
-        // Before anything stops: the last push carries the final totals.
-        await pushers?.shutdown();
-        for (const stop of stops) stop();
-        setRunningScrapeHandler(undefined);
-        await server?.close();
-        await meterProvider.shutdown().catch(() => undefined);
-        otelMetrics.disable();
-        setQuiet(undefined);
-      } finally {
-        // Only now may another start() begin: it would otherwise lose its provider to the disable() above.
-        if (running === entry) running = undefined;
-      }
-    })();
+    stopped = stack.unwind().finally(() => {
+      // Only now may another start() begin: it would otherwise lose its provider to the disable() above.
+      if (running === entry) running = undefined;
+    });
     entry.stopping = stopped;
     return stopped;
   };
 
+  // Loaded only when chosen: instrumentation-http and its dependencies cost start-up time and memory.
+  const otelHttp = config.instrumentHttp && usesInstrumentationHttp(config) ? await loadInstrumentationHttp(config) : undefined;
+  const telemetry = await buildTelemetry(config, plan, stack);
+  const serving = buildServing(config, plan, telemetry, options.health?.clock, stack);
+  bindGlobals(config, telemetry, serving, stack);
+  instrument(config, telemetry, serving, otelHttp, stack);
+  const { server, requests } = serving;
   try {
     await server?.listen();
   } catch (error) {
@@ -269,15 +163,8 @@ async function launch(config: ResolvedConfig, options: StartOptions, self: () =>
     throw error;
   }
   setRunningScrapeHandler(requests);
-  pushers = createPushers({
-    config: config.push,
-    resource,
-    meter: meterProvider.getMeter('promkit.push'),
-    collect: () => endpoints.collect(),
-    scrape,
-    series: { unitSuffixes: config.unitSuffixes, scopeLabels: config.scopeLabels, targetInfo: config.targetInfo, onDrop: metrics.dropMeasurement },
-  });
-  const startedPushers = pushers;
+  stack.push(() => setRunningScrapeHandler(undefined));
+  const pushes = await buildPushes(config, plan, telemetry, serving, shutdown, stack);
   if (server !== undefined && config.auth.kind === 'none' && server.port !== undefined && !isLoopback(server.address)) {
     warn(
       `serving metrics on ${server.address ?? config.host} without authentication: anyone who can reach port ${server.port} can read them; ` +
@@ -286,18 +173,20 @@ async function launch(config: ResolvedConfig, options: StartOptions, self: () =>
   }
   return {
     enabled: true,
-    clusterRole: role,
+    clusterRole: serving.role,
+    plan,
+    planLine: describePlan(plan, server?.url, plan.identity.instanceId ?? processInstanceId()),
     get url() {
       return server?.url;
     },
     get port() {
       return server?.port;
     },
-    meterProvider,
-    scrape,
-    push: () => startedPushers.push(),
+    meterProvider: telemetry.meterProvider,
+    scrape: serving.scrape,
+    push: () => pushes.push(),
     snapshot: (snapshotOptions = {}) =>
-      endpoints.snapshot(snapshotOptions.names?.length ? new Set(snapshotOptions.names) : undefined),
+      serving.endpoints.snapshot(snapshotOptions.names?.length ? new Set(snapshotOptions.names) : undefined),
     metricsHandler: (handlerOptions) => createMetricsHandler(() => (stopped === undefined ? requests : undefined), handlerOptions),
     shutdown,
   };
@@ -344,11 +233,4 @@ export function isLoopback(address: string | undefined): boolean {
   if (isIP(address) === 4) return address.startsWith('127.');
   const lower = address.toLowerCase();
   return lower === '::1' || lower.startsWith('::ffff:127.');
-}
-
-/** The Prometheus names promkit's runtime metrics export under `selection`, where prom-client's default metrics use them too. */
-function runtimePrometheusNames(selection: RuntimeMetricsSelection): ReadonlySet<string> {
-  if (selection === 'off') return new Set();
-  // The OpenTelemetry set's process.start_time is process_start_time_seconds in Prometheus; the other names differ.
-  return new Set(selection === 'otel' ? ['process_start_time_seconds'] : promClientRuntimeNames());
 }

@@ -26,6 +26,8 @@ export interface PushersOptions {
   readonly collect: () => Promise<ResourceMetrics>;
   readonly scrape: () => Promise<string>;
   readonly series: SeriesOptions;
+  /** The Pushgateway grouping key's `instance` (see the plan's identity); '' groups by job alone. */
+  readonly pushgatewayInstance?: string;
 }
 
 export interface Pushers {
@@ -65,7 +67,7 @@ export function createPushers(options: PushersOptions): Pushers {
       : new RemoteWritePusher({
           config: config.remoteWrite,
           collect: options.collect,
-          target: targetLabels(resource.attributes, 'host-and-pid'),
+          target: targetLabels(resource.attributes),
           series: options.series,
           onDrop: dropRecorder(options.meter, 'remote_write'),
         });
@@ -74,7 +76,7 @@ export function createPushers(options: PushersOptions): Pushers {
       ? undefined
       : new PushgatewayPusher({
           config: config.pushgateway,
-          target: targetLabels(resource.attributes, 'host'),
+          target: { ...targetLabels(resource.attributes), instance: options.pushgatewayInstance ?? '' },
           scrape: options.scrape,
           onDrop: dropRecorder(options.meter, 'pushgateway'),
         });

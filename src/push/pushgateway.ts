@@ -104,6 +104,7 @@ export class PushgatewayPusher {
   /** The final push (the batch job's result), then nothing more is sent. */
   async shutdown(): Promise<void> {
     await this.push();
+    // push() has waited (up to timeoutMillis) already; the drop message says how long the body waited.
     await this.#sender.close(0);
   }
 }

@@ -141,7 +141,8 @@ export class RetryingSender {
 
   /**
    * Waits up to `timeoutMillis` for the queue to drain ({@link RetryingSender.drained}); whatever
-   * is left then is dropped (counted as `shutdown`) and nothing more is accepted.
+   * is left then is dropped (counted as `shutdown`, its message saying how long each body waited)
+   * and nothing more is accepted.
    */
   async close(timeoutMillis: number): Promise<void> {
     await this.drained(timeoutMillis);

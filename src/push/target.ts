@@ -1,16 +1,16 @@
 /**
  * Which `job` and `instance` pushed series carry, from the resource as the OpenTelemetry →
  * Prometheus compatibility spec maps it: `job` is `service.namespace/service.name` (or
- * `service.name` alone), `instance` is `service.instance.id`. Without an instance id, remote
- * write uses `<hostname>:<pid>` (one series per process, as a scrape's `host:port` would be),
- * and the Pushgateway `<hostname>` (the next run of a batch job on that host replaces the last
- * one's group instead of leaving a group per run behind).
+ * `service.name` alone), `instance` is `service.instance.id`, which promkit's resource always
+ * has (a UUID per process unless configured), so remote write's `instance` is the same identity
+ * OTLP and `target_info` carry. The Pushgateway's grouping key takes its `instance` from the
+ * start-up plan instead (plan.ts): a per-process UUID there would leave a group per run.
  */
 import type { Attributes } from '@opentelemetry/api';
 import { hostname } from 'node:os';
 import type { TargetLabels } from './series.js';
 
-export function targetLabels(attributes: Attributes, instanceDefault: 'host-and-pid' | 'host'): TargetLabels {
+export function targetLabels(attributes: Attributes): TargetLabels {
   const text = (key: string) => {
     const value = attributes[key];
     return value === undefined || value === null || value === '' ? undefined : String(value);
@@ -19,6 +19,7 @@ export function targetLabels(attributes: Attributes, instanceDefault: 'host-and-
   const namespace = text('service.namespace');
   return {
     job: namespace === undefined ? name : `${namespace}/${name}`,
-    instance: text('service.instance.id') ?? (instanceDefault === 'host' ? hostname() : `${hostname()}:${process.pid}`),
+    // A resource made elsewhere (without promkit's identity) still gets one series per process.
+    instance: text('service.instance.id') ?? `${hostname()}:${process.pid}`,
   };
 }

@@ -11,7 +11,7 @@ export { ScrapeServerError };
 // Not `import { createServer } from 'node:http'`: an ES import builds the module's namespace,
 // which reads every export, and Node's lazy `http.WebSocket` getter then loads undici: about
 // 30 ms of start-up CPU for a client promkit never uses.
-const { createServer } = process.getBuiltinModule('node:http');
+const { createServer, Server: HttpServer } = process.getBuiltinModule('node:http');
 
 
 /**
@@ -170,6 +170,10 @@ export class ScrapeServer<C> {
     });
     // Scrapes are not the app's requests: the HTTP server metrics leave this server out.
     markNotAppServer(this.#server);
+    // An app's instrumentation-http wraps Server.prototype.emit to count every request as app
+    // traffic; scrapes are not, so this server emits through the unwrapped method.
+    const emit = HttpServer.prototype.emit as Server['emit'] & { __original?: Server['emit'] };
+    this.#server.emit = emit.__original ?? emit;
     // The scrape server must never keep the app alive on its own.
     this.#server.unref();
   }

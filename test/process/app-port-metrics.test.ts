@@ -15,7 +15,7 @@ afterEach(async () => {
 test('opens no scrape port, and serves the endpoints on the app port without counting them as app traffic', async () => {
   app = await startApp('test/fixtures/app-port-metrics.mjs', { PROMKIT_SCRAPE_SERVER: 'false', PROMKIT_METRICS_TOKEN: 'tok' });
   expect(app.scrapeUrl).toBeUndefined();
-  expect(app.stderr()).toContain("promkit: no scrape port (PROMKIT_SCRAPE_SERVER=false); serve metrics with metricsHandler() on the app's own server\n");
+  expect(app.stderr()).toContain("promkit: no scrape port (PROMKIT_SCRAPE_SERVER=false); serve metrics with metricsHandler() on the app's own server (standalone; no push;");
 
   expect(await hit(app.appPort, '/hello', 3)).toEqual([200, 200, 200]);
   expect(await hit(app.appPort, '/metrics', 2)).toEqual([401, 401]);

@@ -7,6 +7,7 @@ import { Agent, request } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ROOT } from '../helpers/app-process.js';
 import { parsePrometheusText, type Sample } from '../helpers/parse-prometheus.js';
+import { startPushReceiver, writtenValue } from '../helpers/push-receiver.js';
 
 interface ClusterApp {
   readonly appPort: number;
@@ -180,6 +181,28 @@ describe('cluster mode', () => {
         `${scrapes.length} scrapes, all 200; workers missed: ${missed.join(', ') || 'none'}`,
     );
   }, 240_000);
+
+  it('pushes once: only the primary remote-writes, so 4,000 requests over 4 workers read 4,000 with one target_info', async () => {
+    const receiver = await startPushReceiver();
+    try {
+      const app = await startCluster({ CLUSTER_WORKERS: '4', PROMKIT_REMOTE_WRITE_URL: `${receiver.url}/api/v1/write`, PROMKIT_REMOTE_WRITE_INTERVAL_MS: '200' });
+      const tally = { responses: 0, failures: 0 };
+      await load(app.appPort, 4_000, 8, tally);
+      expect(tally).toEqual({ responses: 4_000, failures: 0 });
+      const total = (write: (typeof receiver.writes)[number]) => writtenValue(write, 'http_server_request_duration_seconds_count');
+      // Until a push has the whole load, then two more intervals in which a worker's own push would show.
+      const deadline = Date.now() + 30_000;
+      while (!receiver.writes.some((write) => total(write) === 4_000) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
+      const seen = receiver.writes.length;
+      while (receiver.writes.length < seen + 2 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
+      expect(Math.max(...receiver.writes.map(total))).toBe(4_000);
+      const instances = new Set(receiver.writes.flat().map((series) => series.labels['instance']));
+      expect(instances.size, [...instances].join(', ')).toBe(1);
+      expect(receiver.writes.map((write) => write.filter((series) => series.labels['__name__'] === 'target_info').length)).toEqual(receiver.writes.map(() => 1));
+    } finally {
+      await receiver.close();
+    }
+  }, 60_000);
 
   it('answers a scrape without a worker that never answers, and counts the miss', async () => {
     const app = await startCluster({ CLUSTER_WORKERS: '1', CLUSTER_MUTE: '1' });

@@ -4,9 +4,9 @@
  * runs in this process with its scrape endpoint; what it pushes must come back from PromQL as
  * exactly the series of its scrape (same names, labels and values), plus `job` and `instance`.
  */
-import { hostname } from 'node:os';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { metrics } from '../../src/facade/metrics.js';
+import { processInstanceId } from '../../src/otel/resource.js';
 import { start, type PromkitHandle } from '../../src/start.js';
 import { parsePrometheusText } from '../helpers/parse-prometheus.js';
 import { startPrometheus, type InstantSample, type PrometheusServer } from '../helpers/prometheus-server.js';
@@ -71,7 +71,8 @@ describe.each(['prometheus', 'victoria-metrics'])('remote write to %s', (storeNa
     }
     await handle.push();
     const scraped = parsePrometheusText(await handle.scrape()).samples.filter((s) => s.labels['http_route'] === undefined || s.labels['http_route'] === route);
-    const instance = `${hostname()}:${process.pid}`;
+    // The process's service.instance.id, as OTLP and target_info carry it.
+    const instance = processInstanceId();
     const expected = new Map(scraped.map((s) => [keyOf({ __name__: s.name, ...s.labels, job, instance }), s.value]));
     // target_info, two counter series, and one histogram: 15 buckets, _sum and _count.
     expect(expected.size, [...expected.keys()].join('\n')).toBe(20);

@@ -1,6 +1,5 @@
 import { describe, expect, test } from 'vitest';
 import { needsLoaderHook, resolveConfig } from '../../src/config.js';
-import { ConfigError } from '../../src/errors.js';
 
 describe('resolveConfig', () => {
   test('defaults to localhost:9464/metrics with suffixes and target_info on, scope labels off', () => {
@@ -85,10 +84,6 @@ describe('resolveConfig', () => {
     });
   });
 
-  test('accepts port 0 from the environment (any free port)', () => {
-    expect(resolveConfig({}, { OTEL_EXPORTER_PROMETHEUS_PORT: '0' }).port).toBe(0);
-  });
-
   test('lets options win over the environment, including port 0 and falsy values', () => {
     const config = resolveConfig(
       { port: 0, host: '127.0.0.1', serviceName: 'api', disabled: false },
@@ -96,30 +91,6 @@ describe('resolveConfig', () => {
     );
     expect(config).toMatchObject({ port: 0, host: '127.0.0.1', disabled: false });
     expect(config.resourceAttributes['service.name']).toBe('api');
-  });
-
-  test('rejects a non-numeric port variable, naming it and what to set', () => {
-    expect(() => resolveConfig({}, { OTEL_EXPORTER_PROMETHEUS_PORT: '94a' })).toThrow(
-      new ConfigError('OTEL_EXPORTER_PROMETHEUS_PORT', '"94a" is not a port number; set an integer from 0 to 65535 (0 picks a free port)'),
-    );
-  });
-
-  test('rejects a port option out of range', () => {
-    expect(() => resolveConfig({ port: 70000 }, {})).toThrow('port: 70000 is not a port number; use an integer from 0 to 65535');
-  });
-
-  test('turns cluster mode on from PROMKIT_CLUSTER, the option winning, and refuses a value that is not a boolean', () => {
-    expect(resolveConfig({}, {}).cluster).toBe(false);
-    expect(resolveConfig({}, { PROMKIT_CLUSTER: 'TRUE' }).cluster).toBe(true);
-    expect(resolveConfig({ cluster: false }, { PROMKIT_CLUSTER: 'true' }).cluster).toBe(false);
-    expect(() => resolveConfig({}, { PROMKIT_CLUSTER: '1' })).toThrow('PROMKIT_CLUSTER: "1" is not a boolean; set "true" or "false"');
-  });
-
-  test('refuses a cluster aggregation that is not a policy, naming the metric', () => {
-    expect(resolveConfig({ clusterAggregation: { 'queue.depth': 'sum' } }, {}).clusterAggregation).toEqual({ 'queue.depth': 'sum' });
-    expect(() => resolveConfig({ clusterAggregation: { 'queue.depth': 'avg' as never } }, {})).toThrow(
-      'clusterAggregation: "avg" for "queue.depth" is not one of "sum", "max", "min", "per_worker"',
-    );
   });
 
   test('rejects an OTEL_SDK_DISABLED value that is not a boolean', () => {
@@ -130,10 +101,6 @@ describe('resolveConfig', () => {
     expect(() => resolveConfig({}, { OTEL_RESOURCE_ATTRIBUTES: 'service.version' })).toThrow(
       'OTEL_RESOURCE_ATTRIBUTES: "service.version" is not key=value',
     );
-  });
-
-  test('rejects an endpoint that does not start with a slash', () => {
-    expect(() => resolveConfig({ endpoint: 'metrics' }, {})).toThrow('endpoint: "metrics" must start with "/"');
   });
 
   test('treats empty variables as unset', () => {
