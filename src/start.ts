@@ -240,6 +240,8 @@ async function launch(config: ResolvedConfig, options: StartOptions, self: () =>
         await server?.close();
         await meterProvider.shutdown().catch(() => undefined);
         otelMetrics.disable();
+        // The default facade stops recording into cells nobody reports, as on a fresh process.
+        configureDefaultMetrics(otelMetrics.getMeterProvider());
         setQuiet(undefined);
       } finally {
         // Only now may another start() begin: it would otherwise lose its provider to the disable() above.

@@ -11,6 +11,7 @@
  * it returns after one context lookup and allocates nothing.
  */
 import { trace, TraceFlags, type Attributes, type SpanContext } from '@opentelemetry/api';
+import { OTEL_API_GLOBAL } from '../warnings.js';
 import { canonicalKey } from './labels.js';
 
 /** One exemplar: the measured value, the span it was recorded in, and when (epoch milliseconds). */
@@ -111,13 +112,30 @@ export class ExemplarStore implements ExemplarReader {
 /** The process-wide store the default facade writes and promkit's endpoint reads. */
 export const EXEMPLARS = new ExemplarStore();
 
+/** The OpenTelemetry API's global object, once anything has registered a global (a provider, a context manager). */
+type ApiGlobal = { context?: unknown } | undefined;
+let apiGlobal: ApiGlobal;
+
+/**
+ * Whether a span could be active at all: only a registered context manager can make one active
+ * (without it the API's active context is always the empty root context). The API keeps
+ * registrations on one global object that it creates once and never replaces, so after the
+ * first sight of it, this is one property read, and a context manager registered (or removed)
+ * later is seen on the next call.
+ */
+function spansPossible(): boolean {
+  const api = apiGlobal ?? (apiGlobal = (globalThis as Record<symbol, ApiGlobal>)[OTEL_API_GLOBAL]);
+  return api !== undefined && api.context !== undefined;
+}
+
 /**
  * Keeps an exemplar for a measurement just recorded, when it was recorded inside a sampled span.
- * Cheap when there is none: `trace.getActiveSpan()` is one context lookup that returns undefined
- * without a trace SDK, and nothing is allocated until a sampled span is found.
+ * Cheap when there is none: without a registered context manager no span can be active, which
+ * costs one property read to know; with one, `trace.getActiveSpan()` is one context lookup, and
+ * nothing is allocated until a sampled span is found.
  */
 export function captureExemplar(target: InstrumentExemplars | undefined, attributes: Attributes, value: number): void {
-  if (target === undefined) return;
+  if (target === undefined || !spansPossible()) return;
   const span = trace.getActiveSpan();
   if (span === undefined) return;
   const context = span.spanContext();

@@ -31,6 +31,12 @@ export const DROP_REASONS = [
    * (instruments created through the raw OTel API; the facade refuses such names at definition).
    */
   'name_collision',
+  /**
+   * The label set was new and its metric already had `cardinalityLimit` label sets (for the life
+   * of the process). Counted per measurement; its value is not lost but recorded in the
+   * `otel_metric_overflow="true"` series, so totals stay exact.
+   */
+  'cardinality_limit',
 ] as const;
 export type DropReason = (typeof DROP_REASONS)[number];
 
