@@ -115,17 +115,27 @@ export const EXEMPLARS = new ExemplarStore();
 /** The OpenTelemetry API's global object, once anything has registered a global (a provider, a context manager). */
 type ApiGlobal = { context?: unknown } | undefined;
 let apiGlobal: ApiGlobal;
+/** Calls left before looking for the API's global object again while there is none. */
+let untilLookup = 0;
 
 /**
  * Whether a span could be active at all: only a registered context manager can make one active
  * (without it the API's active context is always the empty root context). The API keeps
- * registrations on one global object that it creates once and never replaces, so after the
- * first sight of it, this is one property read, and a context manager registered (or removed)
- * later is seen on the next call.
+ * registrations on one global object that it creates on the first registration and never
+ * replaces; once seen, this is one property read, so a context manager registered or removed
+ * later is seen on the next call. Until that object exists (nothing registered anything), it is
+ * looked for once every 4096 calls: a global symbol read that misses costs more than the add it
+ * guards, and a tracing SDK installed later misses at most that many exemplars.
  */
 function spansPossible(): boolean {
-  const api = apiGlobal ?? (apiGlobal = (globalThis as Record<symbol, ApiGlobal>)[OTEL_API_GLOBAL]);
-  return api !== undefined && api.context !== undefined;
+  let api = apiGlobal;
+  if (api === undefined) {
+    if (--untilLookup > 0) return false;
+    untilLookup = 4096;
+    api = apiGlobal = (globalThis as Record<symbol, ApiGlobal>)[OTEL_API_GLOBAL];
+    if (api === undefined) return false;
+  }
+  return api.context !== undefined;
 }
 
 /**
