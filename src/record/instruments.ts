@@ -241,6 +241,10 @@ abstract class CellBackedInstrument<O, C extends CounterCell | UpDownCounterCell
     this.#active = undefined;
     const producer = this.context.reporting.producer;
     if (producer === undefined) {
+      // Reporting stopped (promkit shut down): what the store held went with the provider.
+      if (this.#reported !== undefined) this.#producer?.delete(this.#reported);
+      this.#producer = undefined;
+      this.#store?.clear();
       this.#cells?.attach(this.context.meters.bound);
       return;
     }
@@ -429,6 +433,8 @@ export class FacadeHistogram<L extends string> extends FacadeInstrument<OtelHist
       this.#producer?.delete(this.#reported);
       producer?.add(this.#reported);
       this.#producer = producer;
+      // Reporting stopped (promkit shut down): what the cells held went with the provider.
+      if (producer === undefined) this.#reported.cells.clear();
     }
   }
 

@@ -262,6 +262,22 @@ export class SeriesStore<C extends StoredCell> {
   }
 
   /**
+   * Empties the store, as when its reporting stops (promkit shut down): every cell is reset and
+   * removed; a bound handle's next write re-admits its cell as a new series.
+   */
+  clear(): void {
+    for (const cell of this.cells) {
+      cell.owner = undefined;
+      cell.reset();
+      cell.idle = true;
+    }
+    this.cells = [];
+    this.#byKey.clear();
+    this.#overflow = undefined;
+    this.#tree = new Map();
+  }
+
+  /**
    * Removes cells idle for `ttl` seconds or more (see the module comment). Returns how many expired.
    * Call at collection, before reporting.
    */
