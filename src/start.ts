@@ -118,7 +118,7 @@ async function launch(config: ResolvedConfig, options: StartOptions, self: () =>
   const otelHttp = config.instrumentHttp && usesInstrumentationHttp(config) ? await loadInstrumentationHttp(config) : undefined;
 
   // Bound histograms and the HTTP server metrics are cells of the default facade, reported through this producer.
-  const producer = new CellProducer();
+  const producer = new CellProducer(config.seriesTtl === undefined ? {} : { seriesTtl: config.seriesTtl });
   // Loaded only when chosen: the exporter is an optional peer dependency.
   const otlpReader =
     config.push.otlp === undefined
@@ -131,6 +131,8 @@ async function launch(config: ResolvedConfig, options: StartOptions, self: () =>
   const resource = createResource(config.runtimeMetrics !== 'off' ? { ...runtimeResourceAttributes(), ...config.resourceAttributes } : config.resourceAttributes);
   const reader = createPrometheusReader({
     metricProducers: [producer],
+    onCardinalityLimit: (metric, detail) => metrics.dropMeasurement(metric, 'cardinality_limit', detail),
+    ...(config.seriesTtl !== undefined && { seriesTtl: config.seriesTtl }),
     ...(config.cardinalityLimit !== undefined && { cardinalityLimit: config.cardinalityLimit }),
   });
   const meterProvider = createMeterProvider({

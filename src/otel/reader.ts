@@ -42,7 +42,9 @@ export class PrometheusReader extends MetricReader {
     const cardinalityLimit = options.cardinalityLimit ?? DEFAULT_CARDINALITY_LIMIT;
     super({
       aggregationTemporalitySelector: temporalityOf,
-      cardinalitySelector: () => cardinalityLimit,
+      // The SDK's own limit only bounds one interval's delta maps; the cap that counts is the
+      // state's. Set above it so that the SDK folds nothing the state would have counted.
+      cardinalitySelector: () => cardinalityLimit * SDK_INTERVAL_FACTOR,
       ...(options.metricProducers !== undefined && { metricProducers: [...options.metricProducers] }),
     });
     this.cardinalityLimit = cardinalityLimit;
@@ -68,6 +70,9 @@ export class PrometheusReader extends MetricReader {
     return Promise.resolve();
   }
 }
+
+/** How many times the limit one collection interval may hold in the SDK's delta maps. */
+const SDK_INTERVAL_FACTOR = 4;
 
 /**
  * Delta for synchronous instruments, whose state the reader keeps (see `cumulative.ts`);

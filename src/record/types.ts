@@ -114,7 +114,7 @@ export interface FacadeCore {
    * Counts (and warns once about) a measurement a domain facade refused before it reached an
    * instrument, such as an unknown breaker state; `metric` is the OTel name it was meant for.
    */
-  dropMeasurement(metric: string, reason: DropReason, detail: string): void;
+  dropMeasurement(metric: string, reason: DropReason, detail: string | (() => string)): void;
 }
 
 /** What a callback reports through: one `observe` per label set. */
