@@ -75,6 +75,8 @@ type Node = Map<unknown, unknown>;
 export class SeriesStore<C extends StoredCell> {
   /** Admitted cells and the overflow cell, in admission order: what a collection reports. */
   cells: C[] = [];
+  /** Changes whenever cells leave the store (expiry, clear): indexes of cells kept elsewhere are stale then. */
+  generation = 0;
   readonly keys: readonly string[];
   readonly #byKey = new Map<string, C>();
   #tree: Node = new Map();
@@ -272,6 +274,7 @@ export class SeriesStore<C extends StoredCell> {
       cell.idle = true;
     }
     this.cells = [];
+    this.generation++;
     this.#byKey.clear();
     this.#overflow = undefined;
     this.#tree = new Map();
@@ -295,6 +298,7 @@ export class SeriesStore<C extends StoredCell> {
       }
     }
     if (expired === 0) return 0;
+    this.generation++;
     this.cells = this.cells.filter((cell) => cell.owner !== undefined);
     for (const [key, cell] of this.#byKey) if (cell.owner === undefined) this.#byKey.delete(key);
     if (this.#overflow !== undefined && this.#overflow.owner === undefined) this.#overflow = undefined;
