@@ -41,7 +41,7 @@ function slotOf(boundaries: readonly number[] | undefined, value: number): numbe
 /** The exemplars of one instrument. Bounded by the cardinality limit it was created with. */
 export class InstrumentExemplars {
   readonly #series = new Map<string, Array<Exemplar | undefined>>();
-  /** Read-side cache: the SDK reuses one attributes object per series across collections. */
+  /** Key cache: cells and the SDK reuse one attributes object per series. */
   readonly #keys = new WeakMap<Attributes, string>();
 
   constructor(
@@ -53,7 +53,7 @@ export class InstrumentExemplars {
   /** Keeps `value` as the latest exemplar of its series (and bucket). Call only inside a sampled span. */
   keep(attributes: Attributes, value: number, span: SpanContext): void {
     if (span.traceId.length + span.spanId.length + LABEL_NAMES_LENGTH > EXEMPLAR_LABELS_MAX) return;
-    const key = canonicalKey(attributes);
+    const key = this.#keyOf(attributes);
     let slots = this.#series.get(key);
     if (slots === undefined) {
       if (this.#series.size >= this.limit) return;
@@ -76,12 +76,17 @@ export class InstrumentExemplars {
   /** The exemplars kept for the series with `attributes` (sparse, one slot per bucket), or undefined. */
   of(attributes: Attributes): ReadonlyArray<Exemplar | undefined> | undefined {
     if (this.#series.size === 0) return undefined;
+    return this.#series.get(this.#keyOf(attributes));
+  }
+
+  /** Cells and the SDK keep one attributes object per series, so its key is computed once. */
+  #keyOf(attributes: Attributes): string {
     let key = this.#keys.get(attributes);
     if (key === undefined) {
       key = canonicalKey(attributes);
       this.#keys.set(attributes, key);
     }
-    return this.#series.get(key);
+    return key;
   }
 }
 
