@@ -1,11 +1,11 @@
 /**
- * Bound handles as cells: `bind(labels)` on a counter, up-down counter or gauge returns a cell
- * that owns its value, and the cells are reported through one observable instrument per metric
- * at collection time. A bound `add` is then one type check and one addition (no attribute
- * hashing, no map lookup), while everything downstream stays OpenTelemetry: views, the
- * cardinality limit and every exporter see an ordinary metric stream.
+ * Counter, up-down counter and gauge cells: each owns the value of one label set. Under a
+ * producer (what `start()` sets up) every record, bound or not, lands in a cell of the metric's
+ * store (see `series.ts`), which the producer reports (see `producer.ts`). A bound `add` is then
+ * one type check and one addition (no attribute hashing, no map lookup).
  *
- * Semantics, stated because they differ from the synchronous path in small ways:
+ * Without a producer (a facade over a caller's own provider), bound handles are cells reported
+ * through one observable instrument per metric ({@link CellSet}). Semantics of that path:
  * - an `ObservableCounter` reports the cumulative sum exactly as a `Counter` would;
  * - a bound gauge that was never `set` reports nothing (not 0);
  * - cells are reported from a second meter (`<meterName>.bound`), so the SDK does not see two
@@ -13,9 +13,8 @@
  *   family (values of identical label sets add up), and `scopeLabels: true` shows them apart;
  * - a cell lives as long as the instrument (bind a fixed label set once, keep the handle), and
  *   binding the same labels again returns the same cell;
- * - the cardinality limit is applied here, not left to the SDK: past `limit - 1` label sets a
- *   bind returns the shared `otel.metric.overflow=true` cell, so overflowing counts add up (the
- *   SDK's overflow for observable streams diffs unrelated series and loses counts).
+ * - past `limit - 1` label sets a bind returns the shared `otel.metric.overflow=true` cell, so
+ *   overflowing counts add up.
  */
 import type { Attributes, HrTime, Meter, MetricOptions, Observable, ObservableResult } from '@opentelemetry/api';
 import type { MetricKind } from '../catalogue/types.js';

@@ -2,7 +2,7 @@
  * The reader's cumulative state: deltas of SDK-aggregated metrics added up, exponential
  * histograms merged at a common scale.
  */
-import type { ExponentialHistogram } from '@opentelemetry/sdk-metrics';
+import type { DataPoint, ExponentialHistogram } from '@opentelemetry/sdk-metrics';
 import { afterEach, describe, expect, test } from 'vitest';
 import { mergeExponential } from '../../../src/otel/cumulative.js';
 import { createTestMetrics, type TestMetrics } from '../../../src/testing/index.js';
@@ -59,12 +59,12 @@ describe("the reader's state over collections", () => {
     native.record(1000, { k: 'a' });
     native.record(3, { k: 'b' });
     const collected = await t.collect();
-    const points = collected.scopeMetrics.flatMap((s) => s.metrics).filter((m) => m.descriptor.name === 'state.native').flatMap((m) => m.dataPoints);
-    expect(points.map((p) => [p.attributes, (p.value as ExponentialHistogram).count])).toEqual([
+    const points = collected.scopeMetrics.flatMap((s) => s.metrics).filter((m) => m.descriptor.name === 'state.native').flatMap((m) => m.dataPoints as Array<DataPoint<ExponentialHistogram>>);
+    expect(points.map((p) => [p.attributes, p.value.count])).toEqual([
       [{ k: 'a' }, 2],
       [{ 'otel.metric.overflow': true }, 1],
     ]);
-    expect((points[0]?.value as ExponentialHistogram).sum).toBe(1001);
+    expect(points[0]?.value.sum).toBe(1001);
   });
 
   test('a raw gauge keeps its last value between collections without new measurements', async () => {
