@@ -3,7 +3,7 @@
  * after each batch, and no metric ever holds more than `limit - 1` label sets plus the overflow
  * series, while totals stay exact and every refused label set is counted.
  */
-import type { Attributes } from '@opentelemetry/api';
+import { diag, DiagLogLevel, type Attributes } from '@opentelemetry/api';
 import { DataPointType, type Histogram, type ResourceMetrics } from '@opentelemetry/sdk-metrics';
 import { afterEach, describe, expect, test } from 'vitest';
 import { createTestMetrics, type TestMetrics } from '../../../src/testing/index.js';
@@ -111,6 +111,32 @@ describe('the cardinality limit holds for the life of the process', () => {
     expect(await t.getValue('cap.small', { k: 'b' })).toBe(1);
     expect(await t.getValue('cap.small', { 'otel.metric.overflow': true })).toBe(12);
     expect(await t.getValue('cap.small', { k: 'c' })).toBeUndefined();
+  });
+});
+
+describe('the first refusal of each metric warns once, naming the label that churns', () => {
+  test('a facade counter and a raw OTel counter each warn once', async () => {
+    const warnings: string[] = [];
+    const record = (message: string): void => void (message.startsWith('promkit:') && warnings.push(message));
+    diag.setLogger({ error: record, warn: record, info: () => {}, debug: () => {}, verbose: () => {} }, { logLevel: DiagLogLevel.WARN, suppressOverrideMessage: true });
+    try {
+      t = createTestMetrics({ cardinalityLimit: 4 });
+      const counter = t.metrics.counter({ name: 'churn.requests', description: 'Requests.', labels: ['method', 'user'] });
+      const raw = t.meterProvider.getMeter('raw').createCounter('churn.raw');
+      for (let i = 0; i < 10; i++) {
+        counter.add(1, { method: i % 2 === 0 ? 'GET' : 'POST', user: `u${i}` });
+        raw.add(1, { method: 'GET', user: `u${i}` });
+      }
+      await t.collect();
+      await t.collect();
+      expect(warnings).toHaveLength(2);
+      expect(warnings[0]).toContain('"churn.requests" (cardinality_limit)');
+      expect(warnings[0]).toContain('label "user" has the most distinct values (3)');
+      expect(warnings[1]).toContain('"churn.raw" (cardinality_limit)');
+      expect(warnings[1]).toContain('label "user" has the most distinct values (3)');
+    } finally {
+      diag.disable();
+    }
   });
 });
 
