@@ -73,30 +73,37 @@ let last;
 const header = 'minute  written     requests  duration  raw     rss MB  heap MB  scrape ms (mean / max)  body KB';
 console.log(`soak: ${rate} new user values/s, scrape every ${SCRAPE_EVERY_MS / 1000} s, ${minutes} min, seriesTtl ${ttl ?? 'off'}, Node ${process.versions.node}`);
 console.log(header);
-for (let elapsed = 0; elapsed < minutes * 60_000; elapsed = performance.now() - began) {
+function report() {
+  const memory = process.memoryUsage();
+  const row = [
+    ((performance.now() - began) / 60_000).toFixed(1).padStart(6),
+    written.toLocaleString('en-US').padStart(9),
+    String(seriesOf(last, 'soak_requests_total{')).padStart(11),
+    String(seriesOf(last, 'soak_duration_seconds_count{')).padStart(9),
+    String(seriesOf(last, 'soak_raw_total{')).padStart(6),
+    (memory.rss / 2 ** 20).toFixed(0).padStart(8),
+    (memory.heapUsed / 2 ** 20).toFixed(0).padStart(8),
+    `${(minute.ms / minute.scrapes).toFixed(0)} / ${minute.maxMs.toFixed(0)}`.padStart(23),
+    (last.length / 1024).toFixed(0).padStart(8),
+  ];
+  console.log(row.join('  '));
+  minute = { scrapes: 0, ms: 0, maxMs: 0 };
+}
+
+let reportAt = 60_000;
+while (performance.now() - began < minutes * 60_000) {
   await new Promise((resolve) => setTimeout(resolve, SCRAPE_EVERY_MS));
   const { body, ms } = await scrape();
   last = body;
   minute.scrapes++;
   minute.ms += ms;
   minute.maxMs = Math.max(minute.maxMs, ms);
-  if (minute.scrapes === 60_000 / SCRAPE_EVERY_MS) {
-    const memory = process.memoryUsage();
-    const row = [
-      String(Math.round((performance.now() - began) / 60_000)).padStart(6),
-      written.toLocaleString('en-US').padStart(9),
-      String(seriesOf(body, 'soak_requests_total{')).padStart(11),
-      String(seriesOf(body, 'soak_duration_seconds_count{')).padStart(9),
-      String(seriesOf(body, 'soak_raw_total{')).padStart(6),
-      (memory.rss / 2 ** 20).toFixed(0).padStart(8),
-      (memory.heapUsed / 2 ** 20).toFixed(0).padStart(8),
-      `${(minute.ms / minute.scrapes).toFixed(0)} / ${minute.maxMs.toFixed(0)}`.padStart(23),
-      (body.length / 1024).toFixed(0).padStart(8),
-    ];
-    console.log(row.join('  '));
-    minute = { scrapes: 0, ms: 0, maxMs: 0 };
+  if (performance.now() - began >= reportAt) {
+    report();
+    reportAt += 60_000;
   }
 }
+if (minute.scrapes > 0) report();
 clearInterval(writer);
 const dropped = /promkit_measurements_dropped_total\{promkit_metric="soak\.requests",promkit_reason="cardinality_limit"\} (\d+)/.exec(last ?? '');
 console.log(`cardinality_limit drops counted for soak.requests: ${dropped?.[1] ?? 'none'}`);

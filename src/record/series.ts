@@ -248,6 +248,19 @@ export class SeriesStore<C extends StoredCell> {
    * write there and leaves the cell idle, so its next write comes back here.
    */
   readmit(cell: C, reset = true): void {
+    if (cell.attributes === OVERFLOW_ATTRIBUTES) {
+      // The overflow cell has no label set of its own: it comes back as the overflow cell, or into the one there is now.
+      if (this.#overflow !== undefined && this.#overflow !== cell) {
+        cell.moveInto(this.#overflow);
+        cell.idle = true;
+        return;
+      }
+      if (reset) cell.startTime = hrNow();
+      this.#overflow = cell;
+      this.#admit(cell);
+      this.cells.push(cell);
+      return;
+    }
     const key = this.#keyOf(cell.attributes);
     const existing = this.#byKey.get(key);
     const target = existing ?? (this.full ? this.overflow() : undefined);

@@ -3,6 +3,7 @@
  * test facade's manual clock; a series is seen as written by the collection after the write.
  */
 import { afterEach, describe, expect, test } from 'vitest';
+import { OVERFLOW_LABELS } from '../../../src/record/labels.js';
 import { createTestMetrics, type TestMetrics } from '../../../src/testing/index.js';
 
 let t: TestMetrics;
@@ -46,6 +47,20 @@ describe('seriesTtl', () => {
     expect(await t.getValue('ttl.bound', { k: 'v' })).toBe(2);
     expect((await t.getHistogram('ttl.latency', { k: 'v' }))?.count).toBe(1);
     expect((await t.getHistogram('ttl.latency', { k: 'v' }))?.sum).toBe(2);
+  });
+
+  test('an expired overflow handle comes back as the overflow series, not as the series without labels', async () => {
+    t = createTestMetrics({ seriesTtl: 10 });
+    const counter = t.metrics.counter({ name: 'ttl.spill', description: 'Spill.', labels: ['k'] });
+    const spill = counter.bind(OVERFLOW_LABELS as never);
+    counter.add(1);
+    spill.add(2);
+    expect(await series('ttl_spill_total')).toEqual(['ttl_spill_total{otel_metric_overflow="true"} 2', 'ttl_spill_total 1']);
+    t.clock.advance(11);
+    expect(await series('ttl_spill_total')).toEqual([]);
+    spill.add(3);
+    counter.add(1);
+    expect(await series('ttl_spill_total')).toEqual(['ttl_spill_total{otel_metric_overflow="true"} 3', 'ttl_spill_total 1']);
   });
 
   test('an expired label set frees its place under the cardinality limit', async () => {
