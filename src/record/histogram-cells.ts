@@ -123,9 +123,12 @@ export class HistogramCellSet extends SeriesStore<HistogramCell> {
     exemplars?: InstrumentExemplars,
     options?: HistogramCellSetOptions,
   ) {
+    // The cells scan an unfrozen copy: a frozen array's elements are boxed and its keyed loads
+    // generic, which made a bound record several times slower than its bucket scan.
+    const scan = Array.from(boundaries, (boundary) => boundary);
     super({
       keys: options?.keys ?? [],
-      create: (attributes) => new HistogramCell(attributes, boundaries, refuse, exemplars),
+      create: (attributes) => new HistogramCell(attributes, scan, refuse, exemplars),
       limits,
       refused: options?.refused ?? (() => undefined),
       now: options?.now ?? (() => performance.now() / 1000),

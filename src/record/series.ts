@@ -86,7 +86,8 @@ export class SeriesStore<C extends StoredCell> {
 
   constructor(options: SeriesStoreOptions<C>) {
     this.#options = options;
-    this.keys = options.keys;
+    // An unfrozen copy: catalogue label lists are frozen, and a frozen array's keyed loads are generic.
+    this.keys = Array.from(options.keys);
     this.#values = new Array<unknown>(options.keys.length).fill(MISSING);
   }
 
