@@ -120,27 +120,30 @@ export const EXEMPLARS = new ExemplarStore();
 /** The OpenTelemetry API's global object, once anything has registered a global (a provider, a context manager). */
 type ApiGlobal = { context?: unknown } | undefined;
 let apiGlobal: ApiGlobal;
-/** Calls left before looking for the API's global object again while there is none. */
-let untilLookup = 0;
+/** Whether the global object was looked for since the last collection (while there was none). */
+let lookedUp = false;
 
 /**
  * Whether a span could be active at all: only a registered context manager can make one active
  * (without it the API's active context is always the empty root context). The API keeps
  * registrations on one global object that it creates on the first registration and never
  * replaces; once seen, this is one property read, so a context manager registered or removed
- * later is seen on the next call. Until that object exists (nothing registered anything), it is
- * looked for once every 4096 calls: a global symbol read that misses costs more than the add it
- * guards, and a tracing SDK installed later misses at most that many exemplars.
+ * later is seen on the next call. While there is no such object (nothing registered anything:
+ * `start()` always does), it is looked for once per collection: a global symbol read that misses
+ * costs more than the add it guards.
  */
 function spansPossible(): boolean {
-  let api = apiGlobal;
-  if (api === undefined) {
-    if (--untilLookup > 0) return false;
-    untilLookup = 4096;
-    api = apiGlobal = (globalThis as Record<symbol, ApiGlobal>)[OTEL_API_GLOBAL];
-    if (api === undefined) return false;
-  }
-  return api.context !== undefined;
+  const api = apiGlobal;
+  if (api !== undefined) return api.context !== undefined;
+  if (lookedUp) return false;
+  lookedUp = true;
+  apiGlobal = (globalThis as Record<symbol, ApiGlobal>)[OTEL_API_GLOBAL];
+  return apiGlobal !== undefined && apiGlobal.context !== undefined;
+}
+
+/** Called at each collection: look for the API's global object again on the next record, if it was missing. */
+export function recheckSpans(): void {
+  lookedUp = false;
 }
 
 /**

@@ -20,6 +20,7 @@ import {
   type ScopeMetrics,
 } from '@opentelemetry/sdk-metrics';
 import { GaugeCell, type CounterCell, type UpDownCounterCell } from './cells.js';
+import { recheckSpans } from './exemplars.js';
 import { hrNow } from './hr-time.js';
 import type { HistogramCell, HistogramCellSet } from './histogram-cells.js';
 import type { SeriesStore } from './series.js';
@@ -72,6 +73,7 @@ export class CellProducer implements MetricProducer {
 
   /** A snapshot of every cell: later records do not change what this collection returns. */
   collect(): Promise<CollectionResult> {
+    recheckSpans();
     const endTime = hrNow();
     const ttl = this.seriesTtl;
     const byScope = new Map<string, ScopeMetrics>();
