@@ -9,7 +9,8 @@ import { context, trace, TraceFlags } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import pio from '@prometheus-io/client';
 import client from 'prom-client';
-import { createTestMetrics } from '../dist/bundle/testing.js';
+import { EXEMPLARS } from '../dist/src/record/exemplars.js';
+import { createTestMetrics } from '../dist/src/testing/index.js';
 import { BOUNDARIES, LABEL_KEYS, durations, labelSets, rawOtel } from './fixtures.mjs';
 import { measure, perRound } from './hot-path.mjs';
 import { Section } from './table.mjs';
@@ -120,6 +121,8 @@ export async function runLabelled({ quick }) {
   // rows above measure the path without it, and registering then removing it mid-run would
   // leave the API's global object slower to read than it is in an app.
   context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
+  // Records look for a tracing setup once per collection while no OpenTelemetry global existed (start() always makes one).
+  await cases.t.collect();
   const spans = measure(
     [
       ['counter', cases.counter.filter(isExemplar)],
@@ -147,6 +150,9 @@ export async function runLabelled({ quick }) {
     ['http.server.request.duration count', await sum(t, 'http.server.request.duration', (v) => v.count), n],
     ['gen_ai.client.token.usage count', await sum(t, 'gen_ai.client.token.usage', (v) => v.count), 2 * n],
   ];
+  const openMetrics = await t.scrapeText({ format: 'openmetrics', exemplars: EXEMPLARS });
+  const exemplarLines = openMetrics.split('\n').filter((line) => line.startsWith('labelled_exemplar_') && line.includes('# {trace_id="0af7651916cd43dd8448eb211c80319c"')).length;
+  checks.push(['series of the sampled-span rows with an exemplar (counter, and histogram buckets)', exemplarLines > 0 ? 'some' : 'none', 'some']);
   for (const [what, seen, expected] of checks) {
     section.note(`check: ${what}: ${seen.toLocaleString('en-US')}; expected ${expected.toLocaleString('en-US')}${seen === expected ? '' : ' MISMATCH'}`);
   }
