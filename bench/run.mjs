@@ -1,5 +1,5 @@
 // `npm run bench`: promkit against raw OpenTelemetry and prom-client, in one run, with ratios.
-//   node bench/run.mjs [--quick] [--no-write] [--only=hot,scrape,loop,http,startup,install] [--loop-pairs=50000]
+//   node bench/run.mjs [--quick] [--no-write] [--only=hot,labelled,scrape,loop,http,startup,install] [--loop-pairs=50000]
 // --quick is a small-N smoke run (about 20 s, what the test command runs); the default full run
 // takes about 4 minutes and writes bench/RESULTS.md. Build first (`npm run bench` does).
 import { execFileSync } from 'node:child_process';
@@ -8,10 +8,11 @@ import { cpus, totalmem } from 'node:os';
 import { runHotPath } from './hot-path.mjs';
 import { runHttpOverhead } from './http-overhead.mjs';
 import { runInstallSize } from './install-size.mjs';
+import { runLabelled } from './labelled.mjs';
 import { runLoopDelay } from './loop-delay.mjs';
 import { runScrape } from './scrape.mjs';
 import { runStartup } from './startup.mjs';
-import { Section, num } from './table.mjs';
+import { Section, num, spreadOf } from './table.mjs';
 
 const argv = process.argv.slice(2);
 const quick = argv.includes('--quick');
@@ -75,6 +76,11 @@ function show(...list) {
 if (wanted('hot')) {
   const r = await runHotPath({ quick });
   figures.hot = r.figures;
+  show(r.section);
+}
+if (wanted('labelled')) {
+  const r = await runLabelled({ quick });
+  figures.labelled = r.figures;
   show(r.section);
 }
 if (wanted('scrape')) {
@@ -184,6 +190,17 @@ function targets(f) {
     check('bound counter add <= 30 ns (issue 5)', `${num(counter.bound.ns)} ns`, counter.bound.ns <= 30);
   } else {
     check('hot path', 'n/a', undefined);
+  }
+  if (f.labelled) {
+    const { counter, histogram } = f.labelled;
+    const perRoundSpread = (a, b) => spread(spreadOf(a.samples.map((x, i) => x / b.samples[i])));
+    const median = (a, b) => spreadOf(a.samples.map((x, i) => x / b.samples[i])).median;
+    check('add(labels) <= 0.5x @prometheus-io/client inc(labels) (issue 23)', perRoundSpread(counter.facade, counter.pio), median(counter.facade, counter.pio) <= 0.5);
+    check('record(labels) <= 0.5x @prometheus-io/client observe(labels) (issue 23)', perRoundSpread(histogram.facade, histogram.pio), median(histogram.facade, histogram.pio) <= 0.5);
+    check('bound add <= 3 ns, no sampled span (issue 23)', `${num(counter.bound.ns)} ns`, counter.bound.ns <= 3);
+    check('bound record <= 25 ns, no sampled span (issue 23)', `${num(histogram.bound.ns)} ns`, histogram.bound.ns <= 25);
+  } else {
+    check('labelled calls', 'n/a', undefined);
   }
   return section;
 }

@@ -69,6 +69,11 @@ export interface StartOptions {
   readonly targetInfo?: boolean;
   /** Series per metric before new label sets go to the overflow series, default 2000. */
   readonly cardinalityLimit?: number;
+  /**
+   * Seconds a label set may go unwritten before its series leaves the scrape and memory (a
+   * counter that comes back starts from 0 as a new series); default: never. Env `PROMKIT_SERIES_TTL`.
+   */
+  readonly seriesTtl?: number;
   /** Per-metric bucket overrides for catalogue histograms. */
   readonly buckets?: BucketOverrides;
   /**
@@ -187,6 +192,7 @@ export interface ResolvedConfig {
   readonly scopeLabels: boolean;
   readonly targetInfo: boolean;
   readonly cardinalityLimit: number | undefined;
+  readonly seriesTtl: number | undefined;
   readonly buckets: BucketOverrides;
   readonly nativeHistograms: readonly string[];
   readonly instrumentHttp: boolean;
@@ -243,6 +249,7 @@ export function resolveConfig(options: StartOptions = {}, env: Env = processEnv(
     scopeLabels: options.scopeLabels ?? false,
     targetInfo: options.targetInfo ?? true,
     cardinalityLimit: options.cardinalityLimit,
+    seriesTtl: resolveSeriesTtl(options.seriesTtl, env['PROMKIT_SERIES_TTL']),
     buckets: options.buckets ?? {},
     nativeHistograms: resolveNativeHistograms(options.nativeHistograms, env['PROMKIT_NATIVE_HISTOGRAMS']),
     instrumentHttp: options.instrumentHttp ?? true,
@@ -261,6 +268,18 @@ export function resolveConfig(options: StartOptions = {}, env: Env = processEnv(
     metricsExporters,
     push: resolvePush(options.push ?? {}, metricsExporters.includes('otlp'), env),
   };
+}
+
+/** `seriesTtl` or `PROMKIT_SERIES_TTL`: seconds, a positive number; unset or empty: never. */
+function resolveSeriesTtl(option: number | undefined, raw: string | undefined): number | undefined {
+  const setting = option !== undefined ? 'seriesTtl' : 'PROMKIT_SERIES_TTL';
+  const text = nonEmpty(raw);
+  const ttl = option ?? (text === undefined ? undefined : Number(text));
+  if (ttl === undefined) return undefined;
+  if (typeof ttl !== 'number' || !(ttl > 0) || ttl === Infinity) {
+    throw new ConfigError(setting, `${JSON.stringify(option ?? raw)} is not a number of seconds; use a positive number (e.g. 600), or leave it unset to keep idle series`);
+  }
+  return ttl;
 }
 
 /** `OTEL_METRICS_EXPORTER` (or the option): a comma-separated list of {@link METRICS_EXPORTERS}; `none` alone means none. */

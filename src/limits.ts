@@ -1,7 +1,8 @@
 /**
- * Label sets per metric before new ones are folded into the `otel_metric_overflow="true"`
- * series. It is the OpenTelemetry SDK's own default; promkit states it rather than inheriting
- * it silently, and applies it to views, to the reader and to bound handles alike.
+ * Label sets per metric, for the life of the process, before new ones are folded into the
+ * `otel_metric_overflow="true"` series. It is the OpenTelemetry SDK's own default; promkit
+ * states it rather than inheriting it silently, and applies it to its cells (`record/series.ts`)
+ * and to the reader's state of SDK-aggregated metrics (`otel/cumulative.ts`) alike.
  */
 export const DEFAULT_CARDINALITY_LIMIT = 2000;
 

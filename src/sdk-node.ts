@@ -77,8 +77,13 @@ export class PromkitReader extends PrometheusReader {
 
   constructor(options: PromkitReaderOptions = {}) {
     const config = resolveConfig(options);
-    const producer = new CellProducer();
-    super({ metricProducers: [producer], ...(config.cardinalityLimit !== undefined && { cardinalityLimit: config.cardinalityLimit }) });
+    const producer = new CellProducer(config.seriesTtl === undefined ? {} : { seriesTtl: config.seriesTtl });
+    super({
+      metricProducers: [producer],
+      onCardinalityLimit: (metric, detail) => metrics.dropMeasurement(metric, 'cardinality_limit', detail),
+      ...(config.seriesTtl !== undefined && { seriesTtl: config.seriesTtl }),
+      ...(config.cardinalityLimit !== undefined && { cardinalityLimit: config.cardinalityLimit }),
+    });
     this.#config = config;
     this.#producer = producer;
     // Push outputs are start()'s: here the SDK owns the provider, and its own readers export.

@@ -6,6 +6,7 @@ import { clusterRole } from './cluster/index.js';
 import { resolveConfig, type ResolvedConfig, type StartOptions } from './config.js';
 import { processEnv } from './env.js';
 import { ConfigError } from './errors.js';
+import { configureDefaultMetrics } from './facade/metrics.js';
 import { METRICS_SNAPSHOT_SCHEMA, type MetricsSnapshot } from './exposition/json.js';
 import { processInstanceId } from './otel/resource.js';
 import { describePlan, detectPm2, makePlan, type Plan } from './plan.js';
@@ -135,6 +136,8 @@ async function launch(config: ResolvedConfig, plan: Plan, options: StartOptions,
   // Unwound last: every other part has stopped by then.
   stack.push(() => {
     otelMetrics.disable();
+    // The default facade stops recording into cells nobody reports, as on a fresh process.
+    configureDefaultMetrics(otelMetrics.getMeterProvider());
     setQuiet(undefined);
   });
   let stopped: Promise<void> | undefined;

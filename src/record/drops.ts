@@ -21,6 +21,8 @@ const ADVICE: Readonly<Record<DropCause, string>> = {
   callback_error: 'an observable callback must not throw; catch inside it and skip the observation',
   callback_timeout: 'an observable callback must finish within the scrape deadline; read a value kept up to date elsewhere instead of awaiting slow work in it',
   name_collision: 'rename one of the two instruments: they are one name in Prometheus, and only the first is exported',
+  cardinality_limit:
+    'the value was kept in the otel_metric_overflow="true" series; stop using an unbounded value (an id, a URL, a timestamp) as a label, raise cardinalityLimit, or set seriesTtl so idle series expire',
   not_iterable: 'pass the stream itself (an async iterable, such as the SDK\'s stream object), not a promise of it or its text',
 };
 
@@ -45,15 +47,15 @@ export class DropRecorder {
     this.#counter = DropRecorder.#create(meter);
   }
 
-  /** `detail` names the offending value or label; it is only used for the first warning. */
-  drop(metric: string, reason: DropCause, detail: string): void {
+  /** `detail` names the offending value or label; it is only used (or computed) for the first warning. */
+  drop(metric: string, reason: DropCause, detail: string | (() => string)): void {
     const key = `${metric}\u0000${reason}`;
     let attributes = this.#seen.get(key);
     if (attributes === undefined) {
       attributes = Object.freeze({ 'promkit.metric': metric, 'promkit.reason': reason });
       this.#seen.set(key, attributes);
       warn(
-        `promkit: dropped a measurement of "${metric}" (${reason}): ${detail.replace(/\.$/, '')}; ${ADVICE[reason]}. ` +
+        `promkit: dropped a measurement of "${metric}" (${reason}): ${(typeof detail === 'string' ? detail : detail()).replace(/\.$/, '')}; ${ADVICE[reason]}. ` +
           'Further drops of this kind are only counted in promkit.measurements.dropped.',
       );
     }

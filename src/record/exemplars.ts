@@ -11,6 +11,7 @@
  * it returns after one context lookup and allocates nothing.
  */
 import { trace, TraceFlags, type Attributes, type SpanContext } from '@opentelemetry/api';
+import { OTEL_API_GLOBAL } from '../warnings.js';
 import { canonicalKey } from './labels.js';
 
 /** One exemplar: the measured value, the span it was recorded in, and when (epoch milliseconds). */
@@ -40,7 +41,7 @@ function slotOf(boundaries: readonly number[] | undefined, value: number): numbe
 /** The exemplars of one instrument. Bounded by the cardinality limit it was created with. */
 export class InstrumentExemplars {
   readonly #series = new Map<string, Array<Exemplar | undefined>>();
-  /** Read-side cache: the SDK reuses one attributes object per series across collections. */
+  /** Key cache: cells and the SDK reuse one attributes object per series. */
   readonly #keys = new WeakMap<Attributes, string>();
 
   constructor(
@@ -52,7 +53,7 @@ export class InstrumentExemplars {
   /** Keeps `value` as the latest exemplar of its series (and bucket). Call only inside a sampled span. */
   keep(attributes: Attributes, value: number, span: SpanContext): void {
     if (span.traceId.length + span.spanId.length + LABEL_NAMES_LENGTH > EXEMPLAR_LABELS_MAX) return;
-    const key = canonicalKey(attributes);
+    const key = this.#keyOf(attributes);
     let slots = this.#series.get(key);
     if (slots === undefined) {
       if (this.#series.size >= this.limit) return;
@@ -75,12 +76,17 @@ export class InstrumentExemplars {
   /** The exemplars kept for the series with `attributes` (sparse, one slot per bucket), or undefined. */
   of(attributes: Attributes): ReadonlyArray<Exemplar | undefined> | undefined {
     if (this.#series.size === 0) return undefined;
+    return this.#series.get(this.#keyOf(attributes));
+  }
+
+  /** Cells and the SDK keep one attributes object per series, so its key is computed once. */
+  #keyOf(attributes: Attributes): string {
     let key = this.#keys.get(attributes);
     if (key === undefined) {
       key = canonicalKey(attributes);
       this.#keys.set(attributes, key);
     }
-    return this.#series.get(key);
+    return key;
   }
 }
 
@@ -111,13 +117,43 @@ export class ExemplarStore implements ExemplarReader {
 /** The process-wide store the default facade writes and promkit's endpoint reads. */
 export const EXEMPLARS = new ExemplarStore();
 
+/** The OpenTelemetry API's global object, once anything has registered a global (a provider, a context manager). */
+type ApiGlobal = { context?: unknown } | undefined;
+let apiGlobal: ApiGlobal;
+/** Whether the global object was looked for since the last collection (while there was none). */
+let lookedUp = false;
+
+/**
+ * Whether a span could be active at all: only a registered context manager can make one active
+ * (without it the API's active context is always the empty root context). The API keeps
+ * registrations on one global object that it creates on the first registration and never
+ * replaces; once seen, this is one property read, so a context manager registered or removed
+ * later is seen on the next call. While there is no such object (nothing registered anything:
+ * `start()` always does), it is looked for once per collection: a global symbol read that misses
+ * costs more than the add it guards.
+ */
+function spansPossible(): boolean {
+  const api = apiGlobal;
+  if (api !== undefined) return api.context !== undefined;
+  if (lookedUp) return false;
+  lookedUp = true;
+  apiGlobal = (globalThis as Record<symbol, ApiGlobal>)[OTEL_API_GLOBAL];
+  return apiGlobal !== undefined && apiGlobal.context !== undefined;
+}
+
+/** Called at each collection: look for the API's global object again on the next record, if it was missing. */
+export function recheckSpans(): void {
+  lookedUp = false;
+}
+
 /**
  * Keeps an exemplar for a measurement just recorded, when it was recorded inside a sampled span.
- * Cheap when there is none: `trace.getActiveSpan()` is one context lookup that returns undefined
- * without a trace SDK, and nothing is allocated until a sampled span is found.
+ * Cheap when there is none: without a registered context manager no span can be active, which
+ * costs one property read to know; with one, `trace.getActiveSpan()` is one context lookup, and
+ * nothing is allocated until a sampled span is found.
  */
 export function captureExemplar(target: InstrumentExemplars | undefined, attributes: Attributes, value: number): void {
-  if (target === undefined) return;
+  if (target === undefined || !spansPossible()) return;
   const span = trace.getActiveSpan();
   if (span === undefined) return;
   const context = span.spanContext();

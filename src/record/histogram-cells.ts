@@ -11,11 +11,14 @@
  * goes to the shared `otel.metric.overflow=true` cell; each cell reports its creation as its
  * start time (cumulative temporality, as the reader asks).
  */
-import type { Attributes, HrTime } from '@opentelemetry/api';
-import { OVERFLOW_ATTRIBUTES } from './cells.js';
-import { canonicalKey } from './labels.js';
+import type { Attributes } from '@opentelemetry/api';
 import { captureExemplar, type InstrumentExemplars } from './exemplars.js';
+import { hrNow } from './hr-time.js';
+import { canonicalKey } from './labels.js';
+import { SeriesStore, type LabelRefusal, type StoredCell } from './series.js';
 import type { BoundHistogram } from './types.js';
+
+export { hrNow };
 
 /** The SDK's boundaries for a histogram without advice or view (OpenTelemetry's default, in ms). */
 export const OTEL_DEFAULT_BOUNDARIES: readonly number[] = Object.freeze([0, 5, 10, 25, 50, 75, 100, 250, 500, 750, 1000, 2500, 5000, 7500, 10000]);
@@ -23,21 +26,19 @@ export const OTEL_DEFAULT_BOUNDARIES: readonly number[] = Object.freeze([0, 5, 1
 /** Called with a refused value; the instrument counts and warns. */
 type Refuse = (value: unknown, nonNegative: boolean) => void;
 
-/** Wall-clock time now as OpenTelemetry's `[seconds, nanoseconds]`. */
-export function hrNow(): HrTime {
-  const ms = performance.timeOrigin + performance.now();
-  const seconds = Math.trunc(ms / 1000);
-  return [seconds, Math.round((ms - seconds * 1000) * 1e6)];
-}
-
-export class HistogramCell implements BoundHistogram {
+export class HistogramCell implements BoundHistogram, StoredCell {
   /** One count per bucket: `counts[i]` holds values `<= boundaries[i]`, the last one the rest (`+Inf`). */
   readonly counts: number[];
   sum = 0;
   count = 0;
   min = Infinity;
   max = -Infinity;
-  readonly startTime: HrTime = hrNow();
+  startTime = hrNow();
+  // What the store keeps (see `series.ts`).
+  idle = false;
+  owner: SeriesStore<StoredCell> | undefined = undefined;
+  home: SeriesStore<StoredCell> | undefined = undefined;
+  seen = 0;
 
   constructor(
     readonly attributes: Attributes,
@@ -68,52 +69,70 @@ export class HistogramCell implements BoundHistogram {
         this.count++;
         if (value < this.min) this.min = value;
         if (value > this.max) this.max = value;
+        if (this.idle) this.wake();
         captureExemplar(this.exemplars, this.attributes, value);
         return;
       }
     }
     this.refuse(value, true);
   }
+
+  private wake(): void {
+    this.idle = false;
+    if (this.owner === undefined) this.home?.readmit(this);
+  }
+
+  reset(): void {
+    this.counts.fill(0);
+    this.sum = 0;
+    this.count = 0;
+    this.min = Infinity;
+    this.max = -Infinity;
+    this.startTime = hrNow();
+  }
+
+  moveInto(other: StoredCell): void {
+    const target = other as HistogramCell;
+    for (let i = 0; i < this.counts.length; i++) target.counts[i] = (target.counts[i] as number) + (this.counts[i] as number);
+    target.sum += this.sum;
+    target.count += this.count;
+    if (this.min < target.min) target.min = this.min;
+    if (this.max > target.max) target.max = this.max;
+    this.reset();
+  }
 }
 
-/** The cells of one histogram, in creation order, with the cardinality limit applied. */
-export class HistogramCellSet {
-  readonly cells: HistogramCell[] = [];
-  readonly #byKey = new Map<string, HistogramCell>();
-  #overflow: HistogramCell | undefined;
+/** Options a histogram instrument gives its cell set: its declared labels and where refusals are counted. */
+export interface HistogramCellSetOptions {
+  readonly keys: readonly string[];
+  readonly refused: LabelRefusal;
+  readonly now: () => number;
+}
 
+/**
+ * The cells of one histogram, in admission order, capped for the life of the process (see
+ * `series.ts`). Without declared keys (cells made from attributes only) label sets are told
+ * apart by their sorted keys.
+ */
+export class HistogramCellSet extends SeriesStore<HistogramCell> {
   constructor(
     readonly boundaries: readonly number[],
-    private readonly refuse: Refuse,
+    refuse: Refuse,
     /** Label sets allowed before the overflow cell (the reader's cardinality limit); read on each new set. */
-    private readonly limits: { readonly cardinality: number },
-    private readonly exemplars?: InstrumentExemplars,
-  ) {}
-
-  /** True once a new label set would go to the overflow cell: callers may skip building its attributes. */
-  get full(): boolean {
-    return this.#byKey.size >= this.limits.cardinality - 1;
-  }
-
-  /** The cell for `attributes` (one per distinct label set, whatever the key order), creating it on first use. */
-  cell(attributes: Attributes): HistogramCell {
-    if (attributes === OVERFLOW_ATTRIBUTES) return this.overflow();
-    const key = canonicalKey(attributes);
-    const found = this.#byKey.get(key);
-    if (found !== undefined) return found;
-    if (this.full) return this.overflow();
-    const cell = new HistogramCell(Object.isFrozen(attributes) ? attributes : Object.freeze({ ...attributes }), this.boundaries, this.refuse, this.exemplars);
-    this.#byKey.set(key, cell);
-    this.cells.push(cell);
-    return cell;
-  }
-
-  /** The shared `otel.metric.overflow=true` cell. */
-  overflow(): HistogramCell {
-    if (this.#overflow === undefined) {
-      this.#overflow = new HistogramCell(OVERFLOW_ATTRIBUTES, this.boundaries, this.refuse, this.exemplars);
-      this.cells.push(this.#overflow);
-    }
-    return this.#overflow;
+    limits: { readonly cardinality: number },
+    exemplars?: InstrumentExemplars,
+    options?: HistogramCellSetOptions,
+  ) {
+    // The cells scan an unfrozen copy: a frozen array's elements are boxed and its keyed loads
+    // generic, which made a bound record several times slower than its bucket scan.
+    const scan = Array.from(boundaries, (boundary) => boundary);
+    super({
+      keys: options?.keys ?? [],
+      create: (attributes) => new HistogramCell(attributes, scan, refuse, exemplars),
+      limits,
+      refused: options?.refused ?? (() => undefined),
+      now: options?.now ?? (() => performance.now() / 1000),
+      ...(options === undefined && { keyOf: canonicalKey }),
+    });
   }
 }

@@ -23,9 +23,10 @@
  * - an observable-gauge callback that throws or rejects: reason `callback_error`.
  *
  * A string label value longer than {@link MAX_LABEL_VALUE_LENGTH} (256) characters is cut to
- * that length and recorded. Past the cardinality limit (2000 label sets per metric by default)
- * the SDK folds new label sets into one `otel_metric_overflow="true"` series, which stays
- * visible in the scrape.
+ * that length and recorded. Past the cardinality limit (2000 label sets per metric by default,
+ * for the life of the process, see `series.ts`) new label sets are recorded in one
+ * `otel_metric_overflow="true"` series, which stays visible in the scrape, and each such
+ * measurement is counted with reason `cardinality_limit` (its value is kept, in the overflow series).
  */
 import type {
   Attributes,
@@ -42,7 +43,8 @@ import type { DropCause, DropRecorder } from './drops.js';
 import { captureExemplar, type ExemplarStore, type InstrumentExemplars } from './exemplars.js';
 import { describeValue } from './drops.js';
 import { HistogramCellSet, OTEL_DEFAULT_BOUNDARIES } from './histogram-cells.js';
-import type { CellProducer, ReportedHistogram } from './producer.js';
+import type { CellProducer, ReportedHistogram, ReportedValues } from './producer.js';
+import { SeriesStore, type LabelRefusal } from './series.js';
 import { EMPTY_ATTRIBUTES, LabelProblem, OVERFLOW_LABELS, resolveLabels } from './labels.js';
 import { HUGE, HugeTotals } from './totals.js';
 import type {
@@ -163,6 +165,9 @@ export abstract class FacadeInstrument<O> {
     return attributes;
   }
 
+  /** Counts labels refused by a cell store (see `series.ts`). */
+  protected readonly refusedLabels: LabelRefusal = (reason, detail) => this.context.drops.drop(this.name, reason, detail);
+
   dropValue(reason: DropCause, value: unknown): void {
     this.context.drops.drop(this.name, reason, `value ${describeValue(value)}`);
   }
@@ -209,26 +214,88 @@ class RefusedRecorder implements BoundCounter, BoundUpDownCounter, BoundGauge, B
 }
 
 /**
- * Counters, up-down counters and gauges: a synchronous OTel instrument for `add`/`set` with
- * labels, and cells (see `cells.ts`) for bound handles. Subclasses name the OTel instrument and
- * the cell; attaching, rebinding and binding are the same for all three.
+ * Counters, up-down counters and gauges. With a producer (what `start()` sets up) every record,
+ * bound or not, lands in a cell of the instrument's {@link SeriesStore}, which the producer
+ * reports. Without one (a facade over a caller's own provider) unbound records go through a
+ * synchronous OTel instrument and bound handles are cells reported by an observable instrument
+ * (see `cells.ts`); a later rebind onto a producer moves those cells into the store.
  */
 abstract class CellBackedInstrument<O, C extends CounterCell | UpDownCounterCell | GaugeCell> extends FacadeInstrument<O> {
   #cells: CellSet<C> | undefined;
+  #store: SeriesStore<C> | undefined;
+  #reported: ReportedValues | undefined;
+  #producer: CellProducer | undefined;
+  /** The store unbound records go to, once resolved after a (re)bind; undefined: the SDK path. */
+  #active: SeriesStore<C> | undefined;
+  #resolved = false;
   protected abstract readonly cellKind: CellKind;
   protected abstract createOtel(meter: Meter): O;
   protected abstract createCell(attributes: Attributes): C;
 
   attach(meter: Meter): void {
-    // The first attach runs inside the base constructor, before #cells exists.
+    // The first attach runs inside the base constructor, before the private fields exist.
     const rebinding = this.otel !== undefined;
     this.otel = this.createOtel(meter);
-    if (rebinding) this.#cells?.attach(this.context.meters.bound);
+    if (!rebinding) return;
+    this.#resolved = false;
+    this.#active = undefined;
+    const producer = this.context.reporting.producer;
+    if (producer === undefined) {
+      // Reporting stopped (promkit shut down): what the store held went with the provider.
+      if (this.#reported !== undefined) this.#producer?.delete(this.#reported);
+      this.#producer = undefined;
+      this.#store?.clear();
+      this.#cells?.attach(this.context.meters.bound);
+      return;
+    }
+    const store = this.#storeOf(producer);
+    // Bound handles made before the producer existed keep their cells, now reported by the producer.
+    if (this.#cells !== undefined) for (const cell of this.#cells.release()) store.adopt(cell);
+  }
+
+  #storeOf(producer: CellProducer): SeriesStore<C> {
+    let store = this.#store;
+    if (store === undefined) {
+      store = this.#store = new SeriesStore<C>({
+        keys: this.spec.labels,
+        create: (attributes) => this.createCell(attributes),
+        limits: this.context.limits,
+        refused: this.refusedLabels,
+        now: () => this.context.clock.now(),
+      });
+      this.#reported = {
+        meterName: this.context.meterName,
+        name: this.name,
+        description: this.spec.description,
+        unit: this.spec.unit,
+        kind: this.cellKind,
+        cells: store as unknown as ReportedValues['cells'],
+      };
+    }
+    if (producer !== this.#producer) {
+      if (this.#reported !== undefined) {
+        this.#producer?.delete(this.#reported);
+        producer.add(this.#reported);
+      }
+      this.#producer = producer;
+    }
+    return store;
+  }
+
+  /** The store for unbound records under the current producer, or undefined for the SDK path. */
+  protected store(): SeriesStore<C> | undefined {
+    if (this.#resolved) return this.#active;
+    const producer = this.context.reporting.producer;
+    this.#active = producer === undefined ? undefined : this.#storeOf(producer);
+    this.#resolved = true;
+    return this.#active;
   }
 
   protected bindCell(labels: unknown): C | RefusedRecorder {
     const attributes = this.bindAttributes(labels);
     if (attributes instanceof LabelProblem) return new RefusedRecorder(this, attributes);
+    const store = this.store();
+    if (store !== undefined) return store.cell(attributes);
     this.#cells ??= new CellSet(this.cellKind, this.name, otelOptions(this.spec));
     return this.#cells.cell(attributes, this.context.meters.bound, this.context.limits.cardinality, (a) => this.createCell(a));
   }
@@ -244,6 +311,13 @@ export class FacadeCounter<L extends string> extends CellBackedInstrument<OtelCo
     return new CounterCell(attributes, this.refuse, this.#exemplars);
   }
   add(value: number = 1, labels?: Labels<L>): void {
+    const store = this.store();
+    if (store !== undefined) {
+      // NaN, negatives and non-numbers fail `>= 0`; checked before the labels, as on the SDK path.
+      if (typeof value !== 'number' || !(value >= 0) || value === Infinity) return this.dropValue(valueProblem(value, true) ?? 'non_finite', value);
+      store.lookup(labels)?.add(value);
+      return;
+    }
     const reason = valueProblem(value, true);
     if (reason !== undefined) return this.dropValue(reason, value);
     const attributes = this.attributes(labels);
@@ -266,6 +340,13 @@ export class FacadeUpDownCounter<L extends string> extends CellBackedInstrument<
     return new UpDownCounterCell(attributes, this.refuse);
   }
   add(value: number, labels?: Labels<L>): void {
+    const store = this.store();
+    if (store !== undefined) {
+      // x - x is 0 only for finite x.
+      if (typeof value !== 'number' || value - value !== 0) return this.dropValue(valueProblem(value, false) ?? 'non_finite', value);
+      store.lookup(labels)?.add(value);
+      return;
+    }
     const reason = valueProblem(value, false);
     if (reason !== undefined) return this.dropValue(reason, value);
     const attributes = this.attributes(labels);
@@ -287,6 +368,12 @@ export class FacadeGauge<L extends string> extends CellBackedInstrument<OtelGaug
     return new GaugeCell(attributes, this.refuse);
   }
   set(value: number, labels?: Labels<L>): void {
+    const store = this.store();
+    if (store !== undefined) {
+      if (typeof value !== 'number' || value - value !== 0) return this.dropValue(valueProblem(value, false) ?? 'non_finite', value);
+      store.lookup(labels)?.set(value);
+      return;
+    }
     const reason = valueProblem(value, false);
     if (reason !== undefined) return this.dropValue(reason, value);
     const attributes = this.attributes(labels);
@@ -305,9 +392,10 @@ export class FacadeGauge<L extends string> extends CellBackedInstrument<OtelGaug
  * view aggregates it exponentially. Both streams have the instrument's name; the exposition
  * joins them into one family. Without classic buckets only the native instrument exists.
  *
- * Unbound records go through the SDK; bound handles are cells (see `histogram-cells.ts`) when a
- * producer reports them, which is what `start()` sets up, except for native histograms, whose
- * exponential buckets only the SDK keeps.
+ * Records, bound or not, are cells (see `histogram-cells.ts`) when a producer reports them,
+ * which is what `start()` sets up, except for native histograms, whose exponential buckets only
+ * the SDK keeps (the reader caps those, see `otel/reader.ts`). Without a producer, records go
+ * through the SDK.
  */
 export class FacadeHistogram<L extends string> extends FacadeInstrument<OtelHistogram> implements Histogram<L> {
   // Set by attach(), which the base constructor calls: `declare` keeps field initialisation from resetting them.
@@ -317,6 +405,9 @@ export class FacadeHistogram<L extends string> extends FacadeInstrument<OtelHist
   private declare native: boolean;
   #reported: ReportedHistogram | undefined;
   #producer: CellProducer | undefined;
+  /** The cells unbound records go to, once resolved after a (re)bind; undefined: the SDK path. */
+  #active: HistogramCellSet | undefined;
+  #resolved = false;
 
   attach(meter: Meter): void {
     // The first attach runs inside the base constructor, before the private fields exist.
@@ -335,11 +426,15 @@ export class FacadeHistogram<L extends string> extends FacadeInstrument<OtelHist
     }
     // Cells (and their values) carry over a rebind; they move to the new producer.
     if (!rebinding) return;
+    this.#resolved = false;
+    this.#active = undefined;
     const producer = this.context.reporting.producer;
     if (this.#reported !== undefined && producer !== this.#producer) {
       this.#producer?.delete(this.#reported);
       producer?.add(this.#reported);
       this.#producer = producer;
+      // Reporting stopped (promkit shut down): what the cells held went with the provider.
+      if (producer === undefined) this.#reported.cells.clear();
     }
   }
 
@@ -358,7 +453,11 @@ export class FacadeHistogram<L extends string> extends FacadeInstrument<OtelHist
         name: this.name,
         description: this.spec.description,
         unit: this.spec.unit,
-        cells: new HistogramCellSet(Object.freeze([...boundaries]), this.refuse, this.context.limits, this.exemplars),
+        cells: new HistogramCellSet(Object.freeze([...boundaries]), this.refuse, this.context.limits, this.exemplars, {
+          keys: this.spec.labels,
+          refused: this.refusedLabels,
+          now: () => this.context.clock.now(),
+        }),
       };
       producer.add(this.#reported);
       this.#producer = producer;
@@ -367,6 +466,16 @@ export class FacadeHistogram<L extends string> extends FacadeInstrument<OtelHist
   }
 
   record(value: number, labels?: Labels<L>): void {
+    let cells = this.#active;
+    if (!this.#resolved) {
+      cells = this.#active = this.cells();
+      this.#resolved = true;
+    }
+    if (cells !== undefined) {
+      if (typeof value !== 'number' || !(value >= 0) || value === Infinity) return this.dropValue(valueProblem(value, true) ?? 'non_finite', value);
+      cells.lookup(labels)?.record(value);
+      return;
+    }
     const reason = valueProblem(value, true);
     if (reason !== undefined) return this.dropValue(reason, value);
     const attributes = this.attributes(labels);

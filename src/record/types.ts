@@ -31,6 +31,12 @@ export const DROP_REASONS = [
    * (instruments created through the raw OTel API; the facade refuses such names at definition).
    */
   'name_collision',
+  /**
+   * The label set was new and its metric already had `cardinalityLimit` label sets (for the life
+   * of the process). Counted per measurement; its value is not lost but recorded in the
+   * `otel_metric_overflow="true"` series, so totals stay exact.
+   */
+  'cardinality_limit',
 ] as const;
 export type DropReason = (typeof DROP_REASONS)[number];
 
@@ -108,7 +114,7 @@ export interface FacadeCore {
    * Counts (and warns once about) a measurement a domain facade refused before it reached an
    * instrument, such as an unknown breaker state; `metric` is the OTel name it was meant for.
    */
-  dropMeasurement(metric: string, reason: DropReason, detail: string): void;
+  dropMeasurement(metric: string, reason: DropReason, detail: string | (() => string)): void;
 }
 
 /** What a callback reports through: one `observe` per label set. */

@@ -6,6 +6,7 @@
 import type { MeterProvider } from '@opentelemetry/sdk-metrics';
 import type { Resource } from '@opentelemetry/resources';
 import type { ResolvedConfig } from '../config.js';
+import { metrics } from '../facade/metrics.js';
 import { DEFAULT_CARDINALITY_LIMIT } from '../limits.js';
 import { createMeterProvider } from '../otel/provider.js';
 import { createPrometheusReader, type PrometheusReader } from '../otel/reader.js';
@@ -29,7 +30,7 @@ export interface Telemetry {
 }
 
 export async function buildTelemetry(config: ResolvedConfig, plan: Plan, stack: StopStack): Promise<Telemetry> {
-  const producer = new CellProducer();
+  const producer = new CellProducer(config.seriesTtl === undefined ? {} : { seriesTtl: config.seriesTtl });
   // Loaded only when chosen: the exporter is an optional peer dependency. A cluster primary
   // exports the merged collection instead (createOtlpPusher): a reader on its provider would leave the workers out.
   const otlpReader =
@@ -43,6 +44,8 @@ export async function buildTelemetry(config: ResolvedConfig, plan: Plan, stack: 
   const resource = createResource(config.runtimeMetrics !== 'off' ? { ...runtimeResourceAttributes(), ...config.resourceAttributes } : config.resourceAttributes);
   const reader = createPrometheusReader({
     metricProducers: [producer, promClientProducer],
+    onCardinalityLimit: (metric, detail) => metrics.dropMeasurement(metric, 'cardinality_limit', detail),
+    ...(config.seriesTtl !== undefined && { seriesTtl: config.seriesTtl }),
     ...(config.cardinalityLimit !== undefined && { cardinalityLimit: config.cardinalityLimit }),
   });
   const meterProvider = createMeterProvider({

@@ -34,6 +34,8 @@ export interface TestMetricsOptions<C extends Clock = ManualClock> {
   readonly buckets?: BucketOverrides;
   /** Defaults to a manual clock starting at 0, returned as `clock`. */
   readonly clock?: C;
+  /** Seconds of `clock` a series may go unwritten before it leaves the scrape, as `start({ seriesTtl })`; default never. */
+  readonly seriesTtl?: number;
 }
 
 export interface TestMetrics<C extends Clock = ManualClock> {
@@ -58,14 +60,22 @@ export interface TestMetrics<C extends Clock = ManualClock> {
 export function createTestMetrics<C extends Clock = ManualClock>(options: TestMetricsOptions<C> = {}): TestMetrics<C> {
   const limit = options.cardinalityLimit;
   // As in production: bound histograms and HTTP server metrics are cells reported through this producer.
-  const producer = new CellProducer();
-  const reader = createPrometheusReader({ metricProducers: [producer], ...(limit !== undefined && { cardinalityLimit: limit }) });
+  const producer = new CellProducer(options.seriesTtl === undefined ? {} : { seriesTtl: options.seriesTtl });
+  const clock = options.clock ?? (createManualClock() as Clock as C);
+  // Refused label sets of raw OTel instruments are counted with the facade's drops, as in production.
+  let onCardinalityLimit: (metric: string, detail: () => string) => void = () => undefined;
+  const reader = createPrometheusReader({
+    metricProducers: [producer],
+    onCardinalityLimit: (metric, detail) => onCardinalityLimit(metric, detail),
+    now: () => clock.now(),
+    ...(options.seriesTtl !== undefined && { seriesTtl: options.seriesTtl }),
+    ...(limit !== undefined && { cardinalityLimit: limit }),
+  });
   const meterProvider = createMeterProvider({
     readers: [reader],
     ...(limit !== undefined && { cardinalityLimit: limit }),
     ...(options.buckets !== undefined && { buckets: options.buckets }),
   });
-  const clock = options.clock ?? (createManualClock() as Clock as C);
   const metrics = createMetrics({
     meterProvider,
     clock,
@@ -74,6 +84,7 @@ export function createTestMetrics<C extends Clock = ManualClock>(options: TestMe
     ...(limit !== undefined && { cardinalityLimit: limit }),
   });
   const core = metrics;
+  onCardinalityLimit = (metric, detail) => metrics.dropMeasurement(metric, 'cardinality_limit', detail);
 
   async function collect(): Promise<ResourceMetrics> {
     const { resourceMetrics, errors } = await reader.collect();

@@ -127,14 +127,17 @@ function statusText(status: number): string {
 /** A server histogram's cell index, remade if the instrument's cells change (first use under a producer). */
 class ServerIndex {
   #cells: HistogramCellSet | undefined;
+  #generation = 0;
   #index: ServerCells | undefined;
   constructor(private readonly histogram: FacadeHistogram<string>) {}
   /** Undefined when no producer reports cells: the SDK path records then. */
   get(): ServerCells | undefined {
     const cells = this.histogram.cells();
     if (cells === undefined) return undefined;
-    if (cells !== this.#cells) {
+    // Remade when cells expired (seriesTtl), so the index never outgrows the metric's series.
+    if (cells !== this.#cells || cells.generation !== this.#generation) {
       this.#cells = cells;
+      this.#generation = cells.generation;
       this.#index = new ServerCells(cells, this.histogram.labelKeys);
     }
     return this.#index;
