@@ -26,8 +26,9 @@ try {
     process.once('beforeExit', () => void handle.shutdown());
     // One line with the plan and who can reach the port; a cluster worker serves nothing itself (its primary does): nothing to announce.
     if (!resolveQuiet() && handle.clusterRole !== 'worker' && handle.planLine !== undefined) {
-      const where = handle.url !== undefined ? ` ${reach(handle.url, config.auth.kind !== 'none', isLoopback)}` : '';
-      process.stderr.write(`promkit: ${handle.planLine}${where}\n`);
+      // Who can reach the port goes inside the plan's parentheses: one line, one group.
+      const line = handle.url !== undefined ? handle.planLine.replace(/\)$/, `; ${reach(handle.url, config.auth.kind !== 'none', isLoopback)})`) : handle.planLine;
+      process.stderr.write(`promkit: ${line}\n`);
     }
   }
 } catch (error) {
@@ -59,9 +60,9 @@ function registerLoaderHook(): void {
 function reach(url: string, authenticated: boolean, isLoopback: (address: string) => boolean): string {
   const host = new URL(url).hostname.replace(/^\[|\]$/g, '');
   if (host === 'localhost' || isLoopback(host)) {
-    return `(bound to ${host}: only this machine can scrape it; for a container or pod set OTEL_EXPORTER_PROMETHEUS_HOST=0.0.0.0, with PROMKIT_METRICS_TOKEN to require a bearer token)`;
+    return `bound to ${host}: only this machine can scrape it; for a container or pod set OTEL_EXPORTER_PROMETHEUS_HOST=0.0.0.0, with PROMKIT_METRICS_TOKEN to require a bearer token`;
   }
-  return authenticated ? `(bound to ${host}; every request needs the token or basic auth)` : `(bound to ${host}, without authentication)`;
+  return authenticated ? `bound to ${host}; every request needs the token or basic auth` : `bound to ${host}, without authentication`;
 }
 
 function message(error: unknown): string {

@@ -139,8 +139,10 @@ describe('the packed and installed package', () => {
     expect(packedFiles.filter((path) => path.endsWith('.ts') && !path.endsWith('.d.ts'))).toEqual([]);
     // A budget, not a measurement of speed, that catches shipping something by mistake (a data
     // file, the tests): the tarball was 158 kB with the docs, and about 260 kB once cluster mode,
-    // push, the prom-client API, the exposition formats and the live page had landed.
-    expect(tarballSize).toBeLessThan(350_000);
+    // push, the prom-client API, the exposition formats and the live page had landed; 379 kB with
+    // promkit's own storage, the prom-client layer that owns its values (72 kB of bundle), the
+    // start-up plan and the live page's history.
+    expect(tarballSize).toBeLessThan(450_000);
   });
 
   test('installs one version of every package, and no OpenTelemetry package the default start does not load', () => {

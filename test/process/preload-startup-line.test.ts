@@ -39,13 +39,13 @@ describe('the start-up line', () => {
     const lines = promkitLines(app);
     expect(lines).toHaveLength(1);
     expect(lines[0]).toMatch(
-      /^promkit: serving metrics at http:\/\/localhost:\d+\/metrics \(bound to localhost: only this machine can scrape it; for a container or pod set OTEL_EXPORTER_PROMETHEUS_HOST=0\.0\.0\.0, with PROMKIT_METRICS_TOKEN to require a bearer token\)$/,
+      /^promkit: serving metrics at http:\/\/localhost:\d+\/metrics \(standalone; no push; service\.instance\.id=[0-9a-f-]{36}; bound to localhost: only this machine can scrape it; for a container or pod set OTEL_EXPORTER_PROMETHEUS_HOST=0\.0\.0\.0, with PROMKIT_METRICS_TOKEN to require a bearer token\)$/,
     );
   });
 
   test('bound to 0.0.0.0 with a token: says so, and a scrape from another address gets 401 without the token and 200 with it', async () => {
     const app = await launch({ OTEL_EXPORTER_PROMETHEUS_HOST: '0.0.0.0', PROMKIT_METRICS_TOKEN: 's3cret-token' });
-    expect(promkitLines(app)).toEqual([expect.stringMatching(/^promkit: serving metrics at http:\/\/0\.0\.0\.0:\d+\/metrics \(bound to 0\.0\.0\.0; every request needs the token or basic auth\)$/)]);
+    expect(promkitLines(app)).toEqual([expect.stringMatching(/^promkit: serving metrics at http:\/\/0\.0\.0\.0:\d+\/metrics \(standalone; no push; service\.instance\.id=[0-9a-f-]{36}; bound to 0\.0\.0\.0; every request needs the token or basic auth\)$/)]);
     const port = new URL(app.scrapeUrl!).port;
     const url = `http://${otherAddress()}:${port}/metrics`;
     expect(new URL(url).hostname).not.toBe('127.0.0.1');
@@ -64,7 +64,7 @@ describe('the start-up line', () => {
     const app = await launch({ OTEL_EXPORTER_PROMETHEUS_HOST: '0.0.0.0' });
     const lines = promkitLines(app);
     expect(lines).toHaveLength(2);
-    expect(lines).toContainEqual(expect.stringMatching(/^promkit: serving metrics at http:\/\/0\.0\.0\.0:\d+\/metrics \(bound to 0\.0\.0\.0, without authentication\)$/));
+    expect(lines).toContainEqual(expect.stringMatching(/^promkit: serving metrics at http:\/\/0\.0\.0\.0:\d+\/metrics \(standalone; no push; service\.instance\.id=[0-9a-f-]{36}; bound to 0\.0\.0\.0, without authentication\)$/));
     expect(lines).toContainEqual(expect.stringMatching(/^promkit: serving metrics on 0\.0\.0\.0 without authentication: anyone who can reach port \d+ can read them; /));
   });
 });
