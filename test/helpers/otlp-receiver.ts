@@ -7,18 +7,22 @@
  *   ResourceMetrics { Resource resource = 1; repeated ScopeMetrics scope_metrics = 2; }
  *   Resource { repeated KeyValue attributes = 1; }
  *   ScopeMetrics { InstrumentationScope scope = 1; repeated Metric metrics = 2; }
- *   Metric { string name = 1; string unit = 3; Sum sum = 7; Histogram histogram = 9; }
+ *   Metric { string name = 1; string unit = 3; Sum sum = 7; Histogram histogram = 9; ExponentialHistogram exponential_histogram = 10; }
  *   Sum { repeated NumberDataPoint data_points = 1; AggregationTemporality aggregation_temporality = 2; bool is_monotonic = 3; }
  *   Histogram { repeated HistogramDataPoint data_points = 1; AggregationTemporality aggregation_temporality = 2; }
  *   NumberDataPoint { double as_double = 4; sfixed64 as_int = 6; repeated KeyValue attributes = 7; }
  *   HistogramDataPoint { fixed64 count = 4; double sum = 5; repeated fixed64 bucket_counts = 6;
  *                        repeated double explicit_bounds = 7; repeated KeyValue attributes = 9; }
+ *   ExponentialHistogram { repeated ExponentialHistogramDataPoint data_points = 1; AggregationTemporality aggregation_temporality = 2; }
+ *   ExponentialHistogramDataPoint { repeated KeyValue attributes = 1; fixed64 count = 4; double sum = 5; sint32 scale = 6;
+ *                                   fixed64 zero_count = 7; Buckets positive = 8; Buckets negative = 9; }
+ *   Buckets { sint32 offset = 1; repeated uint64 bucket_counts = 2; }
  *   KeyValue { string key = 1; AnyValue value = 2; }  AnyValue { string string_value = 1; bool bool_value = 2; int64 int_value = 3; double double_value = 4; }
  */
 import { createServer, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { gunzipSync } from 'node:zlib';
-import { bytesOf, readFields, stringOf, varintOf, type Field } from './protobuf-reader.js';
+import { bytesOf, readFields, readVarint, stringOf, varintOf, type Field } from './protobuf-reader.js';
 
 export interface OtlpHistogramPoint {
   readonly attributes: Record<string, string | number | boolean>;
@@ -26,6 +30,16 @@ export interface OtlpHistogramPoint {
   readonly sum: number | undefined;
   readonly bucketCounts: number[];
   readonly explicitBounds: number[];
+}
+
+export interface OtlpExponentialPoint {
+  readonly attributes: Record<string, string | number | boolean>;
+  readonly count: number;
+  readonly sum: number | undefined;
+  readonly scale: number;
+  readonly zeroCount: number;
+  /** The positive buckets' counts, from `offset`. */
+  readonly positive: { readonly offset: number; readonly counts: number[] };
 }
 
 export interface OtlpNumberPoint {
@@ -39,6 +53,7 @@ export interface OtlpMetric {
   /** 1 delta, 2 cumulative. */
   readonly temporality: number | undefined;
   readonly histogram?: OtlpHistogramPoint[];
+  readonly exponentialHistogram?: OtlpExponentialPoint[];
   readonly sum?: OtlpNumberPoint[];
 }
 
@@ -94,6 +109,45 @@ function histogramPoint(bytes: Uint8Array): OtlpHistogramPoint {
   };
 }
 
+const unzigzag = (value: bigint): number => Number((value >> 1n) ^ -(value & 1n));
+
+/** Buckets { offset, bucket_counts }: the counts are packed varints (or, unpacked, one field each). */
+function buckets(bytes: Uint8Array | undefined): { offset: number; counts: number[] } {
+  if (bytes === undefined) return { offset: 0, counts: [] };
+  const f = readFields(bytes);
+  const counts: number[] = [];
+  for (const field of f) {
+    if (field.field !== 2) continue;
+    if (typeof field.value === 'bigint') {
+      counts.push(Number(field.value));
+      continue;
+    }
+    for (let at = 0; at < field.value.length; ) {
+      const { value, next } = readVarint(field.value, at);
+      counts.push(Number(value));
+      at = next;
+    }
+  }
+  const offset = varintOf(f, 1);
+  return { offset: offset === undefined ? 0 : unzigzag(offset), counts };
+}
+
+function exponentialPoint(bytes: Uint8Array): OtlpExponentialPoint {
+  const f = readFields(bytes);
+  const [count] = repeated64(f, 4);
+  const [sum] = repeated64(f, 5);
+  const [zeroCount] = repeated64(f, 7);
+  const scale = varintOf(f, 6);
+  return {
+    attributes: attributes(f, 1),
+    count: count === undefined ? 0 : Number(count.getBigUint64(0, true)),
+    sum: sum?.getFloat64(0, true),
+    scale: scale === undefined ? 0 : unzigzag(scale),
+    zeroCount: zeroCount === undefined ? 0 : Number(zeroCount.getBigUint64(0, true)),
+    positive: buckets(bytesOf(f, 8)[0]),
+  };
+}
+
 function numberPoint(bytes: Uint8Array): OtlpNumberPoint {
   const f = readFields(bytes);
   const [asDouble] = repeated64(f, 4);
@@ -113,7 +167,8 @@ export function decodeExportMetricsRequest(body: Uint8Array): { resource: Record
         const mf = readFields(m);
         const [histogram] = bytesOf(mf, 9);
         const [sum] = bytesOf(mf, 7);
-        const data = histogram ?? sum;
+        const [exponential] = bytesOf(mf, 10);
+        const data = histogram ?? sum ?? exponential;
         const dataFields = data === undefined ? [] : readFields(data);
         const temporality = varintOf(dataFields, 2);
         metrics.push({
@@ -122,6 +177,7 @@ export function decodeExportMetricsRequest(body: Uint8Array): { resource: Record
           temporality: temporality === undefined ? undefined : Number(temporality),
           ...(histogram !== undefined && { histogram: bytesOf(dataFields, 1).map(histogramPoint) }),
           ...(sum !== undefined && { sum: bytesOf(dataFields, 1).map(numberPoint) }),
+          ...(exponential !== undefined && { exponentialHistogram: bytesOf(dataFields, 1).map(exponentialPoint) }),
         });
       }
     }
