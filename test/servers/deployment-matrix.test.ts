@@ -209,7 +209,7 @@ describe('deployment matrix', () => {
     expect(app.child.signalCode).toBe('SIGTERM');
     await expectPushedOnce(job, 200, 1, [''], app.stderr);
     // One identity on every output: the plan line's service.instance.id, the host and the pid.
-    const instanceId = /service\.instance\.id=([0-9a-f-]{36})\)/.exec(app.stderr())![1]!;
+    const instanceId = /service\.instance\.id=([0-9a-f-]{36})[;)]/.exec(app.stderr())![1]!;
     expect(otlp.requests.find((request) => request.resource['service.name'] === job)?.resource).toMatchObject({
       'service.instance.id': instanceId,
       'host.name': hostname(),
