@@ -1,7 +1,7 @@
 /** prom-client's `Counter`: a value per label set that only goes up, with optional exemplars. */
 import { Exemplar } from './exemplar.js';
 import { Metric, type MetricConfiguration } from './metric.js';
-import { refuse } from './policy.js';
+import { labelsOf, refuse } from './policy.js';
 import type { MetricObjectWithValues, MetricValue } from './render.js';
 import { legacyHashMap, SeriesMap, type Series } from './series.js';
 import { isObject, labelsFromArguments, notANumber, type Labels, type LabelValues } from './validation.js';
@@ -112,11 +112,8 @@ export class Counter<T extends string = string> extends Metric<T> {
   remove(...values: Array<string | number>): void;
   remove(labels: LabelValues<T>): void;
   remove(...args: unknown[]): void {
-    const labels = labelsFromArguments(this.labelNames, args);
-    if (labels instanceof Error) return refuse(this.name, 'invalid_label_value', labels);
-    const problem = this.store.check(labels);
-    if (problem !== undefined) return refuse(this.name, 'unknown_label', problem);
-    this.store.delete(labels);
+    const labels = labelsOf(this, this.store, args);
+    if (labels !== undefined) this.store.delete(labels);
   }
 }
 

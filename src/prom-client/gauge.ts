@@ -1,10 +1,10 @@
 /** prom-client's `Gauge`: a value per label set that goes up and down. */
 import { sampleOf } from './counter.js';
 import { Metric, type MetricConfiguration } from './metric.js';
-import { refuse } from './policy.js';
+import { labelsOf, refuse } from './policy.js';
 import type { MetricObjectWithValues, MetricValue } from './render.js';
 import { legacyHashMap, SeriesMap, type Series } from './series.js';
-import { isObject, labelsFromArguments, notANumber, type Labels, type LabelValues } from './validation.js';
+import { isObject, notANumber, type Labels, type LabelValues } from './validation.js';
 
 export interface GaugeConfiguration<T extends string> extends MetricConfiguration<T> {
   collect?: (this: Gauge<T>) => void | Promise<void>;
@@ -108,27 +108,16 @@ export class Gauge<T extends string = string> extends Metric<T> {
   labels(...values: Array<string | number>): Gauge.Internal<T>;
   labels(labels: LabelValues<T>): Gauge.Internal<T>;
   labels(...args: unknown[]): Gauge.Internal<T> {
-    const labels = labelsFromArguments(this.labelNames, args);
-    if (labels instanceof Error) {
-      refuse(this.name, 'invalid_label_value', labels);
-      return NOOP_CHILD;
-    }
-    const problem = this.store.check(labels);
-    if (problem !== undefined) {
-      refuse(this.name, 'unknown_label', problem);
-      return NOOP_CHILD;
-    }
+    const labels = labelsOf(this, this.store, args);
+    if (labels === undefined) return NOOP_CHILD;
     return new GaugeChild(this as Gauge<string>, labels);
   }
 
   remove(...values: Array<string | number>): void;
   remove(labels: LabelValues<T>): void;
   remove(...args: unknown[]): void {
-    const labels = labelsFromArguments(this.labelNames, args);
-    if (labels instanceof Error) return refuse(this.name, 'invalid_label_value', labels);
-    const problem = this.store.check(labels);
-    if (problem !== undefined) return refuse(this.name, 'unknown_label', problem);
-    this.store.delete(labels);
+    const labels = labelsOf(this, this.store, args);
+    if (labels !== undefined) this.store.delete(labels);
   }
 }
 

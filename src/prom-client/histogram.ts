@@ -1,10 +1,10 @@
 /** prom-client's `Histogram`: cumulative `le` buckets, `_sum` and `_count` per label set, with optional exemplars. */
 import { Exemplar } from './exemplar.js';
 import { Metric, type MetricConfiguration } from './metric.js';
-import { refuse } from './policy.js';
+import { labelsOf, refuse } from './policy.js';
 import type { MetricObjectWithValues, MetricValue } from './render.js';
 import { legacyHashMap, SeriesMap, type Series } from './series.js';
-import { isObject, labelsFromArguments, notANumber, type Labels, type LabelValues } from './validation.js';
+import { isObject, notANumber, type Labels, type LabelValues } from './validation.js';
 
 /** prom-client's default buckets, in seconds. */
 export const DEFAULT_BUCKETS: readonly number[] = Object.freeze([0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]);
@@ -136,27 +136,16 @@ export class Histogram<T extends string = string> extends Metric<T> {
   labels(...values: Array<string | number>): Histogram.Internal<T>;
   labels(labels: LabelValues<T>): Histogram.Internal<T>;
   labels(...args: unknown[]): Histogram.Internal<T> {
-    const labels = labelsFromArguments(this.labelNames, args);
-    if (labels instanceof Error) {
-      refuse(this.name, 'invalid_label_value', labels);
-      return NOOP_CHILD;
-    }
-    const problem = this.store.check(labels);
-    if (problem !== undefined) {
-      refuse(this.name, 'unknown_label', problem);
-      return NOOP_CHILD;
-    }
+    const labels = labelsOf(this, this.store, args);
+    if (labels === undefined) return NOOP_CHILD;
     return new HistogramChild(this as Histogram<string>, labels);
   }
 
   remove(...values: Array<string | number>): void;
   remove(labels: LabelValues<T>): void;
   remove(...args: unknown[]): void {
-    const labels = labelsFromArguments(this.labelNames, args);
-    if (labels instanceof Error) return refuse(this.name, 'invalid_label_value', labels);
-    const problem = this.store.check(labels);
-    if (problem !== undefined) return refuse(this.name, 'unknown_label', problem);
-    this.store.delete(labels);
+    const labels = labelsOf(this, this.store, args);
+    if (labels !== undefined) this.store.delete(labels);
   }
 
   /** Samples with each series' labels in `sharedLabels`: what the registry renders. */

@@ -9,6 +9,7 @@ import { metrics as otelMetrics } from '@opentelemetry/api';
 import { DropRecorder } from '../record/drops.js';
 import type { DropReason } from '../record/types.js';
 import { onBinding } from './bridge.js';
+import { labelsFromArguments, type Labels } from './validation.js';
 
 /** How record-time mistakes are handled: `'throw'` (prom-client's contract, default) or `'drop'`. */
 export type InvalidInputPolicy = 'throw' | 'drop';
@@ -62,4 +63,21 @@ function createDrops(): DropRecorder {
     if (binding !== undefined) recorder.rebind(binding.meterProvider.getMeter('promkit.prom-client'));
   });
   return recorder;
+}
+
+/**
+ * The label set that `labels(...)` or `remove(...)` arguments name (positional values in
+ * `labelNames` order, or an object), or undefined once the bad arguments were refused: thrown, as
+ * prom-client does, or dropped and counted (see {@link refuse}).
+ */
+export function labelsOf(
+  metric: { readonly name: string; readonly labelNames: readonly string[] },
+  store: { check(labels: Labels): Error | undefined },
+  args: readonly unknown[],
+): Labels | undefined {
+  const labels = labelsFromArguments(metric.labelNames, args);
+  if (labels instanceof Error) return void refuse(metric.name, 'invalid_label_value', labels);
+  const problem = store.check(labels);
+  if (problem !== undefined) return void refuse(metric.name, 'unknown_label', problem);
+  return labels;
 }

@@ -3,11 +3,11 @@
  * `ageBuckets`), `_sum` and `_count` per label set, exported as a Prometheus `summary`.
  */
 import { Metric, type MetricConfiguration } from './metric.js';
-import { refuse } from './policy.js';
+import { labelsOf, refuse } from './policy.js';
 import { TimeWindowQuantiles } from './quantiles.js';
 import type { MetricObjectWithValues, MetricValue } from './render.js';
 import { legacyHashMap, SeriesMap, type Series } from './series.js';
-import { labelsFromArguments, notANumber, type Labels, type LabelValues } from './validation.js';
+import { notANumber, type Labels, type LabelValues } from './validation.js';
 
 export const DEFAULT_PERCENTILES: readonly number[] = Object.freeze([0.01, 0.05, 0.5, 0.9, 0.95, 0.99, 0.999]);
 
@@ -112,16 +112,8 @@ export class Summary<T extends string = string> extends Metric<T> {
   labels(...values: Array<string | number>): Summary.Internal<T>;
   labels(labels: LabelValues<T>): Summary.Internal<T>;
   labels(...args: unknown[]): Summary.Internal<T> {
-    const labels = labelsFromArguments(this.labelNames, args);
-    if (labels instanceof Error) {
-      refuse(this.name, 'invalid_label_value', labels);
-      return NOOP_CHILD;
-    }
-    const problem = this.store.check(labels);
-    if (problem !== undefined) {
-      refuse(this.name, 'unknown_label', problem);
-      return NOOP_CHILD;
-    }
+    const labels = labelsOf(this, this.store, args);
+    if (labels === undefined) return NOOP_CHILD;
     return {
       observe: (value: number) => void this.record(labels, value),
       startTimer: () => this.startTimer(labels as LabelValues<T>),
@@ -131,11 +123,8 @@ export class Summary<T extends string = string> extends Metric<T> {
   remove(...values: Array<string | number>): void;
   remove(labels: LabelValues<T>): void;
   remove(...args: unknown[]): void {
-    const labels = labelsFromArguments(this.labelNames, args);
-    if (labels instanceof Error) return refuse(this.name, 'invalid_label_value', labels);
-    const problem = this.store.check(labels);
-    if (problem !== undefined) return refuse(this.name, 'unknown_label', problem);
-    this.store.delete(labels);
+    const labels = labelsOf(this, this.store, args);
+    if (labels !== undefined) this.store.delete(labels);
   }
 }
 
